@@ -9,7 +9,11 @@ export class AppError extends Error {
   readonly hint: string | undefined;
   readonly location: string | undefined;
 
-  constructor(code: string, message: string, options: { hint?: string; location?: string; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { hint?: string; location?: string; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
