@@ -1,0 +1,226 @@
+import { mkdir, rm, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CommandError, runCommand } from '../../shared/exec.js';
+import { MorphError } from '../errors.js';
+import { artifactRef } from './artifact-ref.js';
+
+/** The three kinds of artifact morph stores. */
+export type ArtifactKind = 'chunk' | 'stratum' | 'system';
+
+/** What to record with a committed artifact. */
+export interface CommitOptions {
+  /** One-line commit subject (e.g. `test-chunk-bins 1a2b...`). */
+  subject: string;
+  /** String metadata stored in the commit (`ostree show --print-metadata-key`). */
+  metadata?: Record<string, string>;
+  /** Move files into the repository instead of copying them (the tree is deleted). */
+  consume?: boolean;
+}
+
+/** How to check an artifact out. */
+export interface CheckoutOptions {
+  /** Merge into an existing directory, later files replacing earlier ones. */
+  union?: boolean;
+  /** Hard-link files from the repository (falls back to copies across filesystems). */
+  hardlink?: boolean;
+}
+
+/**
+ * The local artifact cache: one OSTree repository at `<cachedir>/artifacts/repo`
+ * (`bare` as root, `bare-user` otherwise) plus per-source build logs and
+ * timing records beside it (`<cachedir>/artifacts/<key>.build-log`, `<key>.meta`).
+ * Each artifact is a commit under the ref {@link artifactRef}.
+ */
+export class ArtifactCache {
+  /** `<cachedir>/artifacts`. */
+  readonly dir: string;
+  /** The OSTree repository path. */
+  readonly repoPath: string;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+    this.repoPath = join(dir, 'repo');
+  }
+
+  /**
+   * Opens (creating if needed) the artifact cache under `cachedir`.
+   * @throws MorphError `cache/init-failed` when the repository cannot be created.
+   */
+  static async open(cachedir: string): Promise<ArtifactCache> {
+    const cache = new ArtifactCache(join(cachedir, 'artifacts'));
+    if (await exists(join(cache.repoPath, 'config'))) return cache;
+    await mkdir(cache.dir, { recursive: true });
+    const mode = process.getuid?.() === 0 ? 'bare' : 'bare-user';
+    try {
+      await runCommand(['ostree', `--repo=${cache.repoPath}`, 'init', `--mode=${mode}`]);
+    } catch (err) {
+      throw new MorphError('cache', 'init-failed', `cannot create artifact cache in ${cache.repoPath}`, {
+        cause: err,
+      });
+    }
+    return cache;
+  }
+
+  /** The ref of an artifact: `artifacts/<key>/<kind>/<escaped name>`. */
+  ref(cacheKey: string, kind: ArtifactKind, name: string): string {
+    return artifactRef(cacheKey, kind, name);
+  }
+
+  /** True when the artifact is in the local repository (touches it, for `gc`). */
+  async has(cacheKey: string, kind: ArtifactKind, name: string): Promise<boolean> {
+    const file = this.refFile(this.ref(cacheKey, kind, name));
+    if (!(await exists(file))) return false;
+    const now = new Date();
+    await utimes(file, now, now).catch(() => {});
+    return true;
+  }
+
+  /** True when the ref exists locally (no side effects). */
+  async hasRef(ref: string): Promise<boolean> {
+    return exists(this.refFile(ref));
+  }
+
+  /**
+   * Commits `dir` as the artifact `ref` and returns the commit checksum.
+   * Files hard-linked from checkouts of this repository are not re-read.
+   * @throws MorphError `cache/commit-failed`.
+   */
+  async commitTree(dir: string, ref: string, options: CommitOptions): Promise<string> {
+    const argv = [
+      'ostree',
+      `--repo=${this.repoPath}`,
+      'commit',
+      `--tree=dir=${dir}`,
+      `--branch=${ref}`,
+      `--subject=${options.subject}`,
+      '--link-checkout-speedup',
+      '--timestamp=1991-08-25 00:00:00+00:00',
+    ];
+    if (options.consume) argv.push('--consume');
+    for (const [key, value] of Object.entries(options.metadata ?? {})) {
+      argv.push(`--add-metadata-string=${key}=${value}`);
+    }
+    try {
+      const result = await runCommand(argv);
+      return result.stdout.trim();
+    } catch (err) {
+      throw new MorphError('cache', 'commit-failed', `cannot store artifact ${ref}: ${errorText(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /**
+   * Checks `ref` out into `dest` (which must not exist unless `union`).
+   * @throws MorphError `cache/checkout-failed`.
+   */
+  async checkout(ref: string, dest: string, options: CheckoutOptions = {}): Promise<void> {
+    const base = ['ostree', `--repo=${this.repoPath}`, 'checkout'];
+    if (options.union) base.push('--union');
+    const tail = [ref, dest];
+    try {
+      if (options.hardlink) {
+        // -H refuses to copy; a cache on another filesystem than the
+        // destination then needs a second, copying attempt.
+        const linked = await runCommand([...base, '-H', ...tail], { allowFailure: true });
+        if (linked.exitCode === 0) return;
+      }
+      await runCommand([...base, ...tail]);
+    } catch (err) {
+      throw new MorphError('cache', 'checkout-failed', `cannot check out ${ref}: ${errorText(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /** A metadata string of the commit at `ref`, or undefined when absent. */
+  async readMetadata(ref: string, key: string): Promise<string | undefined> {
+    const result = await runCommand(
+      ['ostree', `--repo=${this.repoPath}`, 'show', `--print-metadata-key=${key}`, ref],
+      { allowFailure: true },
+    );
+    if (result.exitCode !== 0) return undefined;
+    return parseGVariantString(result.stdout.trim());
+  }
+
+  /**
+   * Reads one file of an artifact.
+   * @throws MorphError `cache/read-failed`.
+   */
+  async readFile(ref: string, path: string): Promise<string> {
+    try {
+      return (await runCommand(['ostree', `--repo=${this.repoPath}`, 'cat', ref, path])).stdout;
+    } catch (err) {
+      throw new MorphError('cache', 'read-failed', `cannot read ${path} from ${ref}: ${errorText(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /** Every artifact ref in the repository. */
+  async listRefs(): Promise<string[]> {
+    const result = await runCommand(['ostree', `--repo=${this.repoPath}`, 'refs'], { allowFailure: true });
+    return result.stdout.split('\n').filter((line) => line.startsWith('artifacts/'));
+  }
+
+  /** Last time an artifact was stored or looked up (for `gc`). */
+  async lastUsed(ref: string): Promise<Date | undefined> {
+    return (await stat(this.refFile(ref)).catch(() => undefined))?.mtime;
+  }
+
+  /**
+   * Deletes refs and the objects only they reached.
+   * @throws MorphError `cache/prune-failed`.
+   */
+  async deleteRefs(refs: readonly string[]): Promise<void> {
+    try {
+      for (const ref of refs) {
+        await runCommand(['ostree', `--repo=${this.repoPath}`, 'refs', '--delete', ref]);
+      }
+      await runCommand(['ostree', `--repo=${this.repoPath}`, 'prune', '--refs-only', '--depth=0']);
+    } catch (err) {
+      throw new MorphError('cache', 'prune-failed', `cannot prune the artifact cache: ${errorText(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /** `<cachedir>/artifacts/<key>.build-log`. */
+  buildLogPath(cacheKey: string): string {
+    return join(this.dir, `${cacheKey}.build-log`);
+  }
+
+  /** `<cachedir>/artifacts/<key>.meta` (build timing record). */
+  sourceMetaPath(cacheKey: string): string {
+    return join(this.dir, `${cacheKey}.meta`);
+  }
+
+  /** Removes per-source side files of a cache key. */
+  async removeSideFiles(cacheKey: string): Promise<void> {
+    await rm(this.buildLogPath(cacheKey), { force: true });
+    await rm(this.sourceMetaPath(cacheKey), { force: true });
+  }
+
+  private refFile(ref: string): string {
+    return join(this.repoPath, 'refs', 'heads', ref);
+  }
+}
+
+/** Decodes the GVariant text form of a string (`'abc'`) as printed by `ostree show`. */
+export function parseGVariantString(text: string): string {
+  const match = /^'(.*)'$|^"(.*)"$/s.exec(text);
+  const body = match ? (match[1] ?? match[2] ?? '') : text;
+  return body.replace(/\\(.)/g, '$1');
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof CommandError && err.result) return err.result.stderr.trim() || err.message;
+  return err instanceof Error ? err.message : String(err);
+}
