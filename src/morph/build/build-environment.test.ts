@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { baseBuildEnvironment, cacheKeyEnvironment, chunkPath, targetTriplets } from './build-environment.js';
+
+test('target triplets follow the arch', () => {
+  assert.deepEqual(targetTriplets('x86_64'), {
+    target: 'x86_64-baserock-linux-gnu',
+    targetStage1: 'x86_64-bootstrap-linux-gnu',
+  });
+  assert.equal(targetTriplets('x86_32').target, 'i686-baserock-linux-gnu');
+  assert.equal(targetTriplets('armv7lhf').target, 'armv7lhf-baserock-linux-gnueabi');
+  assert.equal(targetTriplets('armv8b64').targetStage1, 'aarch64_be-bootstrap-linux-gnu');
+});
+
+test('the environment is cleared except for the passed-through variables', () => {
+  const env = baseBuildEnvironment({
+    arch: 'x86_64',
+    noCcache: false,
+    noDistcc: true,
+    hostEnv: { HOME: '/root', LD_PRELOAD: 'x.so', PATH: '/usr/bin' },
+  });
+  assert.equal(env.HOME, '/tmp');
+  assert.equal(env.LD_PRELOAD, 'x.so');
+  assert.equal(env.CCACHE_DIR, '/tmp/ccache');
+  assert.equal(env.CCACHE_PREFIX, undefined);
+  assert.equal(env.PATH, undefined);
+  assert.deepEqual(Object.keys(cacheKeyEnvironment(env)), [
+    'LOGNAME',
+    'MORPH_ARCH',
+    'TARGET',
+    'TARGET_STAGE1',
+    'USER',
+    'USERNAME',
+  ]);
+});
+
+test('PATH lists dependency prefixes once, then ccache and the system directories', () => {
+  assert.equal(
+    chunkPath({ dependencyPrefixes: ['/usr', '/tools', '/usr'], noCcache: false }),
+    '/usr/bin:/tools/bin:/usr/lib/ccache:/sbin:/usr/sbin:/bin:/usr/bin',
+  );
+  assert.equal(
+    chunkPath({ dependencyPrefixes: ['/tools'], noCcache: true, staging: { dir: '/s', hostPath: '/bin' } }),
+    '/s/tools/bin:/bin',
+  );
+});

@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** How a chunk is isolated (the stratum spec's `build-mode`). */
+export type BuildMode = 'staging' | 'bootstrap' | 'test';
+
+/** Where a sandboxed command runs. */
+export type SandboxSpec =
+  | {
+      /** Chrooted in `root`: read-only except `writable` (host paths under `root`), `/dev`, `/proc`, `/tmp`. */
+      kind: 'chroot';
+      root: string;
+      writable: readonly string[];
+      /** Host directory to bind at `/tmp` (else a tmpfs). */
+      tmpDir?: string;
+      /** Host directory bound at `/tmp/ccache`. */
+      ccacheDir?: string;
+      /** Path inside the sandbox. */
+      cwd: string;
+    }
+  | {
+      /** The whole of `root` writable (system integration). */
+      kind: 'writable-chroot';
+      root: string;
+      cwd: string;
+    }
+  | {
+      /** On the host root, read-only except `writable` and `/tmp` (bootstrap and test modes). */
+      kind: 'host';
+      writable: readonly string[];
+      ccacheDir?: string;
+      cwd: string;
+    };
+
+/** The `bwrap` arguments (without the command) for a sandbox. */
+export function bwrapArgs(spec: SandboxSpec): string[] {
+  const args = ['--die-with-parent', '--unshare-ipc', '--unshare-uts'];
+  switch (spec.kind) {
+    case 'chroot':
+      args.push('--ro-bind', spec.root, '/');
+      for (const dir of spec.writable) args.push('--bind', dir, insideRoot(spec.root, dir));
+      args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/dev/shm');
+      if (spec.tmpDir) args.push('--bind', spec.tmpDir, '/tmp');
+      else args.push('--tmpfs', '/tmp');
+      if (spec.ccacheDir) args.push('--bind', spec.ccacheDir, '/tmp/ccache');
+      break;
+    case 'writable-chroot':
+      args.push('--bind', spec.root, '/', '--proc', '/proc', '--dev', '/dev');
+      args.push('--tmpfs', '/dev/shm', '--tmpfs', '/tmp');
+      break;
+    case 'host':
+      args.push('--ro-bind', '/', '/', '--dev-bind', '/dev', '/dev', '--proc', '/proc');
+      args.push('--bind', '/tmp', '/tmp');
+      for (const dir of spec.writable) args.push('--bind', dir, dir);
+      if (spec.ccacheDir) args.push('--bind', spec.ccacheDir, '/tmp/ccache');
+      break;
+  }
+  args.push('--chdir', spec.cwd);
+  return args;
+}
+
+/** The directories that must exist under a read-only root before bwrap can mount on them. */
+export function mountPoints(spec: SandboxSpec): string[] {
+  if (spec.kind === 'host') return [];
+  const dirs = ['proc', 'dev', 'tmp'].map((dir) => join(spec.root, dir));
+  if (spec.kind === 'chroot') dirs.push(...spec.writable);
+  return dirs;
+}
+
+/** What a sandboxed command did. */
+export interface SandboxResult {
+  exitCode: number;
+}
+
+/**
+ * Runs `sh -c COMMAND` in the sandbox with exactly `env`, its stdout and
+ * stderr both going to the file descriptor `outputFd` (interleaved as
+ * written). COMMAND may be a byte string: Node encodes argv as UTF-8, so the
+ * bytes are written NUL-terminated to a file under `scratchDir` and `xargs -0`
+ * appends them, untouched, to the bwrap command line (morph.md 12.5).
+ */
+export async function runInSandbox(
+  spec: SandboxSpec,
+  command: string | Uint8Array,
+  env: Record<string, string>,
+  options: { outputFd: number | 'inherit' | 'ignore'; scratchDir: string },
+): Promise<SandboxResult> {
+  const argFile = join(options.scratchDir, `.morph-command-${randomBytes(6).toString('hex')}`);
+  const bytes = typeof command === 'string' ? Buffer.from(command) : Buffer.from(command);
+  await writeFile(argFile, Buffer.concat([bytes, Buffer.from([0])]));
+  try {
+    const argv = ['-0', '-a', argFile, 'bwrap', ...bwrapArgs(spec), 'sh', '-c'];
+    const exitCode = await new Promise<number>((resolve, reject) => {
+      const out = options.outputFd;
+      const child = spawn('/usr/bin/xargs', argv, { env, stdio: ['ignore', out, out] });
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    });
+    return { exitCode };
+  } finally {
+    await rm(argFile, { force: true });
+  }
+}
+
+function insideRoot(root: string, hostPath: string): string {
+  const prefix = root.replace(/\/+$/, '');
+  if (hostPath !== prefix && !hostPath.startsWith(`${prefix}/`)) {
+    throw new Error(`sandbox: ${hostPath} is not inside ${root}`);
+  }
+  return hostPath.slice(prefix.length) || '/';
+}
