@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// The `morph` command line: start-up (morph.md 1.3), dispatch, errors and exit codes (1.5).
+import { AssertionError } from 'node:assert';
+import { mkdirSync, realpathSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isAppError } from '../../shared/app-error.js';
+import { createApp } from '../app.js';
+import { MorphError } from '../errors.js';
+import { dumpSettings } from '../settings/dump-settings.js';
+import { loadSettings } from '../settings/load-settings.js';
+import { type DebugLog, openDebugLog } from '../status/debug-log.js';
+import { COMMANDS, loadCommand } from './commands.js';
+import { formatGeneralHelp } from './help.js';
+
+/** Exit code after Ctrl-C (morph.md 1.5). */
+const INTERRUPTED = 255;
+
+/** Runs one morph invocation and resolves to its exit code (never rejects). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const interrupt = new AbortController();
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) process.exit(INTERRUPTED); // a second Ctrl-C does not wait for cleanup
+    interrupted = true;
+    interrupt.abort(new MorphError('cli', 'interrupted', 'interrupted by signal'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
+
+  let log: DebugLog | undefined;
+  try {
+    const cwd = physicalCwd();
+    const { settings, positional } = await loadSettings(argv, {
+      env: process.env,
+      cwd,
+      cpus: availableParallelism(),
+    });
+    if (new Date().getUTCFullYear() < 2012) {
+      throw new MorphError('cli', 'clock-in-past', 'clock is far in the past', {
+        hint: 'set the system clock to the current date',
+      });
+    }
+    if (process.env.MORPH_DUMP_PROCESSED_CONFIG !== undefined) {
+      process.stdout.write(dumpSettings(settings));
+      return 0;
+    }
+    if (settings.help) {
+      process.stdout.write(await formatGeneralHelp());
+      return 0;
+    }
+    for (const dir of ['chunks', 'staging', 'failed', 'deployments']) {
+      mkdirSync(join(settings.tempdir, dir), { recursive: true });
+    }
+    mkdirSync(settings.cachedir, { recursive: true });
+
+    log = openDebugLog(settings.log);
+    log.debug(`morph ${argv.join(' ')}`);
+    const [name, ...args] = positional;
+    if (name === undefined) {
+      throw new MorphError('cli', 'usage', 'no subcommand given', { hint: 'see morph help' });
+    }
+    const command = await loadCommand(name);
+    if (!command) {
+      throw new MorphError('cli', 'unknown-command', `unknown subcommand ${name}`, {
+        hint: Object.hasOwn(COMMANDS, name) ? 'this build of morph does not include it' : 'see morph help',
+      });
+    }
+    const app = createApp(
+      settings,
+      {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+        log,
+      },
+      { cwd, signal: interrupt.signal },
+    );
+    await command.run(app, args);
+    log.debug('morph finished successfully');
+    return interrupted ? INTERRUPTED : 0;
+  } catch (err) {
+    if (interrupted) {
+      log?.debug(`interrupted: ${(err as Error).stack ?? String(err)}`);
+      process.stderr.write('ERROR: interrupted\n');
+      return INTERRUPTED;
+    }
+    process.stderr.write(formatError(err));
+    log?.debug(`failed: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The stderr text of a failure: `ERROR: <message>` (+ hint), or `BUG:` and a stack for asserts. */
+export function formatError(err: unknown): string {
+  if (isAppError(err)) {
+    const where = err.location ? `${err.location}: ` : '';
+    return `ERROR: ${where}${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`;
+  }
+  if (err instanceof AssertionError) return `BUG: ${err.stack ?? err.message}\n`;
+  const e = err as Error;
+  return `ERROR: ${e?.message ?? String(err)}\n${process.env.MORPH_DEBUG ? `${e?.stack ?? ''}\n` : ''}`;
+}
+
+function physicalCwd(): string {
+  try {
+    return realpathSync(process.cwd());
+  } catch (err) {
+    throw new MorphError('cli', 'no-cwd', 'the current directory does not exist', { cause: err });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`BUG: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,249 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { CommandOptions, CommandResult } from '../../shared/exec.js';
+import { MorphError } from '../errors.js';
+import { escapeRepoUrl } from './escape-repo-url.js';
+import { gitOutput, gitText } from './git-output.js';
+import type { RepoAliasResolver } from './repo-alias.js';
+
+/** A repository as present in the git cache. */
+export interface CachedRepo {
+  /** The name as written (`test:morphs`). */
+  readonly name: string;
+  /** Its pull URL. */
+  readonly url: string;
+  /** The bare mirror, or for `file://` repos the repository itself. */
+  readonly path: string;
+}
+
+/** A ref resolved in the git cache. */
+export interface ResolvedRef {
+  readonly commit: string;
+  readonly tree: string;
+}
+
+/** What the git cache needs from the application. */
+export interface GitCacheHost {
+  readonly cachedir: string;
+  readonly tarballServer: string;
+  readonly noGitUpdate: boolean;
+  readonly aliases: RepoAliasResolver;
+  readonly status: { normal(message: string): void; chatty(message: string): void };
+  /** Runs a command that changes things (echoed as `# cmd` when verbose). */
+  runApp(argv: readonly string[], options?: CommandOptions): Promise<CommandResult>;
+}
+
+const SHA1 = /^[0-9a-f]{40}$/;
+
+/**
+ * morph's private bare mirrors under `<cachedir>/gits` (morph.md 3.3).
+ * `file://` repositories are used in place and never fetched. Each mirror
+ * is updated at most once per process.
+ */
+export class GitCache {
+  private readonly updated = new Set<string>();
+  private readonly host: GitCacheHost;
+
+  constructor(host: GitCacheHost) {
+    this.host = host;
+  }
+
+  /** The directory holding the cached copy of `name` (present or not). */
+  mirrorPath(name: string): string {
+    const url = this.host.aliases.pullUrl(name);
+    const local = fileUrlPath(url);
+    return local ?? join(this.host.cachedir, 'gits', escapeRepoUrl(url));
+  }
+
+  /** True when `name` is already in the cache (or is a present `file://` repo). */
+  hasRepo(name: string): boolean {
+    return existsSync(this.mirrorPath(name));
+  }
+
+  /**
+   * The cached repo, cloned into the cache first when absent.
+   * @throws MorphError sources/no-remote-repo when it cannot be cloned
+   */
+  async getRepo(name: string): Promise<CachedRepo> {
+    const url = this.host.aliases.pullUrl(name);
+    const path = this.mirrorPath(name);
+    const repo = { name, url, path };
+    if (fileUrlPath(url) !== undefined) {
+      if (!existsSync(path)) {
+        throw new MorphError('sources', 'no-remote-repo', `cannot find remote repository ${name}`, {
+          hint: `${path} does not exist`,
+        });
+      }
+      return repo;
+    }
+    if (!existsSync(path)) {
+      await this.cloneMirror(name, url, path);
+      this.updated.add(path);
+    }
+    return repo;
+  }
+
+  /**
+   * The cached repo, cloned if absent, then brought up to date (once per
+   * process; never for `file://` repos or under `no-git-update`).
+   * @throws MorphError sources/no-remote-repo, sources/update-failed
+   */
+  async getUpdatedRepo(name: string): Promise<CachedRepo> {
+    const repo = await this.getRepo(name);
+    await this.updateRepo(repo);
+    return repo;
+  }
+
+  /** True when `ref` of `name` should be fetched before resolving it (morph.md 5.3). */
+  async requiresUpdate(name: string, ref: string): Promise<boolean> {
+    const path = this.mirrorPath(name);
+    if (this.host.noGitUpdate || fileUrlPath(this.host.aliases.pullUrl(name)) !== undefined) return false;
+    if (this.updated.has(path)) return false;
+    if (SHA1.test(ref) && (await gitText(path, ['cat-file', '-e', `${ref}^{commit}`])) !== undefined)
+      return false;
+    return true;
+  }
+
+  /**
+   * Fetches into the mirror with `git remote update --prune` (once per process).
+   * @throws MorphError sources/update-failed
+   */
+  async updateRepo(repo: CachedRepo): Promise<void> {
+    if (this.host.noGitUpdate || fileUrlPath(repo.url) !== undefined || this.updated.has(repo.path)) return;
+    this.host.status.normal(`Updating ${repo.name}`);
+    try {
+      await this.host.runApp(['git', 'remote', 'update', '--prune'], { cwd: repo.path });
+    } catch (err) {
+      throw new MorphError('sources', 'update-failed', `failed to update cached repo ${repo.name}`, {
+        cause: err,
+        hint: (err as Error).message,
+      });
+    }
+    this.updated.add(repo.path);
+  }
+
+  /**
+   * Resolves `ref` (branch, tag or SHA) in the cached repo, cloning it first if absent.
+   * @throws MorphError sources/invalid-ref (*no commit at that ref*), sources/no-remote-repo
+   */
+  async resolveRef(name: string, ref: string): Promise<ResolvedRef> {
+    const resolved = await this.tryResolveRef(name, ref);
+    if (!resolved) {
+      throw new MorphError(
+        'sources',
+        'invalid-ref',
+        `no commit at that ref ${ref} in ${this.mirrorPath(name)}`,
+        {
+          hint: `${name} has no branch, tag or commit called ${ref}`,
+        },
+      );
+    }
+    return resolved;
+  }
+
+  /** `resolveRef`, but undefined when the ref does not exist. */
+  async tryResolveRef(name: string, ref: string): Promise<ResolvedRef | undefined> {
+    const repo = await this.getRepo(name);
+    const commit = await gitText(repo.path, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    if (!commit) return undefined;
+    const tree = await gitText(repo.path, ['rev-parse', '--verify', '--quiet', `${commit}^{tree}`]);
+    if (!tree) return undefined;
+    return { commit, tree };
+  }
+
+  /**
+   * The bytes of `path` at `commit` of `name`.
+   * @throws MorphError sources/file-not-found
+   */
+  async readFile(name: string, commit: string, path: string): Promise<Buffer> {
+    const repo = await this.getRepo(name);
+    const data = await gitOutput(repo.path, ['cat-file', 'blob', `${commit}:${path}`]);
+    if (data === undefined) {
+      throw new MorphError('sources', 'file-not-found', `file ${path} not found at ${commit} of ${name}`);
+    }
+    return data;
+  }
+
+  /**
+   * Every file path (recursively, blobs and symlinks) at `commit` of `name`, sorted.
+   * @throws MorphError sources/invalid-ref when the commit is not there
+   */
+  async listFiles(name: string, commit: string): Promise<string[]> {
+    const repo = await this.getRepo(name);
+    const out = await gitOutput(repo.path, ['ls-tree', '-r', '-z', '--name-only', commit]);
+    if (out === undefined) {
+      throw new MorphError('sources', 'invalid-ref', `no commit ${commit} in ${repo.path}`);
+    }
+    return out
+      .toString()
+      .split('\0')
+      .filter((p) => p !== '')
+      .sort();
+  }
+
+  private async cloneMirror(name: string, url: string, path: string): Promise<void> {
+    await mkdir(dirname(path), { recursive: true });
+    // Clone next to the target and rename, so an interrupted clone never looks like a mirror.
+    const temp = await mkdtemp(join(dirname(path), `.${basename(path)}.`));
+    const reasons: string[] = [];
+    try {
+      if (await this.seedFromTarball(name, url, temp, reasons)) {
+        await rename(temp, path);
+        return;
+      }
+      await rm(temp, { recursive: true, force: true });
+      this.host.status.normal(`Cloning ${name}`);
+      try {
+        await this.host.runApp(['git', 'clone', '--mirror', '-n', url, temp]);
+      } catch (err) {
+        reasons.push((err as Error).message);
+        throw new MorphError('sources', 'no-remote-repo', `cannot find remote repository ${name}`, {
+          cause: err,
+          hint: reasons.join('; '),
+        });
+      }
+      await rename(temp, path);
+    } finally {
+      await rm(temp, { recursive: true, force: true });
+    }
+  }
+
+  private async seedFromTarball(name: string, url: string, dir: string, reasons: string[]): Promise<boolean> {
+    const server = this.host.tarballServer;
+    if (server === '') return false;
+    const tarball = `${server}${escapeRepoUrl(url)}.tar`;
+    try {
+      const data = await download(tarball);
+      await this.host.runApp(['tar', 'xf', '-'], { cwd: dir, input: data });
+      for (const [key, value] of [
+        ['remote.origin.url', url],
+        ['remote.origin.mirror', 'true'],
+        ['remote.origin.fetch', '+refs/*:refs/*'],
+      ] as const) {
+        await this.host.runApp(['git', 'config', key, value], { cwd: dir });
+      }
+      return true;
+    } catch (err) {
+      reasons.push(`${tarball}: ${(err as Error).message}`);
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir);
+      this.host.status.chatty(`Could not fetch ${tarball}; cloning ${name} with git instead`);
+      return false;
+    }
+  }
+}
+
+/** Local path of a `file://` URL, or undefined for any other URL. */
+export function fileUrlPath(url: string): string | undefined {
+  if (!url.startsWith('file://')) return undefined;
+  return decodeURIComponent(url.slice('file://'.length).replace(/^[^/]*/, '')) || '/';
+}
+
+async function download(url: string): Promise<Uint8Array> {
+  const local = fileUrlPath(url);
+  if (local !== undefined) return readFile(local);
+  const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
