@@ -1,0 +1,31 @@
+/** The `extlinux.conf` of a rawdisk deployment (morph.md 7.4 step 6). Pure. */
+
+export interface ExtlinuxOptions {
+  /** `root=` value: `UUID=<fs uuid>` with an initramfs, else `ROOT_DEVICE`. */
+  root: string;
+  initramfs: boolean;
+  dtb: boolean;
+  /** `KERNEL_ARGS`, appended as given. */
+  kernelArgs?: string;
+}
+
+/** Renders extlinux.conf booting `systems/default`. */
+export function renderExtlinuxConfig(options: ExtlinuxOptions): string {
+  const append = [
+    'rw init=/sbin/init rootfstype=btrfs rootflags=subvol=systems/default/run',
+    `root=${options.root}`,
+    options.kernelArgs ?? '',
+  ]
+    .filter((part) => part !== '')
+    .join(' ');
+  return [
+    'default linux',
+    'timeout 1',
+    'label linux',
+    'kernel /systems/default/kernel',
+    ...(options.initramfs ? ['initrd /systems/default/initramfs'] : []),
+    ...(options.dtb ? ['devicetree /systems/default/dtb'] : []),
+    `append ${append}`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,124 @@
+/**
+ * Initial rawdisk deployment (morph.md 7.4, design.md 3.3): a sparse image
+ * (or a block device), optionally partitioned, attached with
+ * `losetup --show -f`, formatted as btrfs, mounted, filled with the layout,
+ * unmounted and detached, then converted to qcow2 if asked. Every exit path
+ * unmounts, detaches and removes a half-written image.
+ */
+import { open, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
+import { checkBootFiles } from './boot-files.js';
+import { filesystemUuid, makeBtrfs, mountFilesystem } from './btrfs-image.js';
+import { computeImageSize, formatSize, minimumImageSize } from './image-size.js';
+import { attachLoopDevice } from './loop-device.js';
+import { createSystemLayout } from './rawdisk-layout.js';
+import type { RawdiskOptions } from './rawdisk-options.js';
+
+/** Bytes the tree uses on disk (hard links once). */
+export async function treeDiskUsage(ctx: ExtensionContext, tree: string): Promise<number> {
+  const { stdout } = await runTool(ctx, ['du', '-s', '-x', '--block-size=1', tree]);
+  return Number.parseInt(stdout, 10);
+}
+
+async function isBlockDevice(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isBlockDevice() ?? false;
+}
+
+/** Decides the image size, refusing a `DISK_SIZE` the tree cannot fit in. */
+async function imageSize(ctx: ExtensionContext, tree: string, options: RawdiskOptions): Promise<number> {
+  const used = await treeDiskUsage(ctx, tree);
+  if (options.diskSize === undefined) {
+    const size = computeImageSize(used);
+    ctx.status(`DISK_SIZE not set: using ${formatSize(size)} for a ${formatSize(used)} system`);
+    return size;
+  }
+  if (options.diskSize < minimumImageSize(used)) {
+    throw new ExtensionError(
+      'disk-too-small',
+      `DISK_SIZE ${formatSize(options.diskSize)} is too small for the system, which uses ${formatSize(used)}`,
+      { hint: `use at least ${formatSize(computeImageSize(used))}, or leave DISK_SIZE unset` },
+    );
+  }
+  return options.diskSize;
+}
+
+/** Writes a new system image (or device) at `location`. */
+export async function writeInitialRawdisk(
+  ctx: ExtensionContext,
+  tree: string,
+  location: string,
+  options: RawdiskOptions,
+): Promise<void> {
+  await checkBootFiles(tree, options);
+  const target = resolve(location);
+  if (await isBlockDevice(target)) {
+    const size = Number((await runTool(ctx, ['blockdev', '--getsize64', target])).stdout.trim());
+    await fillDisk(ctx, tree, target, size, options, false);
+    return;
+  }
+  const size = await imageSize(ctx, tree, options);
+  // qcow2 cannot be loop-mounted: build raw beside the target, convert at the end.
+  const raw = options.format === 'raw' ? target : join(dirname(target), `.${Date.now()}-${process.pid}.raw`);
+  const partial = ctx.cleanup.push(`remove partial image ${raw}`, () => removeSync(raw));
+  const partialTarget = ctx.cleanup.push(`remove partial ${target}`, () => removeSync(target));
+  try {
+    ctx.status(`Creating ${formatSize(size)} disk image ${location}`);
+    const file = await open(raw, 'wx').catch((cause: unknown) => {
+      throw new ExtensionError('location-exists', `cannot create ${location}: ${(cause as Error).message}`, {
+        cause,
+      });
+    });
+    await file.truncate(size).finally(() => file.close());
+    await fillDisk(ctx, tree, raw, size, options, true);
+    if (options.format === 'qcow2') {
+      ctx.status(`Converting ${location} to qcow2`);
+      const compress = options.compress ? ['-c'] : [];
+      await runTool(ctx, ['qemu-img', 'convert', ...compress, '-f', 'raw', '-O', 'qcow2', raw, target]);
+      await rm(raw, { force: true });
+    }
+  } catch (err) {
+    partial.release();
+    partialTarget.release();
+    throw err;
+  }
+  partial.forget();
+  partialTarget.forget();
+  if (options.format === 'qcow2') removeSync(raw);
+}
+
+async function fillDisk(
+  ctx: ExtensionContext,
+  tree: string,
+  disk: string,
+  size: number,
+  options: RawdiskOptions,
+  isImage: boolean,
+): Promise<void> {
+  const loop = isImage ? await attachLoopDevice(ctx, disk) : undefined;
+  const device = loop?.device ?? disk;
+  if (options.partitionTable) {
+    ctx.status('Writing the partition table');
+    await runTool(ctx, ['sfdisk', '--quiet', device], {
+      input: 'label: dos\nstart=2048, type=83, bootable\n',
+    });
+    await runTool(ctx, ['partprobe', device]);
+  }
+  const filesystem = options.partitionTable
+    ? (loop?.filesystem ?? `${device}${/\d$/.test(device) ? 'p' : ''}1`)
+    : device;
+  await makeBtrfs(ctx, filesystem, size);
+  const uuid = await filesystemUuid(ctx, filesystem);
+  const mount = await mountFilesystem(ctx, filesystem);
+  // Detaching a mounted loop device only marks it: the kernel frees it at the unmount.
+  loop?.detach();
+  try {
+    await createSystemLayout(ctx, tree, mount.path, uuid, {
+      ...options,
+      bootDisk: options.partitionTable ? device : undefined,
+    });
+  } finally {
+    await mount.unmount();
+  }
+  ctx.status(`Disk image ${disk} is ready (filesystem UUID ${uuid})`);
+}

@@ -1,0 +1,66 @@
+/**
+ * The btrfs A/B layout of a new rawdisk filesystem (morph.md 7.4 steps 4-7):
+ *
+ *     systems/factory/orig   subvolume, copy of the tree
+ *     systems/factory/run    snapshot of orig (after fstab and state moves)
+ *     systems/default        symlink to factory
+ *     state/<dir>            one subvolume per state directory
+ */
+import { chmod, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ExtensionContext, runTool } from '../api.js';
+import { installBootFiles, installBootloader, writeBootloaderConfig } from './boot-files.js';
+import { completeFstab } from './fstab-layout.js';
+import type { RawdiskOptions } from './rawdisk-options.js';
+
+/** The version label of an initial deployment; `VERSION_LABEL` is only for upgrades. */
+export const INITIAL_LABEL = 'factory';
+
+/**
+ * Completes `<systemRoot>/etc/fstab` for the layout.
+ * @returns the state directories that got a new entry.
+ */
+export async function completeSystemFstab(systemRoot: string, rootDevice: string): Promise<string[]> {
+  const path = join(systemRoot, 'etc', 'fstab');
+  await mkdir(join(systemRoot, 'etc'), { recursive: true });
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const completed = completeFstab(text, rootDevice);
+  if (completed.text !== text) await writeFile(path, completed.text, { mode: 0o644 });
+  return completed.stateDirs;
+}
+
+/** Creates the whole layout for `tree` on the filesystem mounted at `mountpoint`. */
+export async function createSystemLayout(
+  ctx: ExtensionContext,
+  tree: string,
+  mountpoint: string,
+  uuid: string,
+  options: RawdiskOptions & { bootDisk: string | undefined },
+): Promise<void> {
+  const versionRoot = join(mountpoint, 'systems', INITIAL_LABEL);
+  const orig = join(versionRoot, 'orig');
+  await mkdir(versionRoot, { recursive: true });
+  await mkdir(join(mountpoint, 'state'));
+  await runTool(ctx, ['btrfs', 'subvolume', 'create', orig]);
+  ctx.status('Copying the system into the image');
+  await runTool(ctx, ['cp', '-a', `${tree}/.`, `${orig}/.`]);
+
+  const stateDirs = await completeSystemFstab(orig, `UUID=${uuid}`);
+  for (const dir of stateDirs) {
+    const subvolume = join(mountpoint, 'state', dir);
+    await runTool(ctx, ['btrfs', 'subvolume', 'create', subvolume]);
+    await chmod(subvolume, 0o755);
+    const existing = await readdir(join(orig, dir)).catch(() => [] as string[]);
+    if (existing.length > 0) {
+      await runTool(ctx, ['mv', '-t', subvolume, '--', ...existing.map((e) => join(orig, dir, e))]);
+    }
+  }
+  await runTool(ctx, ['btrfs', 'subvolume', 'snapshot', orig, join(versionRoot, 'run')]);
+  await symlink(INITIAL_LABEL, join(mountpoint, 'systems', 'default'));
+
+  await installBootFiles(ctx, tree, versionRoot, options);
+  if (options.bootloaderConfig) {
+    await writeBootloaderConfig(ctx, mountpoint, orig, uuid, options);
+    if (options.installBootloader) await installBootloader(ctx, mountpoint, options.bootDisk);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * rawdisk upgrade (morph.md 7.4, `UPGRADE=yes`): a new system version next
+ * to the old ones in an existing image. The new `orig` starts as a snapshot
+ * of the default version's, is rsync'ed to the tree (so unchanged files
+ * share blocks), snapshotted as `run`, and becomes the default by an atomic
+ * symlink swap. A failure before the swap removes the half-made version, so
+ * the image is left as it was.
+ */
+import { spawnSync } from 'node:child_process';
+import { lstat, mkdir, rename, stat, symlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
+import { checkBootFiles, installBootFiles, installBootloader, writeBootloaderConfig } from './boot-files.js';
+import { filesystemUuid, mountFilesystem } from './btrfs-image.js';
+import { attachLoopDevice } from './loop-device.js';
+import { completeSystemFstab } from './rawdisk-layout.js';
+import type { RawdiskOptions } from './rawdisk-options.js';
+
+/** Version labels become directory names: no slashes, no dot-names. */
+export function isValidVersionLabel(label: string): boolean {
+  return /^[A-Za-z0-9_][A-Za-z0-9._+-]*$/.test(label) && label !== 'default';
+}
+
+/** Upgrades the image or device at `location` to `tree`. */
+export async function upgradeRawdisk(
+  ctx: ExtensionContext,
+  tree: string,
+  location: string,
+  options: RawdiskOptions,
+): Promise<void> {
+  const label = options.versionLabel;
+  if (label === undefined) {
+    throw new ExtensionError('missing-parameter', 'VERSION_LABEL is required for an upgrade');
+  }
+  if (!isValidVersionLabel(label)) {
+    throw new ExtensionError('bad-parameter', `VERSION_LABEL ${label} is not a valid version label`);
+  }
+  await checkBootFiles(tree, options);
+  const target = resolve(location);
+  const info = await stat(target).catch(() => undefined);
+  if (!info?.isFile() && !info?.isBlockDevice()) {
+    throw new ExtensionError('missing-location', `${location} is not an existing disk image or block device`);
+  }
+  await completeSystemFstab(tree, options.rootDevice);
+
+  const loop = info.isFile() ? await attachLoopDevice(ctx, target) : undefined;
+  const filesystem = loop?.filesystem ?? target;
+  const uuid = await filesystemUuid(ctx, filesystem);
+  const mount = await mountFilesystem(ctx, filesystem);
+  loop?.detach();
+  try {
+    await addVersion(ctx, tree, mount.path, label, uuid, options);
+  } finally {
+    await mount.unmount();
+  }
+  ctx.status(`Upgraded ${location} to version ${label}`);
+}
+
+async function addVersion(
+  ctx: ExtensionContext,
+  tree: string,
+  mountpoint: string,
+  label: string,
+  uuid: string,
+  options: RawdiskOptions,
+): Promise<void> {
+  const systems = join(mountpoint, 'systems');
+  const versionRoot = join(systems, label);
+  if (await lstat(versionRoot).catch(() => undefined)) {
+    throw new ExtensionError('version-exists', `VERSION_LABEL ${label} already exists in ${systems}`, {
+      hint: 'choose a new VERSION_LABEL',
+    });
+  }
+  const defaultLink = join(systems, 'default');
+  const hadDefault = (await lstat(defaultLink).catch(() => undefined)) !== undefined;
+  const oldOrig = join(defaultLink, 'orig');
+  if (!(await stat(oldOrig).catch(() => undefined))) {
+    throw new ExtensionError('bad-image', `${oldOrig} is missing: not a rawdisk image made by morph`);
+  }
+  ctx.status(`Updating the image to a new version with label ${label}`);
+  await mkdir(versionRoot);
+  const rollback = ctx.cleanup.push(`remove half-made version ${versionRoot}`, () => {
+    for (const sub of ['run', 'orig']) {
+      spawnSync('btrfs', ['subvolume', 'delete', join(versionRoot, sub)], { stdio: 'ignore' });
+    }
+    removeSync(versionRoot);
+  });
+  try {
+    const orig = join(versionRoot, 'orig');
+    await runTool(ctx, ['btrfs', 'subvolume', 'snapshot', oldOrig, orig]);
+    await runTool(ctx, ['rsync', '-a', '--checksum', '--numeric-ids', '--delete', `${tree}/`, orig]);
+    await runTool(ctx, ['btrfs', 'subvolume', 'snapshot', orig, join(versionRoot, 'run')]);
+    if (options.bootloaderConfig) await installBootFiles(ctx, tree, versionRoot, options);
+    if (!hadDefault && options.bootloaderConfig) {
+      // An image from before the default symlink: give it a bootloader config first.
+      await writeBootloaderConfig(ctx, mountpoint, orig, uuid, options);
+      if (options.installBootloader) await installBootloader(ctx, mountpoint, undefined);
+    }
+    // Atomic switch: a new symlink renamed over the old one.
+    const next = join(systems, `.default-${label}`);
+    removeSync(next);
+    await symlink(label, next);
+    await rename(next, defaultLink);
+  } catch (err) {
+    rollback.release();
+    throw err;
+  }
+  rollback.forget();
+}

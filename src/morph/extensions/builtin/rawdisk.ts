@@ -1,0 +1,60 @@
+/**
+ * `rawdisk` extension (morph.md 7.4): a btrfs disk image (or device) with
+ * the A/B system layout; `UPGRADE=yes` adds a version to an existing one.
+ * Extras (design.md 3.3): `DISK_SIZE` may be left out (computed),
+ * `DISK_FORMAT=qcow2` (+ `DISK_COMPRESS=yes`), `PARTITION_TABLE=mbr`.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { type BuiltinExtension, ExtensionError, runExtensionMain } from '../api.js';
+import { writeInitialRawdisk } from './rawdisk-initial.js';
+import { readRawdiskOptions } from './rawdisk-options.js';
+import { upgradeRawdisk } from './rawdisk-upgrade.js';
+
+/** True when the running kernel can mount btrfs. */
+export async function hostHasBtrfs(): Promise<boolean> {
+  const filesystems = await readFile('/proc/filesystems', 'utf8').catch(() => '');
+  return filesystems.includes('\tbtrfs\n');
+}
+
+export const rawdiskExtension: BuiltinExtension = {
+  name: 'rawdisk',
+  async check(ctx, location) {
+    const options = readRawdiskOptions(ctx.env);
+    if (!(await hostHasBtrfs())) {
+      throw new ExtensionError(
+        'no-btrfs',
+        'Error: btrfs is required for this deployment, but was not ' +
+          'detected in the kernel of the machine that is running Morph.',
+      );
+    }
+    const info = await stat(location).catch(() => undefined);
+    if (options.upgrade) {
+      if (!info?.isBlockDevice() && !info?.isFile()) {
+        throw new ExtensionError(
+          'missing-location',
+          `Cannot upgrade ${location}: it is not an existing disk image`,
+        );
+      }
+      if (options.versionLabel === undefined) {
+        throw new ExtensionError('missing-parameter', 'VERSION_LABEL is required for an upgrade');
+      }
+      if (options.format === 'qcow2') {
+        throw new ExtensionError(
+          'upgrade-unsupported',
+          'Only raw images can be upgraded (DISK_FORMAT=qcow2)',
+        );
+      }
+    } else if (info !== undefined && !info.isBlockDevice()) {
+      throw new ExtensionError('location-exists', `There is already a file at ${location}`, {
+        hint: 'use `morph upgrade` to upgrade an existing image',
+      });
+    }
+  },
+  async write(ctx, tree, location) {
+    const options = readRawdiskOptions(ctx.env);
+    if (options.upgrade) await upgradeRawdisk(ctx, tree, location, options);
+    else await writeInitialRawdisk(ctx, tree, location, options);
+  },
+};
+
+runExtensionMain(rawdiskExtension, import.meta.url);

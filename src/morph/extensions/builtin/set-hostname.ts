@@ -1,0 +1,17 @@
+/** `set-hostname` configure extension (morph.md 8): `HOSTNAME` into `TREE/etc/hostname`. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type BuiltinExtension, runExtensionMain } from '../api.js';
+
+export const setHostnameExtension: BuiltinExtension = {
+  name: 'set-hostname',
+  async configure(ctx, tree) {
+    const hostname = ctx.env.HOSTNAME;
+    if (!hostname) return;
+    ctx.status(`Setting hostname to ${hostname}`);
+    await mkdir(join(tree, 'etc'), { recursive: true });
+    await writeFile(join(tree, 'etc', 'hostname'), `${hostname}\n`, { mode: 0o644 });
+  },
+};
+
+runExtensionMain(setHostnameExtension, import.meta.url);
