@@ -1,0 +1,17 @@
+import { MorphError } from '../errors.js';
+import { locationOf } from './provenance.js';
+
+/**
+ * A `definitions` MorphError whose message starts with the `file:line:col`
+ * of `node` (or of its key / item `child`), falling back to `file`.
+ */
+export function definitionError(
+  reason: string,
+  text: string,
+  file: string,
+  node?: object,
+  child?: string | number,
+): MorphError {
+  const location = (node === undefined ? undefined : locationOf(node, child)) ?? file;
+  return new MorphError('definitions', reason, `${location}: ${text}`, { location });
+}
