@@ -1,0 +1,15 @@
+export { fabricateCheckoutPath } from './checkout-path.js';
+export { type CloneRequest, cloneToDirectory, hasGitIdentity } from './clone-to-directory.js';
+export { type BranchCheckoutRequest, createBranchCheckout } from './create-branch-checkout.js';
+export { createSystemBranch, removeSystemBranch } from './create-system-branch.js';
+export { findWorkspace, locateWorkspace, type Workspace } from './find-workspace.js';
+export { getGitConfig } from './git-config.js';
+export {
+  type Checkout,
+  findSystemBranch,
+  listSystemBranches,
+  newUuid,
+  SYSTEM_BRANCH_MARKER,
+  SystemBranch,
+} from './system-branch.js';
+export { parseStatusZ, type StatusEntry, uncommittedChanges } from './uncommitted-changes.js';
