@@ -2,6 +2,7 @@ export { fabricateCheckoutPath } from './checkout-path.js';
 export { type CloneRequest, cloneToDirectory, hasGitIdentity } from './clone-to-directory.js';
 export { type BranchCheckoutRequest, createBranchCheckout } from './create-branch-checkout.js';
 export { createSystemBranch, removeSystemBranch } from './create-system-branch.js';
+export { type EditResult, editChunk } from './edit-chunk.js';
 export { findWorkspace, locateWorkspace, type Workspace } from './find-workspace.js';
 export { getGitConfig } from './git-config.js';
 export {
