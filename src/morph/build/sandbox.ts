@@ -111,3 +111,27 @@ function insideRoot(root: string, hostPath: string): string {
   }
   return hostPath.slice(prefix.length) || '/';
 }
+
+/**
+ * Runs `argv` (no shell) in the sandbox with exactly `env` and returns its
+ * exit code and combined output (system-integration scripts, morph.md 5.14).
+ */
+export function runArgvInSandbox(
+  spec: SandboxSpec,
+  argv: readonly string[],
+  env: Record<string, string>,
+): Promise<SandboxResult & { output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bwrap', [...bwrapArgs(spec), '--', ...argv], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({ exitCode: code ?? (signal ? 128 : 1), output: Buffer.concat(chunks).toString() }),
+    );
+  });
+}

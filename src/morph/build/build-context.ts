@@ -1,0 +1,15 @@
+import type { ArtifactCache } from '../cache/artifact-cache.js';
+import type { StatusReporter } from '../status/status-reporter.js';
+import type { BuildApp } from './build-app.js';
+
+/** What every source builder gets: the app, the cache and the system-wide build settings. */
+export interface BuildContext {
+  readonly app: BuildApp;
+  readonly cache: ArtifactCache;
+  /** The system's arch. */
+  readonly arch: string;
+  /** `baseBuildEnvironment` of that arch. */
+  readonly env: Record<string, string>;
+  /** Status lines of the source being built (`[N/M] name` prefix). */
+  readonly status: StatusReporter;
+}

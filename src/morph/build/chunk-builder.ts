@@ -1,0 +1,190 @@
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { runCommand } from '../../shared/exec.js';
+import { artifactRef } from '../cache/artifact-ref.js';
+import type { ChunkMorphology } from '../model.js';
+import { matchRule } from './artifact-split.js';
+import type { BuildContext } from './build-context.js';
+import { chunkPath } from './build-environment.js';
+import { type Artifact, chunkDependencies, type Source } from './build-graph.js';
+import { assembleChunkArtifacts, type ChunkArtifactPlan } from './chunk-assembly.js';
+import { ChunkBuildError } from './chunk-build-error.js';
+import { createDeviceNodes, deviceFromSpec } from './device-nodes.js';
+import { morphVersion } from './metadata-record.js';
+import { runChunkCommands } from './run-chunk-commands.js';
+import { mountPoints, type SandboxSpec } from './sandbox.js';
+import { checkoutSource } from './source-checkout.js';
+import { SourceTiming } from './source-timing.js';
+import { createStagingArea, installArtifacts, needsLdconfig } from './staging-area.js';
+
+/**
+ * The chunk artifacts installed in a chunk's staging area (morph.md 5.9):
+ * its recursive chunk dependencies, except bootstrap-mode chunks of other strata.
+ */
+export function stagingDependencies(source: Source): Artifact[] {
+  return chunkDependencies(source).filter(
+    (artifact) => artifact.source.buildMode !== 'bootstrap' || sameStrata(artifact.source, source),
+  );
+}
+
+function sameStrata(a: Source, b: Source): boolean {
+  return a.strata.size === b.strata.size && [...a.strata].every((file) => b.strata.has(file));
+}
+
+/**
+ * Builds one chunk source and stores its artifacts (morph.md 5.9-5.11):
+ * staging area of hard-linked dependencies, source checkout, the twelve
+ * command lists in a bubblewrap sandbox, device nodes, splitting and commits.
+ * @throws ChunkBuildError when a command fails (staging area moved to `<tempdir>/failed/`).
+ */
+export async function buildChunk(ctx: BuildContext, source: Source): Promise<void> {
+  const { app, cache } = ctx;
+  const settings = app.settings;
+  const key = source.cacheKey as string;
+  const morphology = source.morphology as ChunkMorphology;
+  const timing = new SourceTiming();
+  const staging = await createStagingArea(settings.tempdir);
+  const buildDir = join(staging, `${source.name}.build`);
+  const instDir = join(staging, `${source.name}.inst`);
+  const logPath = join(settings.tempdir, `${basename(staging)}.build-log`);
+  let keepStaging = false;
+  try {
+    const deps = stagingDependencies(source);
+    await timing.stage('install-dependencies', async () => {
+      ctx.status.chatty(`Installing ${deps.length} chunk artifacts into the staging area`);
+      await installArtifacts(
+        cache,
+        deps.map((a) => artifactRef(a.source.cacheKey as string, 'chunk', a.name)),
+        staging,
+      );
+      if (source.buildMode === 'staging' && needsLdconfig(staging)) {
+        await app.runApp(['ldconfig', '-r', staging]);
+      }
+    });
+    await mkdir(buildDir, { recursive: true });
+    await mkdir(instDir, { recursive: true });
+    await timing.stage('extract-sources', () =>
+      checkoutSource(app, source.repoName, source.commit, buildDir),
+    );
+
+    const chrooted = source.buildMode === 'staging';
+    const prefixes = [...new Set(deps.map((a) => a.source.prefix))];
+    let ccacheDir: string | undefined;
+    if (!settings['no-ccache']) {
+      ccacheDir = join(
+        settings['compiler-cache-dir'],
+        basename(source.repoName.replace(/[:/]+$/, '')).replace(/^.*:/, ''),
+      );
+      await mkdir(ccacheDir, { recursive: true });
+    }
+    const env: Record<string, string> = {
+      ...ctx.env,
+      PREFIX: source.prefix,
+      PATH: chunkPath({
+        dependencyPrefixes: prefixes,
+        noCcache: settings['no-ccache'],
+        staging: chrooted ? undefined : { dir: staging, hostPath: process.env.PATH ?? '/usr/bin:/bin' },
+      }),
+      DESTDIR: chrooted ? `/${source.name}.inst` : instDir,
+    };
+    let sandbox: SandboxSpec;
+    if (chrooted) {
+      sandbox = {
+        kind: 'chroot',
+        root: staging,
+        writable: [buildDir, instDir],
+        ccacheDir,
+        cwd: `/${source.name}.build`,
+      };
+      for (const dir of mountPoints(sandbox)) await mkdir(dir, { recursive: true });
+    } else {
+      sandbox = {
+        kind: 'host',
+        writable: ccacheDir ? [buildDir, instDir, ccacheDir] : [buildDir, instDir],
+        cwd: buildDir,
+      };
+      if (ccacheDir) env.CCACHE_DIR = ccacheDir;
+    }
+
+    await rm(logPath, { force: true });
+    const failure = await timing.stage('build', () =>
+      runChunkCommands({
+        morphology,
+        sandbox,
+        env,
+        maxJobs: morphology['max-jobs'] ?? settings['max-jobs'],
+        logPath,
+        scratchDir: settings.tempdir,
+        onStep: (step) => ctx.status.chatty(`Running ${step} commands`),
+      }),
+    );
+    if (failure) {
+      const log = await readFile(logPath, 'utf8').catch(() => '');
+      await rename(logPath, cache.buildLogPath(key)).catch(() => {});
+      const failed = join(settings.tempdir, 'failed', basename(staging));
+      await mkdir(join(settings.tempdir, 'failed'), { recursive: true });
+      await rm(failed, { recursive: true, force: true });
+      await rename(staging, failed);
+      keepStaging = true;
+      const marker = Buffer.from(failure.command).toString('utf8');
+      const output = log.slice(log.lastIndexOf(`# # ${marker}\n`) + marker.length + 5);
+      throw new ChunkBuildError({
+        chunk: source.name,
+        step: failure.step,
+        command: marker,
+        log,
+        stagingArea: failed,
+        output,
+      });
+    }
+
+    await createDeviceNodes(
+      instDir,
+      morphology.devices.map((d) => deviceFromSpec(d)),
+    );
+    await timing.stage('create-chunks', () =>
+      assembleChunkArtifacts({
+        destdir: instDir,
+        workDir: staging,
+        artifacts: source.artifacts.map((a) => artifactPlan(source, a, app.aliases.pullUrl(source.repoName))),
+        split: (path) => (path === '.' ? undefined : matchRule(source.splitRules, path)),
+        systemIntegration: morphology['system-integration'],
+        cache,
+      }),
+    );
+    await rename(logPath, cache.buildLogPath(key));
+    await timing.write(cache.sourceMetaPath(key));
+  } finally {
+    await rm(logPath, { force: true });
+    if (!keepStaging) await removeStaging(staging);
+  }
+}
+
+/** The plan (ref + metadata record) of one artifact of `source`. */
+export function artifactPlan(source: Source, artifact: Artifact, repoUrl: string): ChunkArtifactPlan {
+  return {
+    name: artifact.name,
+    ref: artifactRef(source.cacheKey as string, source.kind, artifact.name),
+    record: {
+      'source-name': source.name,
+      kind: source.kind,
+      description: source.morphology.description,
+      repo: repoUrl,
+      'repo-alias': source.repoName,
+      original_ref: source.originalRef,
+      sha1: source.commit,
+      morphology: source.file,
+      'cache-key': source.cacheKey as string,
+      'cache-id': source.cacheId,
+      'morph-version': morphVersion(),
+    },
+  };
+}
+
+/** Removes a staging area; read-only bits left by builds are no obstacle to root. */
+async function removeStaging(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true }).catch(async () => {
+    await runCommand(['chmod', '-R', 'u+w', dir], { allowFailure: true });
+    await rm(dir, { recursive: true, force: true });
+  });
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The artifact kinds that have metadata records. */
+export type RecordKind = 'chunk' | 'stratum' | 'system';
+
+/** `baserock/<artifact>.meta` (morph.md 5.13); consumed by branch-from-image and generate-manifest. */
+export interface MetadataRecord {
+  'artifact-name': string;
+  'source-name': string;
+  kind: RecordKind;
+  description: string;
+  /** Resolved pull URL of the source repo. */
+  repo: string;
+  /** Repo name as written. */
+  'repo-alias': string;
+  original_ref: string;
+  sha1: string;
+  morphology: string;
+  'cache-key': string;
+  'cache-id': unknown;
+  'morph-version': { ref: string; tree: string; commit: string; version: string };
+  contents: string[];
+}
+
+/** JSON with 4-space indentation and keys sorted at every level, as the original wrote it. */
+export function formatMetadata(value: unknown): string {
+  return `${JSON.stringify(sortKeys(value), replaceBuffers, 4)}\n`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
+    return out;
+  }
+  return value;
+}
+
+function replaceBuffers(_key: string, value: unknown): unknown {
+  // Byte strings (`!!binary` commands) are recorded as text, invalid bytes replaced.
+  if (value && typeof value === 'object' && (value as { type?: unknown }).type === 'Buffer') {
+    return Buffer.from((value as { data: number[] }).data).toString('utf8');
+  }
+  return value;
+}
+
+let version: MetadataRecord['morph-version'] | undefined;
+
+/** `morph-version`: this implementation's package version (git details when unknown are empty). */
+export function morphVersion(): MetadataRecord['morph-version'] {
+  if (!version) {
+    let pkgVersion = 'unknown';
+    try {
+      const pkgPath = fileURLToPath(new URL('../../../../package.json', import.meta.url));
+      pkgVersion = String(JSON.parse(readFileSync(pkgPath, 'utf8')).version ?? 'unknown');
+    } catch {
+      // Installed without package.json beside dist/: keep 'unknown'.
+    }
+    version = { ref: '', tree: '', commit: '', version: pkgVersion };
+  }
+  return version;
+}

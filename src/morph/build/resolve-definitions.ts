@@ -1,0 +1,182 @@
+import { runCommand } from '../../shared/exec.js';
+import { detectBuildSystem } from '../definitions/build-systems.js';
+import { loadMorphology } from '../definitions/load-morphology.js';
+import { MorphError } from '../errors.js';
+import type {
+  ChunkMorphology,
+  ChunkSpec,
+  Morphology,
+  StratumMorphology,
+  SystemMorphology,
+} from '../model.js';
+import type { BuildApp } from './build-app.js';
+
+/** Where a definition or chunk comes from, resolved in the git cache. */
+export interface ResolvedRepo {
+  /** Repo name as written (`test:morphs`, `file:///...`). */
+  repoName: string;
+  /** The ref as written (or the build's original ref for the definitions repo). */
+  originalRef: string;
+  commit: string;
+  tree: string;
+}
+
+/** A stratum's chunk spec with its morphology loaded. */
+export interface ResolvedChunk extends ResolvedRepo {
+  spec: ChunkSpec;
+  /** The stratum file that lists it. */
+  stratumFile: string;
+  /** Path of the chunk morphology (in the definitions repo when `spec.morph`, else in the chunk repo). */
+  file: string;
+  morphology: ChunkMorphology;
+}
+
+/** Everything a system build is made of (morph.md 5.3). */
+export interface ResolvedDefinitions {
+  definitions: ResolvedRepo;
+  systemFile: string;
+  system: SystemMorphology;
+  /** Stratum file → stratum, in traversal order. */
+  strata: Map<string, StratumMorphology>;
+  /** Stratum file → its chunks, in stratum order. */
+  chunks: Map<string, ResolvedChunk[]>;
+}
+
+/** What to build: a system file at a commit of the definitions repo. */
+export interface BuildRequest {
+  repo: string;
+  /** A ref or commit of `repo`. */
+  ref: string;
+  file: string;
+  /** The ref recorded as the definitions' `original_ref` (defaults to `ref`). */
+  originalRef?: string;
+}
+
+/**
+ * Resolves a build request: the definitions commit, the system and its
+ * strata (breadth first, read from git objects), then every chunk's ref and
+ * morphology (from the definitions repo when the spec has `morph`, else
+ * `<name>.morph` in the chunk repo, else autodetected).
+ * @throws MorphError build/cannot-build-cluster, build/not-a-system, build/no-morphology,
+ *   and the sources/definitions errors of ref resolution and loading.
+ */
+export async function resolveDefinitions(app: BuildApp, request: BuildRequest): Promise<ResolvedDefinitions> {
+  const refs = new Map<string, Promise<ResolvedRepo>>();
+  const resolve = (repoName: string, ref: string, originalRef = ref): Promise<ResolvedRepo> => {
+    const id = `${repoName}\0${ref}`;
+    let found = refs.get(id);
+    if (!found) {
+      found = resolveRepoRef(app, repoName, ref).then((r) => ({ repoName, originalRef, ...r }));
+      refs.set(id, found);
+    }
+    return found;
+  };
+  const definitions = await resolve(request.repo, request.ref, request.originalRef ?? request.ref);
+  const readDefinition = async (file: string): Promise<Morphology> => {
+    const data = await app.gitCache.readFile(definitions.repoName, definitions.commit, file);
+    return loadMorphology(data, file);
+  };
+
+  const root = await readDefinition(request.file);
+  if (root.kind === 'cluster') {
+    throw new MorphError('build', 'cannot-build-cluster', `cannot build a cluster: ${request.file}`, {
+      hint: 'build the systems it lists, then deploy the cluster',
+    });
+  }
+  if (root.kind !== 'system') {
+    throw new MorphError('build', 'not-a-system', `building a ${root.kind} directly is not supported`, {
+      location: request.file,
+    });
+  }
+
+  const strata = new Map<string, StratumMorphology>();
+  const queue = root.strata.map((spec) => ({ file: spec.morph, referrer: request.file }));
+  for (let item = queue.shift(); item; item = queue.shift()) {
+    if (strata.has(item.file)) continue;
+    const morphology = await readDefinition(item.file);
+    if (morphology.kind !== 'stratum') {
+      throw new MorphError(
+        'build',
+        'wrong-kind',
+        `${item.referrer} refers to ${item.file}, which is a ${morphology.kind}, not a stratum`,
+      );
+    }
+    strata.set(item.file, morphology);
+    for (const dep of morphology['build-depends']) queue.push({ file: dep.morph, referrer: item.file });
+  }
+
+  const chunks = new Map<string, ResolvedChunk[]>();
+  for (const [stratumFile, stratum] of strata) {
+    const loaded = await Promise.all(
+      stratum.chunks.map(async (spec): Promise<ResolvedChunk> => {
+        const repo = await resolve(spec.repo, spec.ref);
+        const { file, morphology } = await loadChunkMorphology(app, spec, repo, definitions, stratumFile);
+        return { ...repo, spec, stratumFile, file, morphology };
+      }),
+    );
+    chunks.set(stratumFile, loaded);
+  }
+  return { definitions, systemFile: request.file, system: root, strata, chunks };
+}
+
+async function loadChunkMorphology(
+  app: BuildApp,
+  spec: ChunkSpec,
+  repo: ResolvedRepo,
+  definitions: ResolvedRepo,
+  stratumFile: string,
+): Promise<{ file: string; morphology: ChunkMorphology }> {
+  const fromRepo = spec.morph === undefined ? repo : definitions;
+  const file = spec.morph ?? `${spec.name}.morph`;
+  const data = await app.gitCache.readFile(fromRepo.repoName, fromRepo.commit, file).catch((err: unknown) => {
+    if (err instanceof MorphError && err.reason === 'file-not-found') return undefined;
+    throw err;
+  });
+  let morphology: Morphology;
+  if (data !== undefined) {
+    morphology = loadMorphology(data, file);
+  } else {
+    const buildSystem = detectBuildSystem(await topLevelNames(app, repo));
+    if (!buildSystem) {
+      throw new MorphError('build', 'no-morphology', `Couldn't find morphology: ${file}`, {
+        hint: `${repo.repoName} has no ${file} and no recognisable build system`,
+        location: stratumFile,
+      });
+    }
+    const name = file.replace(/^.*\//, '').replace(/\.morph$/, '');
+    morphology = loadMorphology(
+      `name: ${JSON.stringify(name)}\nkind: chunk\nbuild-system: ${buildSystem}\n`,
+      file,
+    );
+  }
+  if (morphology.kind !== 'chunk') {
+    throw new MorphError(
+      'build',
+      'wrong-kind',
+      `${stratumFile} refers to ${file}, which is a ${morphology.kind}, not a chunk`,
+    );
+  }
+  return { file, morphology };
+}
+
+async function topLevelNames(app: BuildApp, repo: ResolvedRepo): Promise<string[]> {
+  const path = (await app.gitCache.getRepo(repo.repoName)).path;
+  const out = await runCommand(['git', 'ls-tree', '-z', '--name-only', repo.commit], { cwd: path });
+  return out.stdout.split('\0').filter((name) => name !== '');
+}
+
+/**
+ * Resolves `ref` of `repoName` in the git cache, updating the mirror first
+ * when the ref may have moved (morph.md 5.3).
+ */
+export async function resolveRepoRef(
+  app: BuildApp,
+  repoName: string,
+  ref: string,
+): Promise<{ commit: string; tree: string }> {
+  const cache = app.gitCache;
+  if (cache.hasRepo(repoName) && (await cache.requiresUpdate(repoName, ref))) {
+    await cache.updateRepo(await cache.getRepo(repoName));
+  }
+  return cache.resolveRef(repoName, ref);
+}

@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArtifactCache } from '../cache/artifact-cache.js';
+import { MorphError } from '../errors.js';
+import { DEVICES_METADATA_KEY } from './chunk-assembly.js';
+import { createDeviceNodes, type DeviceNode } from './device-nodes.js';
+
+/**
+ * A fresh staging area `<tempdir>/staging/<random>` (morph.md 5.9).
+ * @throws MorphError build/staging-failed.
+ */
+export async function createStagingArea(tempdir: string): Promise<string> {
+  const parent = join(tempdir, 'staging');
+  try {
+    await mkdir(parent, { recursive: true });
+    return await mkdtemp(join(parent, 'staging-'));
+  } catch (err) {
+    throw new MorphError('build', 'staging-failed', `cannot create a staging area in ${parent}`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Checks artifacts out into `root` with hard links, in order (later files
+ * replace earlier ones, directories merge), then re-creates their device
+ * nodes. The linked files are shared with the cache: sandboxes mount them
+ * read-only and nothing may write through them.
+ */
+export async function installArtifacts(
+  cache: ArtifactCache,
+  refs: readonly string[],
+  root: string,
+): Promise<void> {
+  await mkdir(root, { recursive: true });
+  const devices: DeviceNode[] = [];
+  for (const ref of refs) {
+    await cache.checkout(ref, root, { union: true, hardlink: true });
+    devices.push(...(await artifactDevices(cache, ref)));
+  }
+  await createDeviceNodes(root, devices);
+}
+
+/** The special files recorded in an artifact commit. */
+export async function artifactDevices(cache: ArtifactCache, ref: string): Promise<DeviceNode[]> {
+  const encoded = await cache.readMetadata(ref, DEVICES_METADATA_KEY);
+  if (!encoded) return [];
+  return JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as DeviceNode[];
+}
+
+/** True when `ldconfig -r ROOT` should run (the root has `etc/ld.so.conf`). */
+export function needsLdconfig(root: string): boolean {
+  return existsSync(join(root, 'etc', 'ld.so.conf'));
+}

@@ -1,0 +1,57 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArtifactCache } from '../cache/artifact-cache.js';
+import { artifactRef } from '../cache/artifact-ref.js';
+import type { BuildContext } from './build-context.js';
+import type { Artifact, Source } from './build-graph.js';
+import { artifactPlan } from './chunk-builder.js';
+import { formatMetadata } from './metadata-record.js';
+import { SourceTiming } from './source-timing.js';
+import { createStagingArea } from './staging-area.js';
+
+/** Commit metadata key of a stratum artifact: base64 JSON list of its chunk artifact refs. */
+export const STRATUM_CHUNKS_KEY = 'morph.chunk-refs';
+
+/** The chunk artifacts making up a stratum artifact: its chunk dependencies, bootstrap chunks excluded. */
+export function stratumConstituents(source: Source): Artifact[] {
+  return source.dependencies.filter((a) => a.source.kind === 'chunk' && a.source.buildMode !== 'bootstrap');
+}
+
+/**
+ * Stores a stratum artifact (morph.md 5.12): a commit holding only
+ * `baserock/<artifact>.meta`, whose metadata lists the refs of its chunk
+ * artifacts. No commands run.
+ */
+export async function buildStratum(ctx: BuildContext, source: Source): Promise<void> {
+  const timing = new SourceTiming();
+  const artifact = source.artifacts[0] as Artifact;
+  const constituents = stratumConstituents(source);
+  const dir = await createStagingArea(ctx.app.settings.tempdir);
+  try {
+    await timing.stage('overall-build', async () => {
+      const plan = artifactPlan(source, artifact, ctx.app.aliases.pullUrl(source.repoName));
+      const record = {
+        ...plan.record,
+        'artifact-name': artifact.name,
+        contents: constituents.map((a) => a.name),
+      };
+      await mkdir(join(dir, 'baserock'), { recursive: true });
+      await writeFile(join(dir, 'baserock', `${artifact.name}.meta`), formatMetadata(record));
+      const refs = constituents.map((a) => artifactRef(a.source.cacheKey as string, 'chunk', a.name));
+      await ctx.cache.commitTree(dir, plan.ref, {
+        subject: artifact.name,
+        metadata: { [STRATUM_CHUNKS_KEY]: Buffer.from(JSON.stringify(refs)).toString('base64') },
+        consume: true,
+      });
+    });
+    await timing.write(ctx.cache.sourceMetaPath(source.cacheKey as string));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The chunk artifact refs of a stored stratum artifact. */
+export async function stratumChunkRefs(cache: ArtifactCache, stratumRef: string): Promise<string[]> {
+  const encoded = await cache.readMetadata(stratumRef, STRATUM_CHUNKS_KEY);
+  return encoded ? (JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as string[]) : [];
+}

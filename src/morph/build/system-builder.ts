@@ -1,0 +1,124 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../shared/atomic-file.js';
+import { runCommand } from '../../shared/exec.js';
+import { artifactRef } from '../cache/artifact-ref.js';
+import { MorphError } from '../errors.js';
+import type { BuildContext } from './build-context.js';
+import type { Artifact, Source } from './build-graph.js';
+import { DEVICES_METADATA_KEY } from './chunk-assembly.js';
+import { artifactPlan } from './chunk-builder.js';
+import type { DeviceNode } from './device-nodes.js';
+import { formatMetadata } from './metadata-record.js';
+import { runArgvInSandbox } from './sandbox.js';
+import { SourceTiming } from './source-timing.js';
+import { artifactDevices, createStagingArea, needsLdconfig } from './staging-area.js';
+import { stratumChunkRefs } from './stratum-builder.js';
+
+const OS_RELEASE = `NAME="Baserock"
+ID=baserock
+HOME_URL="http://wiki.baserock.org"
+SUPPORT_URL="http://wiki.baserock.org/mailinglist"
+BUG_REPORT_URL="http://wiki.baserock.org/mailinglist"
+`;
+
+/**
+ * Assembles and stores a system artifact (morph.md 5.14): hard-link union
+ * checkouts of every chunk artifact of the selected stratum artifacts plus
+ * their `.meta`, ldconfig, `baserock/<system>-rootfs.meta`, `etc/os-release`,
+ * then the system-integration scripts chrooted in bubblewrap. The scripts
+ * run on an overlay over the checkout, so they can never write through the
+ * hard links into the cache. Device nodes go into the commit metadata.
+ * @throws MorphError build/system-integration-failed.
+ */
+export async function buildSystem(ctx: BuildContext, source: Source): Promise<void> {
+  const timing = new SourceTiming();
+  const artifact = source.artifacts[0] as Artifact;
+  const staging = await createStagingArea(ctx.app.settings.tempdir);
+  const root = join(staging, `${source.name}.inst`);
+  const mounts: string[] = [];
+  try {
+    const devices: DeviceNode[] = [];
+    await timing.stage('install-artifacts', async () => {
+      await mkdir(root, { recursive: true });
+      for (const stratum of source.dependencies) {
+        const stratumRef = artifactRef(stratum.source.cacheKey as string, 'stratum', stratum.name);
+        for (const ref of await stratumChunkRefs(ctx.cache, stratumRef)) {
+          ctx.status.chatty(`Installing ${ref}`);
+          await ctx.cache.checkout(ref, root, { union: true, hardlink: true });
+          devices.push(...(await artifactDevices(ctx.cache, ref)));
+        }
+        await ctx.cache.checkout(stratumRef, root, { union: true, hardlink: true });
+      }
+    });
+    if (needsLdconfig(root)) await ctx.app.runApp(['ldconfig', '-r', root]);
+    const plan = artifactPlan(source, artifact, ctx.app.aliases.pullUrl(source.repoName));
+    await mkdir(join(root, 'baserock'), { recursive: true });
+    await writeFileAtomic(
+      join(root, 'baserock', `${artifact.name}.meta`),
+      formatMetadata({ ...plan.record, 'artifact-name': artifact.name, contents: [] }),
+    );
+    await mkdir(join(root, 'etc'), { recursive: true });
+    await writeFileAtomic(join(root, 'etc', 'os-release'), OS_RELEASE, { mode: 0o644 });
+
+    let tree = root;
+    const scriptsDir = join(root, 'baserock', 'system-integration');
+    if (existsSync(scriptsDir)) {
+      tree = await writableView(root, staging, mounts);
+      await timing.stage('system-integration', () => runSystemIntegration(ctx, tree));
+    }
+    const metadata: Record<string, string> = {};
+    if (devices.length > 0)
+      metadata[DEVICES_METADATA_KEY] = Buffer.from(JSON.stringify(devices)).toString('base64');
+    await timing.stage('commit', () =>
+      ctx.cache.commitTree(tree, plan.ref, { subject: artifact.name, metadata }),
+    );
+    await timing.write(ctx.cache.sourceMetaPath(source.cacheKey as string));
+  } finally {
+    for (const mount of mounts.reverse()) await runCommand(['umount', mount], { allowFailure: true });
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A writable tree showing `root`: an overlay (root only) whose upper layer
+ * takes every change, else a copy (which breaks the hard links).
+ */
+async function writableView(root: string, staging: string, mounts: string[]): Promise<string> {
+  const upper = join(staging, 'overlay-upper');
+  const work = join(staging, 'overlay-work');
+  const merged = join(staging, 'overlay');
+  await mkdir(upper);
+  await mkdir(work);
+  await mkdir(merged);
+  const mounted = await runCommand(
+    ['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${root},upperdir=${upper},workdir=${work}`, merged],
+    { allowFailure: true },
+  );
+  if (mounted.exitCode === 0) {
+    mounts.push(merged);
+    return merged;
+  }
+  await rm(merged, { recursive: true, force: true });
+  await runCommand(['cp', '-a', root, merged]);
+  return merged;
+}
+
+async function runSystemIntegration(ctx: BuildContext, root: string): Promise<void> {
+  const dir = join(root, 'baserock', 'system-integration');
+  const env = { PATH: '/bin:/usr/bin:/sbin:/usr/sbin' };
+  for (const name of (await readdir(dir)).sort()) {
+    const script = `baserock/system-integration/${name}`;
+    ctx.status.chatty(`Running system integration script ${script}`);
+    const result = await runArgvInSandbox({ kind: 'writable-chroot', root, cwd: '/' }, [script], env);
+    if (result.exitCode !== 0) {
+      throw new MorphError(
+        'build',
+        'system-integration-failed',
+        `system integration script ${script} failed with exit code ${result.exitCode}`,
+        { hint: result.output.trim() || undefined },
+      );
+    }
+  }
+}
