@@ -1,0 +1,116 @@
+/**
+ * One registry for shell IMPLEMENTS and TypeScript steps, partitioned by
+ * keyword (yarn: `IMPLEMENTS GIVEN` never serves a WHEN). Regexes compile
+ * lazily, in the reference's order, so a bad pattern is reported exactly when
+ * the reference would crash on it; step-text lookups are cached.
+ */
+
+import { YarnError } from '../errors.js';
+import type { Implementation, ShellImplementation, TsImplementation } from '../model.js';
+import { compileYarnRegex, matchYarn } from './python-regex.js';
+
+/** One implementation as seen by the binder. */
+export interface Candidate {
+  readonly implementation: Implementation;
+  /** The keyword this entry serves. */
+  readonly keyword: string;
+  /** Lazily compiled matcher. */
+  regex(): RegExp;
+  /** `IMPLEMENTS GIVEN regex` or `GIVEN /regex/ (TypeScript)`. */
+  readonly description: string;
+  /** `file:line`. */
+  readonly location: string;
+}
+
+export interface CandidateMatch {
+  readonly candidate: Candidate;
+  readonly captures: string[];
+}
+
+/** The `file:line` of an implementation. */
+export function implementationLocation(impl: Implementation): string {
+  return impl.type === 'shell' ? `${impl.location.file}:${impl.location.line}` : impl.location;
+}
+
+function tsRegex(impl: TsImplementation): RegExp {
+  const own = impl.impl.pattern.flags.replace(/[^smu]/g, '');
+  try {
+    return new RegExp(impl.impl.pattern.source, `iy${own}`);
+  } catch (err) {
+    throw new YarnError('BAD_PATTERN', `Bad step pattern ${impl.impl.pattern}: ${(err as Error).message}`, {
+      location: impl.location,
+      cause: err,
+    });
+  }
+}
+
+function makeCandidate(implementation: Implementation, keyword: string): Candidate {
+  let compiled: RegExp | undefined;
+  if (implementation.type === 'shell') {
+    const location = implementationLocation(implementation);
+    return {
+      implementation,
+      keyword,
+      location,
+      description: `IMPLEMENTS ${implementation.keyword} ${implementation.pattern}`,
+      regex: () => {
+        compiled ??= compileYarnRegex(implementation.pattern, location);
+        return compiled;
+      },
+    };
+  }
+  return {
+    implementation,
+    keyword,
+    location: implementation.location,
+    description: `${keyword} ${implementation.impl.pattern} (TypeScript)`,
+    regex: () => {
+      compiled ??= tsRegex(implementation);
+      return compiled;
+    },
+  };
+}
+
+/** The keyword-partitioned registry of all implementations. */
+export class StepRegistry {
+  private readonly byKeyword = new Map<string, Candidate[]>();
+  private readonly cache = new Map<string, CandidateMatch[]>();
+  readonly all: Candidate[] = [];
+
+  constructor(shell: readonly ShellImplementation[], ts: readonly TsImplementation[] = []) {
+    for (const impl of shell) this.add(makeCandidate(impl, impl.keyword));
+    for (const impl of ts) for (const kind of impl.impl.kinds) this.add(makeCandidate(impl, kind));
+  }
+
+  private add(candidate: Candidate): void {
+    let list = this.byKeyword.get(candidate.keyword);
+    if (!list) {
+      list = [];
+      this.byKeyword.set(candidate.keyword, list);
+    }
+    list.push(candidate);
+    this.all.push(candidate);
+  }
+
+  /** Candidates serving `keyword`, in declaration order (shell first, then TS). */
+  candidates(keyword: string): readonly Candidate[] {
+    return this.byKeyword.get(keyword) ?? [];
+  }
+
+  /**
+   * Every implementation of `keyword` matching `text` under yarn's rule.
+   * @throws YarnError BAD_PATTERN when a candidate's regex does not compile.
+   */
+  find(keyword: string, text: string): CandidateMatch[] {
+    const key = `${keyword}\u0000${text}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit.map((m) => ({ candidate: m.candidate, captures: [...m.captures] }));
+    const found: CandidateMatch[] = [];
+    for (const candidate of this.candidates(keyword)) {
+      const captures = matchYarn(candidate.regex(), text);
+      if (captures) found.push({ candidate, captures });
+    }
+    this.cache.set(key, found);
+    return found;
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The run command: the reference's pipeline (parse → validate → bind → load
+ * libraries → select → run → report) plus yarn-run's options.
+ */
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { bindScenarios } from '../bind/bind-scenarios.js';
+import { StepRegistry } from '../bind/step-registry.js';
+import { YarnError } from '../errors.js';
+import type { MatchedScenario, RunEvent, ScenarioResult, TsImplementation } from '../model.js';
+import { parseYarnFiles } from '../parse/parse-yarn.js';
+import { validateScenarios } from '../parse/validate-document.js';
+import { type HumanMode, HumanReporter, type OutputSink } from '../report/human-reporter.js';
+import { splitEnvArgs } from '../run/clean-env.js';
+import { runSuite } from '../run/run-suite.js';
+import { loadStepModules, stepModulesFromPackage } from './load-step-modules.js';
+import type { ParsedArgs } from './options.js';
+import { rerunCommand } from './rerun-command.js';
+
+const sink: OutputSink = {
+  out: (t) => {
+    process.stdout.write(t);
+  },
+  err: (t) => {
+    process.stderr.write(t);
+  },
+};
+
+function canOpenTty(): boolean {
+  try {
+    closeSync(openSync('/dev/tty', 'w'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function usage(message: string): YarnError {
+  return new YarnError('USAGE', message, { hint: 'see yarn-run --help' });
+}
+
+function parseSeconds(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw usage(`--${name} needs a positive number of seconds, not "${value}"`);
+  return Math.round(n * 1000);
+}
+
+function normalise(name: string): string {
+  return name.toLowerCase().split(/\s+/).filter(Boolean).join(' ');
+}
+
+/** The reference's `-r` selection: in the order of the options, first match each, case/space-insensitive. */
+export function selectScenarios(
+  all: readonly MatchedScenario[],
+  names: readonly string[],
+): MatchedScenario[] {
+  if (names.length === 0) return [...all];
+  const out: MatchedScenario[] = [];
+  for (const name of names) {
+    const found = all.find((s) => normalise(s.scenario.name) === normalise(name) && !out.includes(s));
+    if (!found) throw new YarnError('NO_SUCH_SCENARIO', `Requested scenario ${name} does not exist`);
+    out.push(found);
+  }
+  return out;
+}
+
+/** `--shard I/N`: the scenarios whose position modulo N is I-1. */
+export function shardScenarios(
+  all: readonly MatchedScenario[],
+  shard: string | undefined,
+): MatchedScenario[] {
+  if (shard === undefined) return [...all];
+  const m = /^(\d+)\/(\d+)$/.exec(shard);
+  const i = m ? Number(m[1]) : 0;
+  const n = m ? Number(m[2]) : 0;
+  if (!m || n < 1 || i < 1 || i > n) throw usage(`--shard needs I/N with 1 <= I <= N, not "${shard}"`);
+  return all.filter((_, k) => k % n === i - 1);
+}
+
+/** Runs scenarios per `args`; returns the exit code. */
+export async function runCommand(args: ParsedArgs): Promise<number> {
+  const b = args.bools;
+  const srcdir = process.cwd();
+  const quiet = !!b.quiet;
+  const format = args.strings.format;
+  if (format !== undefined && !['tap', 'junit', 'json', 'html'].includes(format)) {
+    throw usage(`--format must be tap, junit, json or html, not "${format}"`);
+  }
+  let mode: HumanMode = quiet ? 'quiet' : b.verbose ? 'verbose' : canOpenTty() ? 'status' : 'verbose';
+  if (mode === 'status' && !process.stderr.isTTY) mode = 'verbose';
+  const toStdout = format !== undefined && args.strings.output === undefined;
+  if (toStdout || b.list) mode = 'quiet';
+  const verbose = mode === 'verbose';
+  const jobsArg = args.strings.jobs;
+  let jobs = availableParallelism();
+  if (jobsArg !== undefined) {
+    jobs = jobsArg === 'auto' ? availableParallelism() : Number(jobsArg);
+    if (!Number.isInteger(jobs) || jobs < 1) throw usage(`--jobs needs a positive integer, not "${jobsArg}"`);
+  } else if (args.strings.tempdir !== undefined || b.stopOnFirstFail || b.snapshot) {
+    jobs = 1; // the reference's shared --tempdir is wiped after every scenario
+  }
+  const stepTimeoutMs = parseSeconds(args.strings.stepTimeout, 'step-timeout');
+  const scenarioTimeoutMs = parseSeconds(args.strings.timeout, 'timeout');
+  if (args.files.length === 0)
+    throw new YarnError('NO_SCENARIOS', 'There are no scenarios; must have at least one.');
+
+  if (verbose) for (const f of args.files) sink.out(`Parsing scenario file ${f}\n`);
+  const doc = parseYarnFiles(args.files);
+  validateScenarios(doc.scenarios);
+
+  const moduleFiles = args.lists.steps ?? stepModulesFromPackage(srcdir);
+  const loaded = moduleFiles.length > 0 ? await loadStepModules(moduleFiles, srcdir) : undefined;
+  const tsImpls: TsImplementation[] = loaded?.implementations ?? [];
+  const registry = new StepRegistry(doc.implementations, tsImpls);
+  const bound = bindScenarios(doc.scenarios, registry, { allowMissing: !!b.allowMissingSteps });
+  for (const w of bound.warnings) {
+    if (verbose) sink.out(`WARNING: ${w}\n`);
+    else if (mode === 'status') sink.err(`WARNING: ${w}\n`);
+  }
+
+  const envPairs = splitEnvArgs(args.lists.env ?? []);
+  if (!envPairs) {
+    throw new YarnError(
+      'BAD_ENV',
+      '--env argument must contain "=" to separate environment variable name and value',
+    );
+  }
+
+  let prelude = '';
+  const libraries = args.lists.shellLibrary ?? [];
+  if (libraries.length === 0) {
+    if (verbose) sink.out('No shell libraries defined\n');
+  }
+  for (const lib of libraries) {
+    if (verbose) sink.out(`Loading shell library ${lib}\n`);
+    let text: string;
+    try {
+      text = readFileSync(lib, 'utf8');
+    } catch (err) {
+      throw new YarnError('SHELL_LIBRARY', `cannot read shell library ${lib}: ${(err as Error).message}`, {
+        location: lib,
+        cause: err,
+      });
+    }
+    prelude += `# Loaded from ${lib}\n\n${text}\n\n`;
+  }
+  if (verbose) sink.out(`Found ${bound.scenarios.length} scenarios\n`);
+
+  const selected = shardScenarios(selectScenarios(bound.scenarios, args.lists.run ?? []), args.strings.shard);
+
+  if (b.list) {
+    const { listScenarios } = await import('../report/list-scenarios.js');
+    sink.out(listScenarios(selected, format === 'json'));
+    return 0;
+  }
+  if (args.strings.output !== undefined && format === undefined) {
+    // The reference creates --output and never writes to it.
+    writeFileSync(args.strings.output, '');
+  }
+
+  const interrupt = new AbortController();
+  const hard = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!signalled) {
+      signalled = sig;
+      interrupt.abort();
+    } else if (!hard.signal.aborted) hard.abort();
+    else process.exit(sig === 'SIGINT' ? 255 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const human = new HumanReporter(sink, {
+    mode,
+    timings: !!b.timings,
+    dryRun: !!b.dryRun,
+    columns: process.stderr.columns,
+  });
+  const listeners: ((e: RunEvent) => void)[] = [(e) => human.onEvent(e)];
+  let logWriter: { onEvent(e: RunEvent): void; close(): void } | undefined;
+  if (args.strings.log !== undefined) {
+    const { LogWriter } = await import('../report/log-writer.js');
+    logWriter = new LogWriter(args.strings.log);
+    listeners.push((e) => logWriter!.onEvent(e));
+  }
+
+  let results: ScenarioResult[];
+  let durationMs: number;
+  try {
+    ({ results, durationMs } = await runSuite(
+      selected,
+      {
+        env: { extra: envPairs, srcdir, shell: args.strings.shell ?? '/bin/sh', path: process.env.PATH },
+        shellPrelude: prelude,
+        cdDatadir: !!b.cdDatadir,
+        requireAssumptions: !!b.requireAssumptions,
+        dryRun: !!b.dryRun,
+        stepTimeoutMs,
+        scenarioTimeoutMs,
+        snapshot: !!b.snapshot,
+        tempdir: args.strings.tempdir !== undefined ? resolve(args.strings.tempdir) : undefined,
+        keepFailed: !!b.keepFailed,
+        debug: !!b.debug,
+        registry,
+        loadTsStep: (impl) => loaded!.load(impl),
+        jobs,
+        stopOnFirstFail: !!b.stopOnFirstFail,
+        shell: args.strings.shell ?? '/bin/sh',
+        shellArgs: (args.lists.shellArg ?? ['-xeu']).filter((a) => a !== ''),
+        freshShell: !!b.freshShell,
+      },
+      (e) => {
+        for (const l of listeners) l(e);
+      },
+      interrupt.signal,
+      hard.signal,
+    ));
+  } finally {
+    logWriter?.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  if (format !== undefined) {
+    const { renderReport } = await import('../report/render-report.js');
+    const text = renderReport(format as 'tap' | 'junit' | 'json' | 'html', { doc, results, durationMs });
+    if (args.strings.output !== undefined) writeFileSync(args.strings.output, text);
+    else sink.out(text);
+  }
+  const keptLines: string[] = [];
+  for (const r of results) {
+    if (r.keptDir && r.status === 'failed' && b.keepFailed) {
+      keptLines.push(`kept DATADIR of failed scenario "${r.scenario.name}": ${r.keptDir}`);
+      keptLines.push(`  re-run it: ${rerunCommand(process.argv, r.scenario.name)}`);
+    }
+  }
+  for (const note of doc.notes) {
+    if (
+      mode !== 'quiet' &&
+      (note.code === 'EXAMPLE_EATS_BLOCK' || note.code === 'IMPLEMENTS_TAKES_NEXT_BLOCK')
+    ) {
+      keptLines.push(
+        `WARNING: ${note.message} (at ${note.location.file}:${note.location.line}; see yarn-run lint)`,
+      );
+    }
+  }
+  human.finish(results, durationMs, { keptLines });
+  if (signalled) return signalled === 'SIGINT' ? 255 : 143;
+  return results.some((r) => r.status === 'failed') ? 1 : 0;
+}

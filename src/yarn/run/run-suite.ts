@@ -1,0 +1,124 @@
+/**
+ * Runs the selected scenarios on N lanes (`-j`), each lane with its own shell
+ * runner, in one process (steps are child processes or async TS code, so
+ * the engine only coordinates). Scenario temp roots live on tmpfs when TMPDIR
+ * is unset and /dev/shm is usable; they are deleted in the background.
+ */
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { YarnError } from '../errors.js';
+import type { MatchedScenario, RunEvent, ScenarioResult } from '../model.js';
+import { type Lane, runScenario, type ScenarioSettings } from './run-scenario.js';
+import { canPersist, FreshShell, PersistentShell, type ShellRunner } from './shell-runner.js';
+
+export interface SuiteSettings extends Omit<ScenarioSettings, 'tempRoot' | 'pendingDeletes'> {
+  readonly jobs: number;
+  readonly stopOnFirstFail: boolean;
+  readonly shell: string;
+  readonly shellArgs: readonly string[];
+  /** Forces fresh-process mode (debugging, --shell-mode=fresh). */
+  readonly freshShell?: boolean;
+}
+
+/** Where scenario temp roots go: $TMPDIR, else /dev/shm when writable, else the OS default. */
+export function tempBase(): string {
+  if (process.env.TMPDIR) return process.env.TMPDIR;
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+}
+
+/**
+ * Runs `scenarios` and returns their results in input order.
+ * @throws YarnError TEMP_DIR when the temp root cannot be made (or a whole-run error from a scenario).
+ */
+export async function runSuite(
+  scenarios: readonly MatchedScenario[],
+  settings: SuiteSettings,
+  emit: (event: RunEvent) => void,
+  interrupt: AbortSignal,
+  hardInterrupt: AbortSignal,
+): Promise<{ results: ScenarioResult[]; durationMs: number }> {
+  const started = performance.now();
+  const totalSteps = scenarios.reduce((n, s) => n + s.steps.length, 0);
+  emit({ type: 'run-started', scenarios, totalSteps });
+  let root: string | undefined;
+  if (!settings.dryRun) {
+    try {
+      root = mkdtempSync(join(tempBase(), 'yarn-run-'));
+    } catch (err) {
+      throw new YarnError(
+        'TEMP_DIR',
+        `cannot create a temporary directory in ${tempBase()}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+  const pendingDeletes: Promise<unknown>[] = [];
+  const scenarioSettings: ScenarioSettings = { ...settings, tempRoot: root ?? '', pendingDeletes };
+  const persistent = !settings.freshShell && canPersist(settings.shell, settings.shellArgs);
+  const results: ScenarioResult[] = new Array(scenarios.length);
+  let next = 0;
+  let stop = false;
+  let fatal: unknown;
+  const laneCount = Math.max(1, Math.min(settings.jobs, scenarios.length));
+  const shells: ShellRunner[] = [];
+
+  const runLane = async (id: number): Promise<void> => {
+    let shell: ShellRunner | undefined;
+    const lane = (): Lane => {
+      if (!shell) {
+        const dir = join(root!, `lane-${id}`);
+        mkdirSync(dir);
+        shell = persistent
+          ? new PersistentShell(dir, settings.shell, settings.shellArgs, settings.env.srcdir)
+          : new FreshShell(dir, settings.shell, settings.shellArgs);
+        shells.push(shell);
+      }
+      return { shell };
+    };
+    while (!stop && !interrupt.aborted && next < scenarios.length) {
+      const i = next++;
+      const scenario = scenarios[i]!;
+      try {
+        const result = await runScenario(
+          scenario,
+          settings.dryRun ? { shell: undefined as unknown as ShellRunner } : lane(),
+          scenarioSettings,
+          emit,
+          interrupt,
+          hardInterrupt,
+        );
+        results[i] = result;
+        if (result.status === 'failed' && settings.stopOnFirstFail) stop = true;
+      } catch (err) {
+        fatal ??= err;
+        stop = true;
+      }
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: laneCount }, (_, id) => runLane(id)));
+  } finally {
+    for (const shell of shells) shell.close();
+    await Promise.all(pendingDeletes);
+    if (root) rmSync(root, { recursive: true, force: true });
+  }
+  if (fatal) throw fatal;
+  const done = results.filter((r): r is ScenarioResult => r !== undefined);
+  const durationMs = performance.now() - started;
+  emit({
+    type: 'run-finished',
+    results: done,
+    durationMs,
+    interrupted: interrupt.aborted ? 'interrupted' : undefined,
+  });
+  return { results: done, durationMs };
+}
