@@ -1,0 +1,97 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../shared/atomic-file.js';
+import { formatMetadata } from '../build/metadata-record.js';
+import type { ClusterSystemSpec } from '../model.js';
+import type { DeploySession } from './deploy-session.js';
+import { createDeployTree } from './deploy-tree.js';
+import { deploymentEnvironment } from './deployment-environment.js';
+import { deploymentMetadata } from './deployment-metadata.js';
+import { runExtension } from './extension-runner.js';
+import { joinNestedLocation } from './nested-location.js';
+
+/**
+ * Deploys one cluster entry and, inside each of its trees, its subsystems
+ * (morph.md 6.2). `parentTree` is undefined at the top level; `filter` lists
+ * the deployment names to make (empty: all).
+ * @throws MorphError from the extensions, the environment rules, or
+ *   `deploy/not-yet-built`; mounts and temp dirs are removed first.
+ */
+export async function deploySystem(
+  session: DeploySession,
+  entry: ClusterSystemSpec,
+  parentTree: string | undefined,
+  filter: readonly string[],
+): Promise<void> {
+  const names = Object.keys(entry.deploy ?? {}).filter(
+    (name) => filter.length === 0 || filter.includes(name),
+  );
+  if (names.length === 0) return;
+  const system = await session.resolveSystem(entry.morph);
+  for (const name of names) {
+    const status = session.status.withPrefix(`[${entry.morph}][${name}] `);
+    const { env, type, location } = deploymentEnvironment({
+      name,
+      defaults: entry['deploy-defaults'] ?? {},
+      parameters: entry.deploy[name] ?? {},
+      processEnv: process.env,
+      overrides: session.overrides,
+      upgrade: session.upgrade,
+    });
+    const run = { env, rootDir: session.rootDir, scratchDir: session.tempDir, status };
+    // Nested checks get the location as written (morph.md quirk 11).
+    await runExtension(session.app, { ...run, name: type, kind: 'check', args: [location] });
+
+    status.normal(`Checking out ${system.artifactName} for configuration`);
+    const tree = await createDeployTree(session.app, {
+      parentDir: session.tempDir,
+      label: system.artifactName,
+      cleanup: session.cleanup,
+      populate: (dir, options) => system.checkout(dir, options),
+    });
+    try {
+      status.chatty(`System checked out at ${tree.path}`);
+      status.normal('Writing deployment metadata file');
+      await mkdir(join(tree.path, 'baserock'), { recursive: true });
+      const metadata = deploymentMetadata({
+        artifactName: system.artifactName,
+        env,
+        type,
+        location,
+        describe: session.definitionsVersion,
+      });
+      await writeFileAtomic(join(tree.path, 'baserock', 'deployment.meta'), formatMetadata(metadata));
+
+      for (const subsystem of entry.subsystems ?? []) {
+        await deploySystem({ ...session, status }, subsystem, tree.path, []);
+      }
+
+      const target = parentTree === undefined ? location : joinNestedLocation(parentTree, location);
+      const privateTemp = await mkdtemp(join(session.tempDir, 'tmp-'));
+      try {
+        const withTemp = { ...run, env: { ...env, TMPDIR: privateTemp } };
+        for (const extension of system.morphology['configuration-extensions'] ?? []) {
+          status.normal(`Running configuration extension ${extension}`);
+          await runExtension(session.app, {
+            ...withTemp,
+            name: extension,
+            kind: 'configure',
+            args: [tree.path],
+          });
+        }
+        status.normal(`Writing ${type} deployment to ${target}`);
+        await runExtension(session.app, {
+          ...withTemp,
+          name: type,
+          kind: 'write',
+          args: [tree.path, target],
+        });
+      } finally {
+        await rm(privateTemp, { recursive: true, force: true });
+      }
+      status.normal(`Deployed ${name} (${type}) at ${location}`);
+    } finally {
+      tree.dispose();
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { App } from '../app.js';
+import { MorphError } from '../errors.js';
+import { type CleanupStack, unmountSync } from '../extensions/cleanup-stack.js';
+
+/** `union-filesystem` values (design.md 3.2). */
+export type UnionFilesystem = 'overlayfs' | 'unionfs-fuse' | 'copy';
+
+/** A writable system tree for one deployment. */
+export interface DeployTree {
+  /** The tree extensions work on: the union mount point (or the copy). */
+  path: string;
+  /** Unmounts and removes everything; idempotent. */
+  dispose(): void;
+}
+
+/**
+ * Fills a directory with the system. `hardlink` says whether it may be a
+ * hard-link checkout (read-only by contract) or must be a private copy.
+ */
+export type PopulateTree = (dir: string, options: { hardlink: boolean }) => Promise<void>;
+
+/**
+ * Makes the writable deploy tree of design.md 3.2 in a new directory under
+ * `parentDir`: the system checked out with hard links (`lower`), and a union
+ * mount over it whose writes land in `upper` (overlayfs, unionfs-fuse), so
+ * that the cached files are never written; or, for `copy`, a plain copy.
+ * Whatever happens later, `dispose` (also registered on `cleanup`, which
+ * runs at process exit) unmounts and removes it all.
+ * @throws MorphError `deploy/union-mount-failed` with a hint to use `copy`.
+ */
+export async function createDeployTree(
+  app: App,
+  options: { parentDir: string; label: string; cleanup: CleanupStack; populate: PopulateTree },
+): Promise<DeployTree> {
+  const method = app.settings['union-filesystem'] as UnionFilesystem;
+  const dir = await mkdtemp(join(options.parentDir, 'deploy-'));
+  const mountpoint = join(dir, `overlay-deploy-${options.label.replace(/[^\w.-]/g, '_')}`);
+  let mounted = false;
+  const handle = options.cleanup.push(`remove deploy tree ${dir}`, () => {
+    if (mounted) {
+      unmountSync(mountpoint);
+      mounted = false;
+    }
+    // --one-file-system: should an unmount ever have failed, never delete through a mount.
+    spawnSync('rm', ['-rf', '--one-file-system', dir], { stdio: 'ignore' });
+  });
+  const tree = { path: mountpoint, dispose: () => handle.release() };
+  try {
+    await mkdir(mountpoint);
+    if (method === 'copy') {
+      await options.populate(mountpoint, { hardlink: false });
+      return tree;
+    }
+    const lower = join(dir, 'lower');
+    const upper = join(dir, 'upper');
+    const work = join(dir, 'work');
+    await Promise.all([mkdir(upper), mkdir(work)]);
+    await options.populate(lower, { hardlink: true });
+    const argv =
+      method === 'overlayfs'
+        ? [
+            'mount',
+            '-t',
+            'overlay',
+            `overlay-deploy-${options.label}`,
+            '-o',
+            overlayOptions(lower, upper, work),
+            mountpoint,
+          ]
+        : ['unionfs', '-o', 'cow,allow_other,use_ino,suid,dev', `${upper}=RW:${lower}=RO`, mountpoint];
+    const result = await app.runApp(argv, { allowFailure: true });
+    if (result.exitCode !== 0) {
+      throw new MorphError(
+        'deploy',
+        'union-mount-failed',
+        `cannot mount the deploy tree with ${method}: ${result.stderr.trim()}`,
+        {
+          hint: 'set union-filesystem=copy (or unionfs-fuse) where overlay mounts are not allowed',
+        },
+      );
+    }
+    mounted = true;
+    return tree;
+  } catch (err) {
+    tree.dispose();
+    throw err;
+  }
+}
+
+/** overlayfs mount options; commas and colons in paths would split them, so they are refused. */
+export function overlayOptions(lower: string, upper: string, work: string): string {
+  for (const path of [lower, upper, work]) {
+    if (/[,:]/.test(path)) {
+      throw new MorphError('deploy', 'bad-tempdir', `overlayfs cannot use ${path}: it contains ',' or ':'`, {
+        hint: 'use a tempdir without commas or colons, or union-filesystem=copy',
+      });
+    }
+  }
+  return `lowerdir=${lower},upperdir=${upper},workdir=${work}`;
+}
