@@ -1,0 +1,139 @@
+import { ArtifactCache } from '../cache/artifact-cache.js';
+import { artifactRef } from '../cache/artifact-ref.js';
+import { RemoteArtifactCache } from '../cache/remote-artifact-cache.js';
+import type { BuildApp } from './build-app.js';
+import type { BuildContext } from './build-context.js';
+import type { Source } from './build-graph.js';
+import { buildChunk } from './chunk-builder.js';
+import type { ResolvedBuild } from './resolve-build-graph.js';
+import { buildStratum } from './stratum-builder.js';
+import { buildSystem } from './system-builder.js';
+
+/** Progress of a build, for a live display. */
+export interface BuildProgress {
+  done: number;
+  total: number;
+  /** Names of the sources being built right now. */
+  running: string[];
+}
+
+/** The result of building a system. */
+export interface BuildOutcome {
+  /** The system artifact's OSTree ref. */
+  ref: string;
+  /** How many sources were built (0 when everything was cached). */
+  built: number;
+}
+
+/**
+ * Builds every source of a resolved system that is not in the artifact
+ * cache (morph.md 5.8): sources whose artifacts are all cached (locally, or
+ * after a pull from the remote artifact cache) are skipped; the rest build
+ * as soon as their dependencies are done, up to `max-jobs` at once. The
+ * first failure stops new builds; the builds in flight finish, then it is
+ * thrown.
+ */
+export async function buildArtifacts(
+  app: BuildApp,
+  build: ResolvedBuild,
+  options: { onProgress?: (progress: BuildProgress) => void } = {},
+): Promise<BuildOutcome> {
+  const cache = await ArtifactCache.open(app.settings.cachedir);
+  const remoteUrl = app.settings['artifact-cache-server'];
+  const remote = RemoteArtifactCache.isUsable(remoteUrl)
+    ? new RemoteArtifactCache(cache, remoteUrl)
+    : undefined;
+  const order = build.graph.order;
+  const total = order.length;
+  const refsOf = (source: Source): string[] =>
+    source.artifacts.map((a) => artifactRef(source.cacheKey as string, source.kind, a.name));
+
+  const missing = new Set<Source>();
+  for (const source of order) {
+    const absent = [];
+    for (const artifact of source.artifacts) {
+      if (!(await cache.has(source.cacheKey as string, source.kind, artifact.name))) absent.push(artifact);
+    }
+    if (absent.length > 0 && remote) await remote.pull(refsOf(source));
+    const stillMissing = await Promise.all(
+      source.artifacts.map(async (a) => !(await cache.has(source.cacheKey as string, source.kind, a.name))),
+    );
+    if (stillMissing.some(Boolean)) missing.add(source);
+  }
+
+  const limit = Math.max(1, app.settings['max-jobs']);
+  const running = new Set<string>();
+  let active = 0;
+  let done = 0;
+  let failure: unknown;
+  const waiting: (() => void)[] = [];
+  const acquire = async (): Promise<void> => {
+    while (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+  };
+  const release = (): void => {
+    active--;
+    waiting.shift()?.();
+  };
+  const progress = (): void => options.onProgress?.({ done, total, running: [...running] });
+
+  const finished = new Map<Source, Promise<void>>();
+  const run = (source: Source, index: number): Promise<void> => {
+    let promise = finished.get(source);
+    if (promise) return promise;
+    promise = (async () => {
+      const deps = [...new Set(source.dependencies.map((a) => a.source))];
+      await Promise.all(deps.map((dep) => run(dep, order.indexOf(dep))));
+      const status = app.status.withPrefix(`[${index + 1}/${total}] ${source.name}: `);
+      if (missing.has(source)) {
+        if (failure !== undefined) throw failure;
+        await acquire();
+        try {
+          if (failure !== undefined) throw failure;
+          running.add(source.name);
+          progress();
+          const start = Date.now();
+          status.normal(`Building ${source.kind} ${source.name}`);
+          const ctx: BuildContext = { app, cache, arch: build.arch, env: build.env, status };
+          await buildSource(ctx, source);
+          status.normal(`Built ${source.kind} ${source.name} in ${formatElapsed(Date.now() - start)}`);
+        } catch (err) {
+          failure ??= err;
+          throw err;
+        } finally {
+          running.delete(source.name);
+          release();
+        }
+      }
+      done++;
+      progress();
+      for (const ref of refsOf(source)) {
+        const line = `${source.kind === 'system' ? 'System' : 'Artifact'} is in cache: ${cache.repoPath}:${ref}`;
+        if (source.kind === 'system') status.normal(line);
+        else status.chatty(line);
+      }
+    })();
+    finished.set(source, promise);
+    return promise;
+  };
+  const all = order.map((source, index) => run(source, index).catch(() => {}));
+  await Promise.all(all);
+  if (failure !== undefined) throw failure;
+  return { ref: refsOf(build.graph.root.source)[0] as string, built: missing.size };
+}
+
+function buildSource(ctx: BuildContext, source: Source): Promise<void> {
+  switch (source.kind) {
+    case 'chunk':
+      return buildChunk(ctx, source);
+    case 'stratum':
+      return buildStratum(ctx, source);
+    case 'system':
+      return buildSystem(ctx, source);
+  }
+}
+
+function formatElapsed(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 3600)}:${String(Math.floor(seconds / 60) % 60).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+}

@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCommand } from '../../shared/exec.js';
+import { loadAllMorphologies } from '../definitions/load-all-morphologies.js';
+import { saveMorphology } from '../definitions/save-morphology.js';
+import { MorphError } from '../errors.js';
+import type { Morphology } from '../model.js';
+import { getGitConfig } from '../workspace/git-config.js';
+import type { SystemBranch } from '../workspace/system-branch.js';
+import { uncommittedChanges } from '../workspace/uncommitted-changes.js';
+import type { BuildApp } from './build-app.js';
+
+/** What to build after preparing build branches (morph.md 5.2). */
+export interface BuildBranch {
+  /** Repo name of the definitions (`file://<root checkout>` for local temporary branches). */
+  repo: string;
+  /** The definitions commit. */
+  commit: string;
+  /** The definitions' original ref (the branch name, or the build ref). */
+  ref: string;
+  /** Deletes the pushed build refs from their remotes again (a no-op when nothing was pushed). */
+  cleanup(): Promise<void>;
+}
+
+interface RepoState {
+  dir: string;
+  repo: string;
+  buildRef: string;
+  /** Abbreviated HEAD name (`master`, or `HEAD` when detached). */
+  head: string;
+  index: string;
+  changed: boolean;
+  unpushed: boolean;
+}
+
+const ZERO = '0'.repeat(40);
+
+/**
+ * Prepares temporary build branches for a system branch (morph.md 5.2): the
+ * workspace's uncommitted changes go into private indexes, every morphology
+ * is re-serialised with refs pointing at the build refs, and one commit per
+ * repo is made on `refs/heads/<build-ref-prefix>/<branch uuid>/<repo uuid>`
+ * (compare-and-swap; reverted on failure). Nothing is made when no repo has
+ * changes or unpushed commits. Local build refs are left in place.
+ * @throws MorphError build/no-repos, build/build-branch-failed.
+ */
+export async function prepareBuildBranch(
+  app: BuildApp,
+  branch: SystemBranch,
+  options: { push: boolean },
+): Promise<BuildBranch> {
+  const scratch = await mkdtemp(join(app.settings.tempdir, 'build-branch-'));
+  try {
+    const repos = await collectRepos(app, branch, scratch);
+    const root = repos.find((r) => r.repo === branch.rootRepo);
+    if (!root) {
+      throw new MorphError('build', 'no-root-checkout', `no checkout of ${branch.rootRepo} in ${branch.dir}`);
+    }
+    if (!repos.some((r) => r.changed || r.unpushed)) {
+      const commit = await git(root.dir, ['rev-parse', '--verify', `${branch.name}^{commit}`]);
+      return { repo: branch.rootRepo, commit, ref: branch.name, cleanup: async () => {} };
+    }
+    await injectRefs(branch, repos, root, options.push);
+    const commits = await commitAll(app, branch, repos);
+    if (!options.push) {
+      return {
+        repo: `file://${root.dir}`,
+        commit: commits.get(root) as string,
+        ref: root.buildRef,
+        cleanup: async () => {},
+      };
+    }
+    const pushed: RepoState[] = [];
+    const cleanup = async (): Promise<void> => {
+      for (const repo of pushed) {
+        await app.runApp(['git', 'push', '--porcelain', 'origin', `${ZERO}:${repo.buildRef}`], {
+          cwd: repo.dir,
+          allowFailure: true,
+        });
+      }
+    };
+    try {
+      for (const repo of repos) {
+        await app.runApp(['git', 'push', '--porcelain', 'origin', `${repo.buildRef}:${repo.buildRef}`], {
+          cwd: repo.dir,
+        });
+        pushed.push(repo);
+      }
+    } catch (err) {
+      await cleanup();
+      throw new MorphError('build', 'build-branch-failed', 'cannot push temporary build branches', {
+        cause: err,
+      });
+    }
+    return { repo: branch.rootRepo, commit: commits.get(root) as string, ref: root.buildRef, cleanup };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function collectRepos(app: BuildApp, branch: SystemBranch, scratch: string): Promise<RepoState[]> {
+  const repos: RepoState[] = [];
+  const prefix = app.settings['build-ref-prefix'];
+  for (const checkout of await branch.checkouts()) {
+    const uuid = await getGitConfig(checkout.dir, 'morph.uuid');
+    if (!uuid || !checkout.repo) continue;
+    const index = join(scratch, `index-${repos.length}`);
+    const env = { ...process.env, GIT_INDEX_FILE: index };
+    await runCommand(['git', 'read-tree', 'HEAD'], { cwd: checkout.dir, env });
+    const changes = await uncommittedChanges(checkout.dir);
+    const paths = changes.flatMap((c) => (c.from ? [c.path, c.from] : [c.path]));
+    if (paths.length > 0) {
+      await runCommand(['git', 'add', '--all', '--force', '--', ...paths], { cwd: checkout.dir, env });
+    }
+    const head = await git(checkout.dir, ['rev-parse', '--abbrev-ref', 'HEAD']);
+    repos.push({
+      dir: checkout.dir,
+      repo: checkout.repo,
+      buildRef: `refs/heads/${prefix}/${branch.uuid}/${uuid}`,
+      head,
+      index,
+      changed: changes.length > 0,
+      unpushed: await isUnpushed(checkout.dir, head),
+    });
+  }
+  if (repos.length === 0) {
+    throw new MorphError(
+      'build',
+      'no-repos',
+      `no repositories of system branch ${branch.name} can be built`,
+      {
+        hint: 'the checkouts lack morph.uuid; were they made by morph checkout/branch/edit?',
+      },
+    );
+  }
+  return repos;
+}
+
+async function isUnpushed(dir: string, head: string): Promise<boolean> {
+  if (head === 'HEAD') return true;
+  const upstream = await runCommand(['git', 'rev-parse', '--verify', '--quiet', '@{upstream}'], {
+    cwd: dir,
+    allowFailure: true,
+  });
+  if (upstream.exitCode !== 0) return true;
+  return upstream.stdout.trim() !== (await git(dir, ['rev-parse', 'HEAD']));
+}
+
+/** Points every spec at the build refs and stages every morphology in the root repo's index. */
+async function injectRefs(
+  branch: SystemBranch,
+  repos: RepoState[],
+  root: RepoState,
+  push: boolean,
+): Promise<void> {
+  const morphologies = await loadAllMorphologies(root.dir);
+  const byPair = new Map(repos.map((r) => [`${r.repo}\0${r.head}`, r]));
+  const retarget = (spec: Record<string, unknown>, chunk: boolean): void => {
+    if (typeof spec.repo !== 'string' || typeof spec.ref !== 'string') return;
+    const target = byPair.get(`${spec.repo}\0${spec.ref}`);
+    if (!target) return;
+    if (target === root && !chunk) {
+      delete spec.repo;
+      delete spec.ref;
+      return;
+    }
+    if (!push) spec.repo = `file://${target.dir}`;
+    spec.ref = target.buildRef;
+  };
+  for (const morphology of morphologies.values()) {
+    if (morphology.kind === 'system') for (const spec of morphology.strata) retarget(spec, false);
+    if (morphology.kind === 'stratum') {
+      for (const spec of morphology['build-depends']) retarget(spec, false);
+      for (const spec of morphology.chunks) retarget(spec, true);
+    }
+  }
+  const env = { ...process.env, GIT_INDEX_FILE: root.index };
+  for (const [file, morphology] of morphologies) {
+    const blob = await runCommand(['git', 'hash-object', '-w', '--stdin'], {
+      cwd: root.dir,
+      input: serialise(morphology, file, branch),
+    });
+    await runCommand(
+      ['git', 'update-index', '--add', '--cacheinfo', `100644,${blob.stdout.trim()},${file}`],
+      {
+        cwd: root.dir,
+        env,
+      },
+    );
+  }
+}
+
+function serialise(morphology: Morphology, file: string, branch: SystemBranch): string {
+  try {
+    return saveMorphology(morphology);
+  } catch (err) {
+    throw new MorphError('build', 'build-branch-failed', `cannot serialise ${file} of ${branch.name}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Commits each repo's index on its build ref; returns the commit to build per repo. */
+async function commitAll(
+  app: BuildApp,
+  branch: SystemBranch,
+  repos: RepoState[],
+): Promise<Map<RepoState, string>> {
+  const buildUuid = randomUUID().replace(/-/g, '');
+  const commits = new Map<RepoState, string>();
+  const created: { repo: RepoState; old: string; now: string }[] = [];
+  try {
+    for (const repo of repos) {
+      const tree = await git(repo.dir, ['write-tree'], { GIT_INDEX_FILE: repo.index });
+      const existing = await runCommand(
+        ['git', 'rev-parse', '--verify', '--quiet', `${repo.buildRef}^{commit}`],
+        {
+          cwd: repo.dir,
+          allowFailure: true,
+        },
+      );
+      const old = existing.exitCode === 0 ? existing.stdout.trim() : undefined;
+      if (old && (await git(repo.dir, ['rev-parse', `${old}^{tree}`])) === tree) {
+        commits.set(repo, old);
+        continue;
+      }
+      const parent = old ?? (await git(repo.dir, ['rev-parse', 'HEAD']));
+      const name = process.env.GIT_AUTHOR_NAME ?? (await getGitConfig(repo.dir, 'user.name')) ?? 'Morph';
+      const email =
+        process.env.GIT_AUTHOR_EMAIL ?? (await getGitConfig(repo.dir, 'user.email')) ?? 'morph@localhost';
+      const message = `Morph build ${buildUuid}\n\nSystem branch: ${branch.name}\n`;
+      const commit = await runCommand(['git', 'commit-tree', tree, '-p', parent, '-F', '-'], {
+        cwd: repo.dir,
+        input: message,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: name,
+          GIT_AUTHOR_EMAIL: email,
+          GIT_COMMITTER_NAME: `Morph (on behalf of ${name})`,
+          GIT_COMMITTER_EMAIL: email,
+        },
+      });
+      const now = commit.stdout.trim();
+      await app.runApp(['git', 'update-ref', '-m', 'morph build', repo.buildRef, now, old ?? ZERO], {
+        cwd: repo.dir,
+      });
+      created.push({ repo, old: old ?? ZERO, now });
+      commits.set(repo, now);
+    }
+  } catch (err) {
+    for (const { repo, old, now } of created.reverse()) {
+      const args =
+        old === ZERO ? ['update-ref', '-d', repo.buildRef, now] : ['update-ref', repo.buildRef, old, now];
+      await runCommand(['git', ...args], { cwd: repo.dir, allowFailure: true });
+    }
+    throw new MorphError('build', 'build-branch-failed', 'cannot create temporary build branches', {
+      cause: err,
+    });
+  }
+  return commits;
+}
+
+async function git(dir: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const result = await runCommand(['git', ...args], { cwd: dir, env: { ...process.env, ...env } });
+  return result.stdout.trim();
+}
