@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { arch } from 'node:os';
+import os from 'node:os';
 import type { App } from '../app.js';
-import { architectureFromMachine } from '../definitions/index.js';
+import { architectureFromMachine } from '../definitions/architecture.js';
 import { expectArguments } from './arguments.js';
 
 export const usage = '';
@@ -13,12 +12,9 @@ export async function run(app: App, args: string[]): Promise<void> {
   app.out(`${architectureFromMachine(machine(), isHardFloat())}\n`);
 }
 
+/** `uname -m`, without running it. */
 function machine(): string {
-  try {
-    return execFileSync('uname', ['-m'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return arch() === 'x64' ? 'x86_64' : arch();
-  }
+  return os.machine();
 }
 
 /** True when the running node binary uses the ARM hard-float ABI (what readelf shows as VFP args). */
