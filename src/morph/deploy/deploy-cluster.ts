@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { App } from '../app.js';
+import { normaliseMorphologyPath } from '../build/morphology-path.js';
 import { loadMorphology } from '../definitions/index.js';
 import { MorphError } from '../errors.js';
 import { CleanupStack } from '../extensions/cleanup-stack.js';
 import type { ClusterMorphology } from '../model.js';
 import { findSystemBranch } from '../workspace/index.js';
-import { morphologyPathInRoot } from './cluster-path.js';
 import { splitDeployArguments } from './deploy-arguments.js';
 import type { SystemResolver } from './deploy-session.js';
 import { deploySystem } from './deploy-system.js';
@@ -22,7 +22,7 @@ export interface DeployRequest {
 }
 
 /** Makes the resolver of the definitions commit to deploy (temporary build branch, morph.md 6.1 step 5). */
-export type ResolverFactory = (app: App, rootDir: string) => Promise<SystemResolver>;
+export type ResolverFactory = (app: App) => Promise<SystemResolver>;
 
 /**
  * `morph deploy` (morph.md 6.1): loads the cluster from the root checkout's
@@ -41,10 +41,10 @@ export async function deployCluster(
   await app.checkFreeSpace();
   const branch = await findSystemBranch(app.cwd);
   const rootDir = await branch.rootCheckoutDir();
-  const file = morphologyPathInRoot(request.cluster, app.cwd, rootDir);
+  const file = normaliseMorphologyPath(request.cluster, app.cwd, rootDir);
   const cluster = await loadCluster(rootDir, file);
   const { filter, overrides } = splitDeployArguments(cluster, request.args);
-  const resolveSystem = await makeResolver(app, rootDir);
+  const resolveSystem = await makeResolver(app);
   const definitionsVersion = await describeDefinitions(app, rootDir);
 
   const cleanup = new CleanupStack();

@@ -12,7 +12,7 @@ export interface ResolvedSystem {
   /**
    * Checks the system artifact out into `dir` (created by the callee), with
    * its device nodes.
-   * @throws MorphError `deploy/not-yet-built` when no cache has it.
+   * @throws MorphError `build/not-built` when no cache has it.
    */
   checkout(dir: string, options: { hardlink: boolean }): Promise<void>;
 }

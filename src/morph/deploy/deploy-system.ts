@@ -15,7 +15,7 @@ import { joinNestedLocation } from './nested-location.js';
  * (morph.md 6.2). `parentTree` is undefined at the top level; `filter` lists
  * the deployment names to make (empty: all).
  * @throws MorphError from the extensions, the environment rules, or
- *   `deploy/not-yet-built`; mounts and temp dirs are removed first.
+ *   `build/not-built`; mounts and temp dirs are removed first.
  */
 export async function deploySystem(
   session: DeploySession,

@@ -153,7 +153,10 @@ export function runExtensionMain(extension: BuiltinExtension, moduleUrl: string)
   if (script === undefined || pathToFileURL(realpathSync(script)).href !== moduleUrl) return;
   const controller = new AbortController();
   const ctx = createProcessContext(process.env, controller);
+  let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
     controller.abort();
     ctx.cleanup.unwind();
     process.stderr.write(`ERROR: ${extension.name} interrupted by ${signal}\n`);
@@ -171,6 +174,7 @@ export function runExtensionMain(extension: BuiltinExtension, moduleUrl: string)
       ctx.cleanup.unwind();
       const message = err instanceof Error ? err.message : String(err);
       process.stderr.write(`ERROR: ${message}\n`);
+      if (err instanceof MorphError && err.hint) process.stderr.write(`hint: ${err.hint}\n`);
       if (!(err instanceof MorphError) && err instanceof Error && err.stack) ctx.log(err.stack);
       process.exitCode = 1;
     },

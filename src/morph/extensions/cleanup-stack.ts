@@ -72,13 +72,18 @@ export class CleanupStack {
 }
 
 /**
- * Unmounts `path` synchronously; falls back to a lazy unmount when the
- * mount is busy (a killed child may still hold files open).
- * @throws Error when neither works and the path is still mounted.
+ * Unmounts `path` synchronously. A busy mount is retried for up to about
+ * three seconds (a child killed on interruption may still hold files open
+ * for a moment), then unmounted lazily.
+ * @throws Error when nothing works and the path is still mounted.
  */
 export function unmountSync(path: string): void {
-  const plain = spawnSync('umount', [path], { stdio: 'ignore' });
-  if (plain.status === 0) return;
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const plain = spawnSync('umount', [path], { encoding: 'utf8' });
+    if (plain.status === 0) return;
+    if (!/busy/i.test(plain.stderr ?? '')) break;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  }
   const lazy = spawnSync('umount', ['-l', path], { stdio: 'ignore' });
   if (lazy.status !== 0) throw new Error(`cannot unmount ${path}`);
 }

@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { type App, createApp } from '../app.js';
+import { MorphError } from '../errors.js';
+import { CleanupStack } from '../extensions/cleanup-stack.js';
+import type { ClusterSystemSpec, SystemMorphology } from '../model.js';
+import { loadSettings } from '../settings/load-settings.js';
+import type { DeploySession, ResolvedSystem } from './deploy-session.js';
+import { deploySystem } from './deploy-system.js';
+
+const isRoot = process.getuid?.() === 0;
+
+interface Fixture {
+  top: string;
+  root: string;
+  session: DeploySession;
+  stderr: string[];
+  stdout: string[];
+}
+
+/** A session over a fake system (a directory copied by `checkout`), with real extensions and mounts. */
+async function fixture(options: { union?: string; configure?: string[] } = {}): Promise<Fixture> {
+  const top = await mkdtemp(join(tmpdir(), 'deploy-system-'));
+  const root = join(top, 'definitions');
+  const system = join(top, 'system');
+  await mkdir(join(system, 'baserock'), { recursive: true });
+  await mkdir(join(system, 'etc'), { recursive: true });
+  await writeFile(join(system, 'etc', 'os-release'), 'NAME=test\n');
+  await mkdir(root);
+  const argv = ['--no-default-configs', `--tempdir=${join(top, 'tmp')}`, `--cachedir=${join(top, 'cache')}`];
+  if (options.union) argv.push(`--union-filesystem=${options.union}`);
+  const { settings } = await loadSettings(argv, { env: {}, cwd: top, cpus: 1 });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const app: App = createApp(
+    settings,
+    { stdout: (t) => stdout.push(t), stderr: (t) => stderr.push(t), log: { debug: () => {}, raw: () => {} } },
+    { cwd: root, signal: new AbortController().signal },
+  );
+  const morphology: SystemMorphology = {
+    kind: 'system',
+    name: 'test-system',
+    description: '',
+    arch: 'x86_64',
+    strata: [],
+    'configuration-extensions': options.configure ?? [],
+  };
+  const resolved: ResolvedSystem = {
+    artifactName: 'test-system-rootfs',
+    cacheKey: 'f'.repeat(64),
+    morphology,
+    checkout: async (dir) => {
+      await cp(system, dir, { recursive: true });
+    },
+  };
+  const tempDir = join(top, 'tmp', 'deployments', 'd');
+  await mkdir(tempDir, { recursive: true });
+  const session: DeploySession = {
+    app,
+    rootDir: root,
+    resolveSystem: async () => resolved,
+    overrides: [],
+    upgrade: false,
+    tempDir,
+    cleanup: new CleanupStack(),
+    definitionsVersion: 'abc1234',
+    status: app.status,
+  };
+  return { top, root, session, stderr, stdout };
+}
+
+function mountsUnder(dir: string): string[] {
+  const mounts = spawnSync('findmnt', ['-rn', '-o', 'TARGET'], { encoding: 'utf8' }).stdout;
+  return mounts.split('\n').filter((m) => m.startsWith(dir));
+}
+
+const entry = (deploy: ClusterSystemSpec['deploy'], subsystems?: ClusterSystemSpec[]): ClusterSystemSpec => ({
+  morph: 'systems/test-system.morph',
+  deploy,
+  'deploy-defaults': {},
+  ...(subsystems ? { subsystems } : {}),
+});
+
+test('a nested sysroot lands inside the parent tarball; nothing is left mounted', {
+  skip: !isRoot,
+}, async () => {
+  const f = await fixture();
+  try {
+    const sysroot = entry({ sysroot: { type: 'sysroot', location: '/var/lib/sysroots/test-system' } });
+    await deploySystem(
+      f.session,
+      entry({ 'test-system': { type: 'tar', location: 'test.tar' } }, [sysroot]),
+      undefined,
+      [],
+    );
+    const members = spawnSync('tar', ['-tf', join(f.root, 'test.tar')], { encoding: 'utf8' }).stdout.split(
+      '\n',
+    );
+    assert.ok(members.includes('./var/lib/sysroots/test-system/baserock/deployment.meta'));
+    assert.ok(members.includes('./etc/os-release'));
+    const meta = JSON.parse(
+      spawnSync('tar', ['-xOf', join(f.root, 'test.tar'), './baserock/deployment.meta'], { encoding: 'utf8' })
+        .stdout,
+    );
+    assert.equal(meta['deployment-type'], 'tar');
+    assert.equal(meta['system-artifact-name'], 'test-system-rootfs');
+    assert.equal(meta.configuration.UPGRADE, 'no');
+    assert.deepEqual(meta['definitions-version'], { describe: 'abc1234' });
+    assert.deepEqual(mountsUnder(f.top), []);
+    assert.deepEqual(await readdir(f.session.tempDir), []);
+  } finally {
+    f.session.cleanup.unwind();
+    await rm(f.top, { recursive: true, force: true });
+  }
+});
+
+test('PASSWORD keys never reach deployment.meta; configure extensions run on the tree', {
+  skip: !isRoot,
+}, async () => {
+  const f = await fixture({ union: 'copy', configure: ['set-hostname'] });
+  try {
+    const params = { type: 'sysroot', location: 'out', HOSTNAME: 'box', ROOT_PASSWORD: 'secret' };
+    await deploySystem(f.session, entry({ sys: params }), undefined, []);
+    const meta = JSON.parse(await readFile(join(f.root, 'out', 'baserock', 'deployment.meta'), 'utf8'));
+    assert.equal(meta.configuration.HOSTNAME, 'box');
+    assert.equal(meta.configuration.ROOT_PASSWORD, undefined);
+    assert.equal(await readFile(join(f.root, 'out', 'etc', 'hostname'), 'utf8'), 'box\n');
+  } finally {
+    await rm(f.top, { recursive: true, force: true });
+  }
+});
+
+test('a failing write extension is named with its exit code and stderr; the tree is removed', {
+  skip: !isRoot,
+}, async () => {
+  const f = await fixture();
+  try {
+    const ext = join(f.root, 'broken.write');
+    await writeFile(ext, '#!/bin/sh\necho progress\necho "it broke" >&2\nexit 3\n');
+    await chmod(ext, 0o644); // not executable in the checkout: morph runs a private copy
+    await assert.rejects(
+      deploySystem(f.session, entry({ sys: { type: 'broken', location: 'x' } }), undefined, []),
+      (err: unknown) =>
+        err instanceof MorphError &&
+        err.reason === 'failed' &&
+        /broken\.write failed with code 3: it broke/.test(err.message),
+    );
+    assert.deepEqual(f.stderr, ['it broke\n']);
+    assert.ok(f.stdout.some((line) => line.endsWith('[systems/test-system.morph][sys] progress\n')));
+    assert.deepEqual(mountsUnder(f.top), []);
+    assert.deepEqual(await readdir(f.session.tempDir), []);
+    assert.equal(existsSync(join(f.root, 'x')), false);
+  } finally {
+    await rm(f.top, { recursive: true, force: true });
+  }
+});
+
+test('a subsystem location may not escape the parent tree; unknown types are reported', {
+  skip: !isRoot,
+}, async () => {
+  const f = await fixture();
+  try {
+    const escape = entry({ sub: { type: 'sysroot', location: '../../escaped' } });
+    await assert.rejects(
+      deploySystem(f.session, entry({ top: { type: 'tar', location: 't.tar' } }, [escape]), undefined, []),
+      { code: 'deploy/location-escapes-tree' },
+    );
+    await assert.rejects(
+      deploySystem(f.session, entry({ top: { type: 'nosuch', location: 'x' } }), undefined, []),
+      {
+        code: 'extension/not-found',
+      },
+    );
+    assert.deepEqual(mountsUnder(f.top), []);
+    assert.deepEqual(await readdir(f.session.tempDir), []);
+  } finally {
+    await rm(f.top, { recursive: true, force: true });
+  }
+});
