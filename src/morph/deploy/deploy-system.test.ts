@@ -165,9 +165,9 @@ test('a subsystem location may not escape the parent tree; unknown types are rep
 }, async () => {
   const f = await fixture();
   try {
-    const escape = entry({ sub: { type: 'sysroot', location: '../../escaped' } });
+    const escaping = entry({ sub: { type: 'sysroot', location: '../../escaped' } });
     await assert.rejects(
-      deploySystem(f.session, entry({ top: { type: 'tar', location: 't.tar' } }, [escape]), undefined, []),
+      deploySystem(f.session, entry({ top: { type: 'tar', location: 't.tar' } }, [escaping]), undefined, []),
       { code: 'deploy/location-escapes-tree' },
     );
     await assert.rejects(
