@@ -1,14 +1,15 @@
 import { effectiveBuildMode } from '../definitions/effective-build-mode.js';
 import { MorphError } from '../errors.js';
 import type { BuildMode, ChunkMorphology, StratumMorphology, SystemMorphology } from '../model.js';
+import type { ResolvedDefinitions, ResolvedRepo } from './resolve-definitions.js';
 import {
   artifactNames,
   chunkSplitRules,
-  matchRule,
   type SplitRule,
+  selectStratumArtifacts,
+  stratumArtifactOf,
   stratumSplitRules,
-} from './artifact-split.js';
-import type { ResolvedDefinitions, ResolvedRepo } from './resolve-definitions.js';
+} from './split-rules.js';
 
 /** The kinds of buildable source. */
 export type SourceKind = 'chunk' | 'stratum' | 'system';
@@ -92,7 +93,7 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
       const id = [chunk.repoName, chunk.originalRef, chunk.file, chunk.morphology.name].join('\0');
       let source = chunkSources.get(id);
       if (!source) {
-        const rules = chunkSplitRules(chunk.morphology);
+        const rules = chunkSplitRules(chunk.morphology.name, chunk.morphology.products);
         source = newSource({
           ...chunk,
           id,
@@ -124,20 +125,13 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
     }
 
     // Stratum rules: explicit chunk-spec assignments, then products, then defaults.
-    const patternRules = stratumSplitRules(stratum);
-    const names: string[] = [];
+    const rules = stratumSplitRules(stratum);
+    const names = artifactNames(rules);
     const matched = new Map<string, Artifact[]>();
-    const add = (name: string): void => {
-      if (!names.includes(name)) names.push(name);
-    };
-    for (const chunk of stratum.chunks) {
-      for (const key of Object.keys(chunk.artifacts ?? {}).sort()) add(String(chunk.artifacts?.[key]));
-    }
-    for (const rule of patternRules) add(rule.artifact);
     for (const chunk of stratum.chunks) {
       const source = specSources.get(chunk.name);
       for (const artifact of source?.artifacts ?? []) {
-        const target = chunk.artifacts?.[artifact.name] ?? matchRule(patternRules, artifact.name);
+        const target = stratumArtifactOf(rules, chunk.name, artifact.name);
         if (target === undefined) continue;
         const list = matched.get(target) ?? [];
         if (!list.includes(artifact)) list.push(artifact);
@@ -191,21 +185,13 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
   });
   for (const spec of system.strata) {
     const artifacts = makeStratum(spec.morph);
-    if (spec.artifacts === undefined) {
-      systemSource.dependencies.push(...artifacts);
-      continue;
-    }
-    for (const wanted of spec.artifacts) {
-      const artifact = artifacts.find((a) => a.name === wanted);
-      if (!artifact) {
-        throw new MorphError(
-          'build',
-          'unknown-stratum-artifact',
-          `${resolved.systemFile} selects ${wanted}, which stratum ${spec.morph} does not produce`,
-        );
-      }
-      systemSource.dependencies.push(artifact);
-    }
+    const selected = selectStratumArtifacts(
+      spec,
+      artifacts.map((a) => a.name),
+    );
+    systemSource.dependencies.push(
+      ...selected.map((name) => artifacts.find((a) => a.name === name) as Artifact),
+    );
   }
   const root = systemSource.artifacts[0] as Artifact;
   return { definitions: resolved, root, order: buildOrder(root) };

@@ -3,7 +3,6 @@ import { basename, join } from 'node:path';
 import { runCommand } from '../../shared/exec.js';
 import { artifactRef } from '../cache/artifact-ref.js';
 import type { ChunkMorphology } from '../model.js';
-import { matchRule } from './artifact-split.js';
 import type { BuildContext } from './build-context.js';
 import { chunkPath } from './build-environment.js';
 import { type Artifact, chunkDependencies, type Source } from './build-graph.js';
@@ -15,6 +14,7 @@ import { runChunkCommands } from './run-chunk-commands.js';
 import { mountPoints, type SandboxSpec } from './sandbox.js';
 import { checkoutSource } from './source-checkout.js';
 import { SourceTiming } from './source-timing.js';
+import { matchRule } from './split-rules.js';
 import { createStagingArea, installArtifacts, needsLdconfig } from './staging-area.js';
 
 /**

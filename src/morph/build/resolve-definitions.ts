@@ -107,13 +107,13 @@ export async function resolveDefinitions(app: BuildApp, request: BuildRequest): 
 
   const chunks = new Map<string, ResolvedChunk[]>();
   for (const [stratumFile, stratum] of strata) {
-    const loaded = await Promise.all(
-      stratum.chunks.map(async (spec): Promise<ResolvedChunk> => {
-        const repo = await resolve(spec.repo, spec.ref);
-        const { file, morphology } = await loadChunkMorphology(app, spec, repo, definitions, stratumFile);
-        return { ...repo, spec, stratumFile, file, morphology };
-      }),
-    );
+    // One at a time: the git cache clones and updates mirrors in place.
+    const loaded: ResolvedChunk[] = [];
+    for (const spec of stratum.chunks) {
+      const repo = await resolve(spec.repo, spec.ref);
+      const { file, morphology } = await loadChunkMorphology(app, spec, repo, definitions, stratumFile);
+      loaded.push({ ...repo, spec, stratumFile, file, morphology });
+    }
     chunks.set(stratumFile, loaded);
   }
   return { definitions, systemFile: request.file, system: root, strata, chunks };

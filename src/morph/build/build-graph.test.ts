@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { computeCacheKey } from '../cache/cache-key.js';
+import { loadMorphology } from '../definitions/load-morphology.js';
+import type { ChunkMorphology, StratumMorphology, SystemMorphology } from '../model.js';
+import { createBuildGraph } from './build-graph.js';
+import { computeCacheKeys } from './cache-ids.js';
+import { stagingDependencies } from './chunk-builder.js';
+import type { ResolvedChunk, ResolvedDefinitions } from './resolve-definitions.js';
+import { stratumConstituents } from './stratum-builder.js';
+
+const repo = { repoName: 'test:morphs', originalRef: 'master', commit: 'c0', tree: 't0' };
+
+function chunk(stratumFile: string, spec: string, yaml: string, tree: string): ResolvedChunk {
+  const morphology = loadMorphology(yaml, `${spec}.morph`) as ChunkMorphology;
+  const stratum = fixtureStrata().get(stratumFile) as StratumMorphology;
+  const chunkSpec = stratum.chunks.find((c) => c.name === spec);
+  assert.ok(chunkSpec);
+  return {
+    repoName: chunkSpec.repo,
+    originalRef: chunkSpec.ref,
+    commit: `commit-${tree}`,
+    tree,
+    spec: chunkSpec,
+    stratumFile,
+    file: `${spec}.morph`,
+    morphology,
+  };
+}
+
+function fixtureStrata(): Map<string, StratumMorphology> {
+  const be = loadMorphology(
+    `name: build-essential
+kind: stratum
+chunks:
+- {name: stage1-chunk, repo: test:bootstrap-chunk, ref: bootstrap, build-mode: bootstrap, build-depends: []}
+- {name: stage2-chunk, repo: test:bootstrap-chunk, ref: master, morph: stage2-chunk.morph, build-depends: [stage1-chunk]}
+`,
+    'strata/build-essential.morph',
+  ) as StratumMorphology;
+  const core = loadMorphology(
+    `name: core
+kind: stratum
+build-depends: [{morph: strata/build-essential.morph}]
+chunks:
+- {name: test-chunk, repo: test:test-chunk, ref: master, morph: test-chunk.morph, build-depends: []}
+`,
+    'strata/core.morph',
+  ) as StratumMorphology;
+  return new Map([
+    ['strata/build-essential.morph', be],
+    ['strata/core.morph', core],
+  ]);
+}
+
+function fixture(
+  strataSpecs = '- {name: build-essential, morph: strata/build-essential.morph}\n- {name: core, morph: strata/core.morph}',
+): ResolvedDefinitions {
+  const system = loadMorphology(
+    `name: test-system\nkind: system\narch: x86_64\nstrata:\n${strataSpecs}\n`,
+    'systems/test-system.morph',
+  ) as SystemMorphology;
+  const manual = 'kind: chunk\nbuild-system: manual\ninstall-commands: [copy files]\n';
+  return {
+    definitions: repo,
+    systemFile: 'systems/test-system.morph',
+    system,
+    strata: fixtureStrata(),
+    chunks: new Map([
+      [
+        'strata/build-essential.morph',
+        [
+          chunk(
+            'strata/build-essential.morph',
+            'stage1-chunk',
+            'name: stage1-chunk\nkind: chunk\nbuild-system: autotools\n',
+            't1',
+          ),
+          chunk('strata/build-essential.morph', 'stage2-chunk', `name: test-chunk\n${manual}`, 't2'),
+        ],
+      ],
+      ['strata/core.morph', [chunk('strata/core.morph', 'test-chunk', `name: test-chunk\n${manual}`, 't3')]],
+    ]),
+  };
+}
+
+test('the fixture system builds chunks, strata artifacts and the system in dependency order', () => {
+  const graph = createBuildGraph(fixture());
+  const order = graph.order.map((s) => `${s.kind}:${s.name}:${s.artifacts.map((a) => a.name).join(',')}`);
+  assert.equal(order.length, 8);
+  assert.match(order[0] as string, /^chunk:stage1-chunk:stage1-chunk-bins,/);
+  assert.match(order[1] as string, /^chunk:test-chunk:/);
+  assert.equal(order.at(-1), 'system:test-system:test-system-rootfs');
+  assert.deepEqual(
+    graph.root.source.dependencies.map((a) => a.name),
+    ['build-essential-devel', 'build-essential-runtime', 'core-devel', 'core-runtime'],
+  );
+});
+
+test('two chunk sources called test-chunk stay distinct and get different keys', () => {
+  const graph = createBuildGraph(fixture());
+  computeCacheKeys(graph, { USER: 'tomjon' }, computeCacheKey);
+  const testChunks = graph.order.filter((s) => s.name === 'test-chunk');
+  assert.equal(testChunks.length, 2);
+  assert.notEqual(testChunks[0]?.cacheKey, testChunks[1]?.cacheKey);
+  const again = createBuildGraph(fixture());
+  computeCacheKeys(again, { USER: 'tomjon' }, computeCacheKey);
+  assert.equal(again.root.source.cacheKey, graph.root.source.cacheKey, 'keys are deterministic');
+});
+
+test('bootstrap chunks are staged only for their own stratum and never enter strata artifacts', () => {
+  const graph = createBuildGraph(fixture());
+  const [stage1, stage2, coreChunk] = graph.order.filter((s) => s.kind === 'chunk');
+  assert.ok(stage1 && stage2 && coreChunk);
+  assert.ok(stagingDependencies(stage2).some((a) => a.source === stage1));
+  assert.ok(!stagingDependencies(coreChunk).some((a) => a.source === stage1));
+  assert.ok(stagingDependencies(coreChunk).some((a) => a.source === stage2));
+  for (const stratum of graph.order.filter((s) => s.kind === 'stratum')) {
+    assert.ok(!stratumConstituents(stratum).some((a) => a.source === stage1));
+  }
+});
+
+test('selecting stratum artifacts changes the system key and limits what is built', () => {
+  const all = createBuildGraph(fixture());
+  const some = createBuildGraph(
+    fixture(
+      '- {name: build-essential, morph: strata/build-essential.morph}\n- {name: core, morph: strata/core.morph, artifacts: [core-runtime]}',
+    ),
+  );
+  computeCacheKeys(all, {}, computeCacheKey);
+  computeCacheKeys(some, {}, computeCacheKey);
+  assert.notEqual(all.root.source.cacheKey, some.root.source.cacheKey);
+  assert.ok(!some.order.some((s) => s.kind === 'stratum' && s.artifacts[0]?.name === 'core-devel'));
+});
+
+test('a system of bootstrap chunks only is refused', () => {
+  const resolved = fixture('- {name: build-essential, morph: strata/build-essential.morph}');
+  resolved.chunks.delete('strata/core.morph');
+  resolved.strata.delete('strata/core.morph');
+  for (const c of resolved.chunks.get('strata/build-essential.morph') ?? [])
+    c.spec['build-mode'] = 'bootstrap';
+  assert.throws(() => createBuildGraph(resolved), { reason: 'no-non-bootstrap-chunks' });
+});
