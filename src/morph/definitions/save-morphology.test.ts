@@ -141,6 +141,66 @@ chunks:
     assert.deepEqual(again['build-commands'], ['yes', '123', '0x10', 'null', '1.5', ' lead', 'trail ']);
   });
 
+  it('round-trips awkward strings and numbers exactly', () => {
+    const commands = [
+      '\x1b[0m',
+      'a\x00b',
+      'x\u2028y',
+      'a\r\nb',
+      'a\n\n',
+      '\na',
+      '\ta\n\tb\n',
+      'echo a # b',
+      'key: value',
+      '- item',
+      '  ',
+      '',
+      '@x',
+      '`x`',
+      '*x',
+      '&x',
+      '!x',
+      '%x',
+      '{x}',
+      '[x]',
+      '|x',
+      '>x',
+      "'x",
+      '"x',
+      '#x',
+      '? x',
+      'a\n  b\n c',
+      'é',
+      '~',
+      'Null',
+      'True',
+      'ON',
+      '0o17',
+      '+1',
+      '.5',
+      '1.',
+      '-.inf',
+      '=',
+      '<<',
+      'x\\y',
+      'trail\n ',
+      ' lead\nline',
+      'line\n\n\nend\n\n',
+      '\t',
+      'a\tb',
+    ];
+    const chunk = loadMorphology('name: c\nkind: chunk\n', 'c') as ChunkMorphology;
+    chunk['build-commands'] = commands;
+    const again = loadMorphology(saveMorphology(chunk), 'c') as ChunkMorphology;
+    assert.deepEqual(again['build-commands'], commands);
+    const cluster = loadMorphology(
+      'name: c\nkind: cluster\nsystems: [{morph: s, deploy: {t: {RATIO: 1.5, BIG: 1.0e+20, N: -3}}}]\n',
+      'c',
+    ) as ClusterMorphology;
+    const reloaded = loadMorphology(saveMorphology(cluster), 'c') as ClusterMorphology;
+    assert.deepEqual(reloaded.systems[0]?.deploy.t, { RATIO: 1.5, BIG: 1e20, N: -3 });
+  });
+
   it('saves systems and clusters, dropping empty deploy-defaults', () => {
     const system = loadMorphology(
       'kind: system\nname: s\narch: x86_64\nstrata: [{morph: strata/core.morph, name: core}]\n',
