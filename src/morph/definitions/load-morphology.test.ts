@@ -114,6 +114,7 @@ describe('loadMorphology: chunks', () => {
   it('rejects unknown build systems and malformed command lists', () => {
     assert.equal(reasonOf('name: c\nkind: chunk\nbuild-system: scons\n'), 'unknown-build-system');
     assert.equal(reasonOf('name: c\nkind: chunk\nbuild-system: [x]\n'), 'unknown-build-system');
+    assert.equal(reasonOf('name: c\nkind: chunk\nbuild-system:\n'), 'unknown-build-system');
     assert.equal(reasonOf('name: c\nkind: chunk\nbuild-commands: make\n'), 'invalid-type');
     assert.equal(reasonOf('name: c\nkind: chunk\nbuild-commands: [make, true]\n'), 'invalid-type');
     assert.equal(reasonOf('name: c\nkind: chunk\ndevices: {}\n'), 'invalid-type');

@@ -13,7 +13,7 @@ import { isByteString, isMapping, type Mapping, typeName } from './yaml-values.j
  */
 export function validateChunk(doc: Mapping, file: string): void {
   const name = String(doc.name);
-  const buildSystem = doc['build-system'] ?? 'manual';
+  const buildSystem = 'build-system' in doc ? doc['build-system'] : 'manual';
   if (typeof buildSystem !== 'string' || lookupBuildSystem(buildSystem) === undefined) {
     throw definitionError(
       'unknown-build-system',
