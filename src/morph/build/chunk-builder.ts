@@ -116,6 +116,8 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
         logPath,
         scratchDir: settings.tempdir,
         onStep: (step) => ctx.status.chatty(`Running ${step} commands`),
+        onOutput:
+          settings['build-log-on-stdout'] && app.out ? (chunk) => app.out?.(chunk.toString()) : undefined,
       }),
     );
     if (failure) {

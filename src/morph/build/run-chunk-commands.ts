@@ -26,6 +26,8 @@ export async function runChunkCommands(options: {
   maxJobs: number;
   logPath: string;
   scratchDir: string;
+  /** Receives command output as it is logged (`build-log-on-stdout`). */
+  onOutput?: (chunk: Buffer) => void;
   /** Called before each step (status lines, progress). */
   onStep?: (step: string) => void;
 }): Promise<CommandFailure | undefined> {
@@ -44,6 +46,7 @@ export async function runChunkCommands(options: {
         const result = await runInSandbox(options.sandbox, command, env, {
           outputFd: fd,
           scratchDir: options.scratchDir,
+          onOutput: options.onOutput,
         });
         if (result.exitCode !== 0) return { step, command, exitCode: result.exitCode };
       }

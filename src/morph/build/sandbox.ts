@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -85,7 +86,12 @@ export async function runInSandbox(
   spec: SandboxSpec,
   command: string | Uint8Array,
   env: Record<string, string>,
-  options: { outputFd: number | 'inherit' | 'ignore'; scratchDir: string },
+  options: {
+    outputFd: number | 'inherit' | 'ignore';
+    scratchDir: string;
+    /** Also receives the output (`build-log-on-stdout`); `outputFd` must then be a descriptor. */
+    onOutput?: (chunk: Buffer) => void;
+  },
 ): Promise<SandboxResult> {
   const argFile = join(options.scratchDir, `.morph-command-${randomBytes(6).toString('hex')}`);
   const bytes = typeof command === 'string' ? Buffer.from(command) : Buffer.from(command);
@@ -94,7 +100,19 @@ export async function runInSandbox(
     const argv = ['-0', '-a', argFile, 'bwrap', ...bwrapArgs(spec), 'sh', '-c'];
     const exitCode = await new Promise<number>((resolve, reject) => {
       const out = options.outputFd;
-      const child = spawn('/usr/bin/xargs', argv, { env, stdio: ['ignore', out, out] });
+      const tee = options.onOutput && typeof out === 'number' ? options.onOutput : undefined;
+      const child = spawn('/usr/bin/xargs', argv, {
+        env,
+        stdio: ['ignore', tee ? 'pipe' : out, tee ? 'pipe' : out],
+      });
+      if (tee && typeof out === 'number') {
+        const forward = (chunk: Buffer): void => {
+          writeSync(out, chunk);
+          tee(chunk);
+        };
+        child.stdout?.on('data', forward);
+        child.stderr?.on('data', forward);
+      }
       child.on('error', reject);
       child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
     });

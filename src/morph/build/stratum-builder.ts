@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactCache } from '../cache/artifact-cache.js';
 import { artifactRef } from '../cache/artifact-ref.js';
@@ -35,6 +35,7 @@ export async function buildStratum(ctx: BuildContext, source: Source): Promise<v
         'artifact-name': artifact.name,
         contents: constituents.map((a) => a.name),
       };
+      await chmod(dir, 0o755);
       await mkdir(join(dir, 'baserock'), { recursive: true });
       await writeFile(join(dir, 'baserock', `${artifact.name}.meta`), formatMetadata(record));
       const refs = constituents.map((a) => artifactRef(a.source.cacheKey as string, 'chunk', a.name));
