@@ -2,12 +2,13 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../shared/atomic-file.js';
 import { formatMetadata } from '../build/metadata-record.js';
+import { MorphError } from '../errors.js';
 import type { ClusterSystemSpec } from '../model.js';
 import type { DeploySession } from './deploy-session.js';
 import { createDeployTree } from './deploy-tree.js';
 import { deploymentEnvironment } from './deployment-environment.js';
 import { deploymentMetadata } from './deployment-metadata.js';
-import { runExtension } from './extension-runner.js';
+import { findExtension, runExtension } from './extension-runner.js';
 import { joinNestedLocation } from './nested-location.js';
 
 /**
@@ -39,6 +40,12 @@ export async function deploySystem(
       upgrade: session.upgrade,
     });
     const run = { env, rootDir: session.rootDir, scratchDir: session.tempDir, status };
+    // Fail before anything is checked out when the write extension does not exist.
+    if (!(await findExtension(session.rootDir, type, 'write'))) {
+      throw new MorphError('extension', 'not-found', `Could not find extension ${type}.write for ${name}`, {
+        hint: `deployment type ${type} needs ${type}.write in the definitions repository or among the built-ins`,
+      });
+    }
     // Nested checks get the location as written (morph.md quirk 11).
     await runExtension(session.app, { ...run, name: type, kind: 'check', args: [location] });
 

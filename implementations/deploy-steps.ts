@@ -1,0 +1,285 @@
+/**
+ * Deploy steps beyond those of deployment.yarn (used by yarns/deploying.yarn):
+ * configuration extensions, custom extensions in the definitions repo,
+ * interrupted and concurrent deployments, disk image formats, manifests,
+ * and checks that nothing (mounts, loop devices, temp dirs) is left behind.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { appendFile, chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { check, type StepContext, StepFailure, step } from '../src/yarn/api.js';
+import { describeFailure, requireVar, runChecked, setVar, varKey } from './context.js';
+import { definitionsCheckout, morphCommand } from './morph-runner.js';
+
+const backgroundVar = varKey<{ child: ChildProcess; done: Promise<number> }>('deploy-background');
+
+/** The morph argv of morph-runner.ts for a deploy, with its own log name. */
+async function morphArgv(ctx: StepContext, log: string, args: string[]): Promise<string[]> {
+  return [
+    ...(await morphCommand(ctx)),
+    '--verbose',
+    '--cachedir-min-space=0',
+    '--tempdir-min-space=0',
+    '--no-default-config',
+    '--config',
+    ctx.path('morph.conf'),
+    `--log=${ctx.path(`log-${log}`)}`,
+    ...args,
+  ];
+}
+
+/** Paths the kernel has mounted under `dir`. */
+async function mountsUnder(ctx: StepContext, dir: string): Promise<string[]> {
+  const result = await runChecked(ctx, ['findmnt', '-rn', '-o', 'TARGET']);
+  return result.stdout.split('\n').filter((target) => target === dir || target.startsWith(`${dir}/`));
+}
+
+/** Loop devices whose backing file is under `dir`. */
+async function loopDevicesUnder(ctx: StepContext, dir: string): Promise<string[]> {
+  const result = await runChecked(ctx, ['losetup', '--list', '--noheadings', '--output', 'NAME,BACK-FILE']);
+  return result.stdout
+    .split('\n')
+    .filter((line) => line.includes(` ${dir}/`))
+    .map((line) => line.trim());
+}
+
+/** Waits until `path` exists, or fails after `seconds`. */
+async function waitForFile(path: string, seconds: number, what: string): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!existsSync(path)) {
+    if (Date.now() > deadline) throw new StepFailure(`timed out after ${seconds}s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Runs `sh -c` on a disk image mounted read-only on a loop device; everything undone afterwards. */
+async function withMountedImage<T>(
+  ctx: StepContext,
+  image: string,
+  fn: (mnt: string) => Promise<T>,
+): Promise<T> {
+  const mnt = await mkdtemp(join(ctx.datadir, 'inspect-'));
+  const attach = await runChecked(ctx, ['losetup', '--show', '-f', '-r', '-P', image]);
+  const device = attach.stdout.trim();
+  try {
+    const partition = existsSync(`${device}p1`) ? `${device}p1` : device;
+    await runChecked(ctx, ['mount', '-o', 'ro', partition, mnt]);
+    try {
+      return await fn(mnt);
+    } finally {
+      await ctx.run(['umount', mnt]);
+    }
+  } finally {
+    await ctx.run(['losetup', '-d', device]);
+    await rm(mnt, { recursive: true, force: true });
+  }
+}
+
+export default [
+  step(
+    'GIVEN',
+    /the system (\S+) in branch (\S+) runs the configuration extension (\S+)/,
+    'adds NAME to configuration-extensions of the system morphology (a new key at the end of the file)',
+    async (ctx, system, branch, extension) => {
+      const file = join(definitionsCheckout(ctx, branch), system);
+      const text = await readFile(file, 'utf8');
+      check(!/^configuration-extensions:/m.test(text), `${system} already has configuration-extensions`);
+      await appendFile(file, `${text.endsWith('\n') ? '' : '\n'}configuration-extensions:\n- ${extension}\n`);
+    },
+  ),
+  step(
+    'GIVEN',
+    /a write extension called (\S+) in branch (\S+) that mounts a tmpfs and waits to be interrupted/,
+    'writes NAME.write at the top of the definitions checkout (not executable: morph must run a copy)',
+    async (ctx, name, branch) => {
+      const file = join(definitionsCheckout(ctx, branch), `${name}.write`);
+      await writeFile(
+        file,
+        [
+          '#!/bin/sh',
+          'set -e',
+          'mkdir -p "$TMPDIR/mnt"',
+          'mount -t tmpfs extension-tmpfs "$TMPDIR/mnt"',
+          'echo "writing $2"',
+          'touch "$DATADIR/write-started"',
+          'exec sleep 600',
+          '',
+        ].join('\n'),
+      );
+      await chmod(file, 0o644);
+    },
+  ),
+  step(
+    'WHEN',
+    /the user starts deploying the cluster (\S+) in branch (\S+) in the background/,
+    'starts `morph deploy CLUSTER` in its own process group; its exit code is recorded when it ends',
+    async (ctx, cluster, branch) => {
+      const argv = await morphArgv(ctx, 'deploy', ['deploy', cluster]);
+      const child = spawn(argv[0]!, argv.slice(1), {
+        cwd: definitionsCheckout(ctx, branch),
+        env: ctx.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const done = new Promise<number>((resolve) => {
+        child.on('close', async (code, signal) => {
+          await writeFile(ctx.path('out-deploy'), stdout);
+          await writeFile(ctx.path('result-deploy'), stderr);
+          await writeFile(ctx.path('morph-exit'), `${code ?? 128}\n`);
+          ctx.log(`background morph deploy ended: code ${code} signal ${signal}`);
+          resolve(code ?? 128);
+        });
+      });
+      ctx.defer(async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          process.kill(-child.pid!, 'SIGKILL');
+          await done;
+        }
+      });
+      setVar(ctx, backgroundVar, { child, done });
+    },
+  ),
+  step(
+    'WHEN',
+    /the background deployment gets (SIGINT|SIGTERM) once its write extension has started/,
+    'waits for $DATADIR/write-started, then sends SIGINT to the process group (Ctrl-C) or SIGTERM to morph',
+    async (ctx, signal) => {
+      const background = requireVar(ctx, backgroundVar, 'the user starts deploying ... in the background');
+      await Promise.race([
+        waitForFile(ctx.path('write-started'), 300, 'the write extension to start'),
+        background.done.then(async () => {
+          throw new StepFailure(
+            `morph deploy ended early:\n${await readFile(ctx.path('result-deploy'), 'utf8')}`,
+          );
+        }),
+      ]);
+      if (signal === 'SIGINT') process.kill(-background.child.pid!, 'SIGINT');
+      else background.child.kill('SIGTERM');
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new StepFailure('morph did not exit within 60s of the signal')), 60_000),
+      );
+      await Promise.race([background.done, timeout]);
+    },
+    { timeoutMs: 420_000 },
+  ),
+  step(
+    'WHEN',
+    /the user deploys the clusters (\S+) and (\S+) in branch (\S+) at the same time/,
+    'runs two `morph deploy` concurrently; both must succeed',
+    async (ctx, first, second, branch) => {
+      const cwd = definitionsCheckout(ctx, branch);
+      const results = await Promise.all(
+        [first, second].map(async (cluster, i) =>
+          ctx.run(await morphArgv(ctx, `deploy-${i + 1}`, ['deploy', cluster]), { cwd }),
+        ),
+      );
+      for (const result of results) {
+        if (result.exitCode !== 0) throw new StepFailure(describeFailure(result));
+      }
+    },
+  ),
+  step('THEN', /nothing is left mounted under the data directory/, 'checks findmnt', async (ctx) => {
+    const mounts = await mountsUnder(ctx, ctx.datadir);
+    check(mounts.length === 0, `still mounted:\n${mounts.join('\n')}`);
+  }),
+  step(
+    'THEN',
+    /no loop device is attached to a file in the data directory/,
+    'checks losetup --list (giving the kernel a moment to free autoclear devices)',
+    async (ctx) => {
+      let devices: string[] = [];
+      for (let attempt = 0; attempt < 20; attempt++) {
+        devices = await loopDevicesUnder(ctx, ctx.datadir);
+        if (devices.length === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new StepFailure(`loop devices left attached:\n${devices.join('\n')}`);
+    },
+  ),
+  step(
+    'THEN',
+    /the deployment temporary directories are empty/,
+    'checks that $DATADIR/tmp/deployments has no entries',
+    async (ctx) => {
+      const entries = await readdir(ctx.path('tmp', 'deployments')).catch(() => [] as string[]);
+      check(entries.length === 0, `left in tmp/deployments: ${entries.join(' ')}`);
+    },
+  ),
+  step(
+    'THEN',
+    /file (\S+) in tarball (\S+) (contains|does not contain) "(.*)"/,
+    'extracts ./FILE from the tarball to stdout and checks whether it contains TEXT',
+    async (ctx, file, tarball, verb, text) => {
+      const result = await runChecked(ctx, [
+        'tar',
+        '-xOf',
+        ctx.path(tarball),
+        `./${file.replace(/^\.?\//, '')}`,
+      ]);
+      const wanted = verb === 'contains';
+      check(
+        result.stdout.includes(text) === wanted,
+        `${file} in ${tarball} ${verb} "${text}" is false:\n${result.stdout}`,
+      );
+    },
+  ),
+  step(
+    'THEN',
+    /disk image (\S+) is in (raw|qcow2) format/,
+    'checks `qemu-img info`',
+    async (ctx, image, format) => {
+      const result = await runChecked(ctx, ['qemu-img', 'info', '--output=json', ctx.path(image)]);
+      const info = JSON.parse(result.stdout) as { format: string };
+      check(info.format === format, `${image} is ${info.format}, not ${format}`);
+    },
+  ),
+  step(
+    'THEN',
+    /disk image (\S+) has a bootable partition/,
+    'checks the MBR partition table with `sfdisk --json`',
+    async (ctx, image) => {
+      const result = await runChecked(ctx, ['sfdisk', '--json', ctx.path(image)]);
+      const table = JSON.parse(result.stdout) as {
+        partitiontable: { partitions?: { bootable?: boolean }[] };
+      };
+      const partitions = table.partitiontable.partitions ?? [];
+      check(
+        partitions.length === 1 && partitions[0]?.bootable === true,
+        `unexpected table:\n${result.stdout}`,
+      );
+    },
+  ),
+  step(
+    'THEN',
+    /disk image (\S+) boots version (\S+)/,
+    'mounts the image read-only and reads the systems/default symlink',
+    async (ctx, image, label) => {
+      const target = await withMountedImage(ctx, ctx.path(image), async (mnt) => {
+        const result = await runChecked(ctx, ['readlink', join(mnt, 'systems', 'default')]);
+        return result.stdout.trim();
+      });
+      check(target === label, `systems/default of ${image} is ${target}, not ${label}`);
+    },
+  ),
+  step(
+    'THEN',
+    /the manifest of (\S+) lists (\S+)/,
+    'runs `morph generate-manifest FILE` and checks its output contains TEXT',
+    async (ctx, file, text) => {
+      const result = await ctx.run(
+        await morphArgv(ctx, 'generate-manifest', ['generate-manifest', ctx.path(file)]),
+      );
+      if (result.exitCode !== 0) throw new StepFailure(describeFailure(result));
+      check(result.stdout.includes(text), `the manifest does not list ${text}:\n${result.stdout}`);
+    },
+  ),
+];
