@@ -1,0 +1,29 @@
+/**
+ * The acceptance suite's step implementations (package.json
+ * `"yarn-run": {"steps": ["implementations/index.ts"]}`), by domain (HS-7).
+ * Every step text of `yarns/*.yarn` binds to exactly one of them.
+ */
+import type { StepImpl } from '../src/yarn/api.js';
+import clusters from './clusters.js';
+import diskImages from './disk-images.js';
+import files from './files.js';
+import gitServer from './git-server.js';
+import morphBuild from './morph-build.js';
+import morphDeploy from './morph-deploy.js';
+import morphOutcome from './morph-outcome.js';
+import tarballs from './tarballs.js';
+import workspace from './workspace.js';
+
+const steps: StepImpl[] = [
+  ...gitServer,
+  ...workspace,
+  ...morphBuild,
+  ...morphDeploy,
+  ...morphOutcome,
+  ...clusters,
+  ...files,
+  ...tarballs,
+  ...diskImages,
+];
+
+export default steps;
