@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ArtifactCache } from '../cache/artifact-cache.js';
+import type { BuildApp } from './build-app.js';
+import { collectGarbage } from './collect-garbage.js';
+
+test('gc empties scratch areas and drops artifacts unused for too long', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'gc-'));
+  try {
+    const settings = { tempdir: join(top, 'tmp'), cachedir: join(top, 'cache') };
+    const app = { settings } as unknown as BuildApp;
+    await mkdir(join(settings.tempdir, 'failed', 'staging-x'), { recursive: true });
+    await mkdir(join(settings.tempdir, 'staging'), { recursive: true });
+    const cache = await ArtifactCache.open(settings.cachedir);
+    await mkdir(join(top, 'tree'));
+    await writeFile(join(top, 'tree', 'f'), 'x');
+    const key = 'a'.repeat(64);
+    const ref = cache.ref(key, 'chunk', 'c-bins');
+    await cache.commitTree(join(top, 'tree'), ref, { subject: 'c' });
+    await writeFile(cache.buildLogPath(key), 'log');
+
+    const fresh = await collectGarbage(app);
+    assert.deepEqual(fresh, { tempEntries: 1, artifacts: 0, sideFiles: 0 });
+    assert.ok(await cache.hasRef(ref));
+
+    const later = new Date(Date.now() + 8 * 24 * 3600 * 1000);
+    const old = await collectGarbage(app, { now: later });
+    assert.deepEqual(old, { tempEntries: 0, artifacts: 1, sideFiles: 1 });
+    assert.equal(await cache.hasRef(ref), false);
+    assert.equal(existsSync(cache.buildLogPath(key)), false);
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,62 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ArtifactCache } from '../cache/artifact-cache.js';
+import type { BuildApp } from './build-app.js';
+
+/** Artifacts not used (stored or looked up) for this long are deleted by `morph gc`. */
+export const ARTIFACT_MAX_AGE_SECONDS = 7 * 24 * 3600;
+
+/** What `morph gc` removed. */
+export interface GarbageReport {
+  tempEntries: number;
+  artifacts: number;
+  sideFiles: number;
+}
+
+/**
+ * `morph gc`: empties the scratch areas of the temporary directory (staging
+ * areas, failed builds, unpacked chunks, leftover build-branch indexes),
+ * deletes artifacts unused for `maxAgeSeconds` and prunes their objects,
+ * then removes build logs and timing records of keys with no artifact left.
+ * @throws MorphError cache/prune-failed.
+ */
+export async function collectGarbage(
+  app: BuildApp,
+  options: { maxAgeSeconds?: number; now?: Date } = {},
+): Promise<GarbageReport> {
+  const tempdir = app.settings.tempdir;
+  let tempEntries = 0;
+  for (const sub of ['staging', 'failed', 'chunks']) {
+    for (const name of await readdir(join(tempdir, sub)).catch(() => [] as string[])) {
+      await rm(join(tempdir, sub, name), { recursive: true, force: true });
+      tempEntries++;
+    }
+  }
+  for (const name of await readdir(tempdir).catch(() => [] as string[])) {
+    if (name.startsWith('build-branch-') || name.endsWith('.build-log')) {
+      await rm(join(tempdir, name), { recursive: true, force: true });
+      tempEntries++;
+    }
+  }
+
+  const cache = await ArtifactCache.open(app.settings.cachedir);
+  const cutoff =
+    (options.now ?? new Date()).getTime() - (options.maxAgeSeconds ?? ARTIFACT_MAX_AGE_SECONDS) * 1000;
+  const refs = await cache.listRefs();
+  const old: string[] = [];
+  for (const ref of refs) {
+    const used = await cache.lastUsed(ref);
+    if (used && used.getTime() < cutoff) old.push(ref);
+  }
+  if (old.length > 0) await cache.deleteRefs(old);
+  const liveKeys = new Set(refs.filter((ref) => !old.includes(ref)).map((ref) => ref.split('/')[1] ?? ''));
+  let sideFiles = 0;
+  for (const name of await readdir(cache.dir)) {
+    const match = /^([0-9a-f]{64})\.(meta|build-log)$/.exec(name);
+    if (match?.[1] && !liveKeys.has(match[1])) {
+      await rm(join(cache.dir, name), { force: true });
+      sideFiles++;
+    }
+  }
+  return { tempEntries, artifacts: old.length, sideFiles };
+}

@@ -1,0 +1,15 @@
+import type { App } from '../app.js';
+import { collectGarbage } from '../build/collect-garbage.js';
+import { expectArguments } from './arguments.js';
+
+export const usage = '';
+export const help = 'Remove leftover build directories and artifacts unused for a week.';
+
+/** `morph gc`. */
+export async function run(app: App, args: string[]): Promise<void> {
+  expectArguments('gc', args, 0, 0, 'no arguments');
+  const report = await collectGarbage(app);
+  app.status.normal(
+    `Removed ${report.tempEntries} temporary entries, ${report.artifacts} artifacts and ${report.sideFiles} build records`,
+  );
+}
