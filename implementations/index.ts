@@ -5,6 +5,7 @@
  */
 import type { StepImpl } from '../src/yarn/api.js';
 import clusters from './clusters.js';
+import deploySteps from './deploy-steps.js';
 import diskImages from './disk-images.js';
 import files from './files.js';
 import gitServer from './git-server.js';
@@ -13,10 +14,12 @@ import morphDeploy from './morph-deploy.js';
 import morphOutcome from './morph-outcome.js';
 import tarballs from './tarballs.js';
 import workspace from './workspace.js';
+import workspaceSteps from './workspace-steps.js';
 
 const steps: StepImpl[] = [
   ...gitServer,
   ...workspace,
+  ...workspaceSteps,
   ...morphBuild,
   ...morphDeploy,
   ...morphOutcome,
@@ -24,6 +27,7 @@ const steps: StepImpl[] = [
   ...files,
   ...tarballs,
   ...diskImages,
+  ...deploySteps,
 ];
 
 export default steps;
