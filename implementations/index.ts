@@ -4,6 +4,7 @@
  * Every step text of `yarns/*.yarn` binds to exactly one of them.
  */
 import type { StepImpl } from '../src/yarn/api.js';
+import buildSteps from './build-steps.js';
 import clusters from './clusters.js';
 import deploySteps from './deploy-steps.js';
 import diskImages from './disk-images.js';
@@ -21,6 +22,7 @@ const steps: StepImpl[] = [
   ...workspace,
   ...workspaceSteps,
   ...morphBuild,
+  ...buildSteps,
   ...morphDeploy,
   ...morphOutcome,
   ...clusters,

@@ -62,10 +62,9 @@ export async function cloneToDirectory(app: App, request: CloneRequest): Promise
   }
 
   if (existsSync(join(dir, '.gitmodules'))) await initSubmodules(app, dir);
-  if (!app.settings['no-git-update']) {
-    app.status.chatty(`Fetching ${pull} into ${dir}`);
-    await app.runApp(['git', 'remote', 'update', '--prune'], { cwd: dir });
-  }
+  // Always, as the original did: no-git-update covers the git cache, not workspace checkouts.
+  app.status.chatty(`Fetching ${pull} into ${dir}`);
+  await app.runApp(['git', 'remote', 'update', '--prune'], { cwd: dir });
 }
 
 async function initSubmodules(app: App, dir: string): Promise<void> {
