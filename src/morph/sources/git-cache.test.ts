@@ -137,3 +137,11 @@ describe('GitCache', () => {
     assert.equal(await cache.tryResolveRef('up:repo', 'nosuch'), undefined);
   });
 });
+
+describe('GitCache concurrency', () => {
+  it('clones and updates once for concurrent callers', async () => {
+    const { cache, commands } = setup();
+    await Promise.all([cache.getRepo('up:repo'), cache.getRepo('up:repo'), cache.getRepo('up:repo')]);
+    assert.equal(commands.filter((c) => c.startsWith('git clone')).length, 1);
+  });
+});

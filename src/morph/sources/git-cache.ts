@@ -43,6 +43,8 @@ const SHA1 = /^[0-9a-f]{40}$/;
  */
 export class GitCache {
   private readonly updated = new Set<string>();
+  /** Clones and updates in progress, so concurrent callers share one (key: `clone:`/`update:` + path). */
+  private readonly pending = new Map<string, Promise<void>>();
   private readonly host: GitCacheHost;
 
   constructor(host: GitCacheHost) {
@@ -78,8 +80,11 @@ export class GitCache {
       return repo;
     }
     if (!existsSync(path)) {
-      await this.cloneMirror(name, url, path);
-      this.updated.add(path);
+      await this.once(`clone:${path}`, async () => {
+        if (existsSync(path)) return;
+        await this.cloneMirror(name, url, path);
+        this.updated.add(path);
+      });
     }
     return repo;
   }
@@ -111,16 +116,28 @@ export class GitCache {
    */
   async updateRepo(repo: CachedRepo): Promise<void> {
     if (this.host.noGitUpdate || fileUrlPath(repo.url) !== undefined || this.updated.has(repo.path)) return;
-    this.host.status.normal(`Updating ${repo.name}`);
-    try {
-      await this.host.runApp(['git', 'remote', 'update', '--prune'], { cwd: repo.path });
-    } catch (err) {
-      throw new MorphError('sources', 'update-failed', `failed to update cached repo ${repo.name}`, {
-        cause: err,
-        hint: (err as Error).message,
-      });
-    }
-    this.updated.add(repo.path);
+    await this.once(`update:${repo.path}`, async () => {
+      if (this.updated.has(repo.path)) return;
+      this.host.status.normal(`Updating ${repo.name}`);
+      try {
+        await this.host.runApp(['git', 'remote', 'update', '--prune'], { cwd: repo.path });
+      } catch (err) {
+        throw new MorphError('sources', 'update-failed', `failed to update cached repo ${repo.name}`, {
+          cause: err,
+          hint: (err as Error).message,
+        });
+      }
+      this.updated.add(repo.path);
+    });
+  }
+
+  /** Runs `work` unless a call with the same key is in progress, in which case it waits for that one. */
+  private async once(key: string, work: () => Promise<void>): Promise<void> {
+    const running = this.pending.get(key);
+    if (running) return running;
+    const started = work().finally(() => this.pending.delete(key));
+    this.pending.set(key, started);
+    return started;
   }
 
   /**
@@ -189,7 +206,7 @@ export class GitCache {
     const reasons: string[] = [];
     try {
       if (await this.seedFromTarball(name, url, temp, reasons)) {
-        await rename(temp, path);
+        await publish(temp, path);
         return;
       }
       await rm(temp, { recursive: true, force: true });
@@ -203,7 +220,7 @@ export class GitCache {
           hint: reasons.join('; '),
         });
       }
-      await rename(temp, path);
+      await publish(temp, path);
     } finally {
       await rm(temp, { recursive: true, force: true });
     }
@@ -231,6 +248,15 @@ export class GitCache {
       this.host.status.chatty(`Could not fetch ${tarball}; cloning ${name} with git instead`);
       return false;
     }
+  }
+}
+
+/** Moves a finished clone into place; another process having cloned it meanwhile is fine. */
+async function publish(temp: string, path: string): Promise<void> {
+  try {
+    await rename(temp, path);
+  } catch (err) {
+    if (!existsSync(path)) throw err;
   }
 }
 
