@@ -9,7 +9,10 @@
  * - `morphs`: the definitions, with `@ARCH@` and `@SHA:<repo>:<ref>@`
  *   placeholders filled in; tag `test-tag`.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type StepContext, StepFailure } from '../src/yarn/api.js';
 import { runChecked } from './context.js';
@@ -49,16 +52,46 @@ async function createBootstrapChunk(ctx: StepContext, fixtures: string, repo: st
   await git(ctx, repo, 'commit', '-q', '-m', 'Add bootstrap shell');
 
   // master: pretend a better shell was built, shipping only the binary.
-  const built = ctx.path('test-shell-build', 'sh');
-  await mkdir(ctx.path('test-shell-build'), { recursive: true });
-  await runChecked(ctx, ['gcc', '-O2', '-static', '-o', built, join(repo, 'test-shell.c')]);
+  const built = await compiledTestShell(ctx, join(repo, 'test-shell.c'));
   await git(ctx, repo, 'checkout', '-q', '--orphan', 'master');
   await git(ctx, repo, 'rm', '-q', '-r', '-f', '.');
   await mkdir(join(repo, 'bin'));
-  await runChecked(ctx, ['cp', built, join(repo, 'bin', 'sh')]);
-  await rm(ctx.path('test-shell-build'), { recursive: true, force: true });
+  await copyFile(built, join(repo, 'bin', 'sh'));
+  await chmod(join(repo, 'bin', 'sh'), 0o755);
   await git(ctx, repo, 'add', 'bin/sh');
   await git(ctx, repo, 'commit', '-q', '-m', 'Add prebuilt shell');
+}
+
+/** Compiled shells by source hash: compiling costs ~0.5 s, so each process does it once. */
+const compiled = new Map<string, Promise<string>>();
+let compileDir: string | undefined;
+
+/** The test shell compiled statically with the host gcc (cached for this process). */
+async function compiledTestShell(ctx: StepContext, source: string): Promise<string> {
+  const hash = createHash('sha256')
+    .update(await readFile(source))
+    .digest('hex');
+  let binary = compiled.get(hash);
+  if (!binary) {
+    binary = (async () => {
+      if (!compileDir) {
+        const dir = await mkdtemp(join(tmpdir(), 'test-shell-'));
+        compileDir = dir;
+        process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+      }
+      const output = join(compileDir, `sh-${hash}`);
+      await runChecked(ctx, ['gcc', '-O2', '-static', '-o', output, source]);
+      return output;
+    })();
+    compiled.set(hash, binary);
+    binary.catch(() => compiled.delete(hash));
+  }
+  const path = await binary;
+  if (!existsSync(path)) {
+    compiled.delete(hash);
+    return compiledTestShell(ctx, source);
+  }
+  return path;
 }
 
 async function createTreeRepo(

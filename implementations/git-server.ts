@@ -29,14 +29,18 @@ export default [
     /a git server/,
     'creates the fixture repositories in $DATADIR/gits, serves them over git:// and writes morph.conf',
     async (ctx) => {
+      const started = Date.now();
+      const elapsed = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
       await ensureGitIdentity(ctx);
       const arch = (await runMorph(ctx, 'run', 'print-architecture', [])).stdout.trim();
+      ctx.log(`host architecture ${arch} (${elapsed()})`);
       const gits = await createFixtureRepos(ctx, arch);
+      ctx.log(`fixture repositories in ${gits} (${elapsed()})`);
       const server = await launchGitServer(ctx, gits, ctx.path('git-server.log'));
       setVar(ctx, gitServerVar, server);
       ctx.defer(() => server.stop());
       await writeMorphConfig(ctx, server.port);
-      ctx.log(`git server on port ${server.port}, serving ${gits}`);
+      ctx.log(`git server on port ${server.port} (${elapsed()})`);
     },
   ),
   step(['FINALLY', 'WHEN'], /the git server is shut down/, 'stops the git server', async (ctx) => {
