@@ -2,7 +2,7 @@ import type { App } from '../app.js';
 import { MorphError } from '../errors.js';
 import { SETTINGS } from '../settings/setting-table.js';
 import { expectArguments } from './arguments.js';
-import { COMMANDS, loadCommand } from './commands.js';
+import { COMMANDS, type CommandModule, loadCommand } from './commands.js';
 
 export const usage = '[COMMAND]';
 export const help = 'Show the list of commands, or the usage of one command.';
@@ -17,7 +17,12 @@ export async function run(app: App, args: string[]): Promise<void> {
   }
   const command = await loadCommand(name);
   if (!command) throw new MorphError('cli', 'unknown-command', `unknown subcommand ${name}`);
-  app.out(`Usage: morph [options] ${name}${command.usage ? ` ${command.usage}` : ''}\n\n${command.help}\n`);
+  app.out(formatCommandHelp(name, command));
+}
+
+/** `morph help COMMAND` / `morph COMMAND --help`: usage line and the one-line help. */
+export function formatCommandHelp(name: string, command: CommandModule): string {
+  return `Usage: morph [options] ${name}${command.usage ? ` ${command.usage}` : ''}\n\n${command.help}\n`;
 }
 
 /** `morph --help` / `morph help`: usage, commands with their one-line help, options. */

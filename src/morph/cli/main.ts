@@ -12,7 +12,7 @@ import { dumpSettings } from '../settings/dump-settings.js';
 import { loadSettings } from '../settings/load-settings.js';
 import { type DebugLog, openDebugLog } from '../status/debug-log.js';
 import { COMMANDS, loadCommand } from './commands.js';
-import { formatGeneralHelp } from './help.js';
+import { formatCommandHelp, formatGeneralHelp } from './help.js';
 
 /** Exit code after Ctrl-C (morph.md 1.5). */
 const INTERRUPTED = 255;
@@ -45,12 +45,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         hint: 'set the system clock to the current date',
       });
     }
-    if (process.env.MORPH_DUMP_PROCESSED_CONFIG !== undefined) {
+    if (process.env.MORPH_DUMP_PROCESSED_CONFIG !== undefined || settings['dump-config']) {
       process.stdout.write(dumpSettings(settings));
       return 0;
     }
     if (settings.help) {
-      process.stdout.write(await formatGeneralHelp());
+      const command = positional[0] === undefined ? undefined : await loadCommand(positional[0]);
+      process.stdout.write(command ? formatCommandHelp(positional[0]!, command) : await formatGeneralHelp());
       return 0;
     }
     for (const dir of ['chunks', 'staging', 'failed', 'deployments']) {

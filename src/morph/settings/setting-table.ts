@@ -37,6 +37,11 @@ export interface Settings {
   config: readonly string[];
   'no-default-configs': boolean;
   log: string;
+  'log-level': string;
+  'log-max': string;
+  'log-keep': string;
+  'log-mode': string;
+  'dump-config': boolean;
   cachedir: string;
   tempdir: string;
   'cachedir-min-space': number;
@@ -77,6 +82,26 @@ export const SETTINGS: readonly SettingSpec[] = [
     help: 'do not read /etc/morph.conf, /etc/morph/*.conf, ~/.morph.conf, ~/.config/morph/*.conf',
   },
   { name: 'log', type: 'string', metavar: 'FILE', help: 'write a debug log to FILE' },
+  {
+    name: 'log-level',
+    type: 'string',
+    metavar: 'LEVEL',
+    help: 'accepted for compatibility; the log has one level',
+  },
+  {
+    name: 'log-max',
+    type: 'string',
+    metavar: 'SIZE',
+    help: 'accepted for compatibility; the log is not rotated',
+  },
+  {
+    name: 'log-keep',
+    type: 'string',
+    metavar: 'N',
+    help: 'accepted for compatibility; the log is not rotated',
+  },
+  { name: 'log-mode', type: 'string', metavar: 'MODE', help: 'accepted for compatibility' },
+  { name: 'dump-config', type: 'bool', help: 'print the processed settings as a [config] file and exit' },
   { name: 'cachedir', type: 'string', metavar: 'DIR', help: 'git and artifact cache root (~/.cache/morph)' },
   { name: 'tempdir', type: 'string', metavar: 'DIR', help: 'scratch area ($TMPDIR/morph_tmp)' },
   {
