@@ -34,8 +34,10 @@ export async function createFixtureRepos(ctx: StepContext, arch: string): Promis
   const fixtures = join(ctx.srcdir, 'fixtures');
   const gits = ctx.path('gits');
   await mkdir(gits, { recursive: true });
-  await createBootstrapChunk(ctx, fixtures, join(gits, 'bootstrap-chunk'));
-  await createTreeRepo(ctx, join(fixtures, 'test-chunk'), join(gits, 'test-chunk'), 'Add test chunk files');
+  await Promise.all([
+    createBootstrapChunk(ctx, fixtures, join(gits, 'bootstrap-chunk')),
+    createTreeRepo(ctx, join(fixtures, 'test-chunk'), join(gits, 'test-chunk'), 'Add test chunk files'),
+  ]);
   const morphs = join(gits, 'morphs');
   await createTreeRepo(ctx, join(fixtures, 'morphs'), morphs, 'Add definitions', async () => {
     await fillPlaceholders(ctx, morphs, gits, arch);
