@@ -6,9 +6,14 @@
  * Handled: `(?P<n>…)` → `(?<n>…)`, `(?P=n)` → `\k<n>`, `\A` → `^`, `\Z` → `$`,
  * `(?#…)` comments dropped, leading/inline global flags `(?aiLmsux)` turned
  * into RegExp flags (`x` strips whitespace and comments), scoped `(?i:…)`
- * groups (redundant, matching is case-insensitive anyway). The `u` flag is
- * never added: `\"` and friends are legal in Python and a SyntaxError in
- * JavaScript's unicode mode.
+ * groups (redundant, matching is case-insensitive anyway), `{,n}` → `{0,n}`.
+ *
+ * Python 3 `str` patterns are Unicode-aware (`\w` matches `ö`, `re.I` folds
+ * `Ä`), so the pattern is first translated for JavaScript's `u` mode: `\w`
+ * → `[\p{L}\p{N}_]`, `\d` → `\p{Nd}`, identity escapes such as `\"` (legal in
+ * Python, a SyntaxError under `u`) become plain characters, lone `{`/`}`/`]`
+ * are escaped. When even that does not compile, the plain (non-`u`)
+ * translation is used, with ASCII `\w`/`\d`.
  */
 import { YarnError } from '../errors.js';
 
@@ -22,7 +27,7 @@ export interface TranslatedPattern {
  * @throws YarnError BAD_PATTERN for Python syntax JavaScript cannot express
  *   (conditional groups, `(?-i:…)`, `\N{…}`).
  */
-export function translatePythonRegex(pattern: string, location?: string): TranslatedPattern {
+export function translatePythonRegex(pattern: string, location?: string, unicode = false): TranslatedPattern {
   const fail = (what: string): never => {
     throw new YarnError('BAD_PATTERN', `Bad IMPLEMENTS regex "${pattern}": ${what}`, { location });
   };
@@ -49,13 +54,38 @@ export function translatePythonRegex(pattern: string, location?: string): Transl
       if (!inClass && next === 'A') out += '^';
       else if (!inClass && next === 'Z') out += '$(?![\\s\\S])';
       else if (next === 'N') fail('\\N{...} escapes are not supported');
-      else out += ch + next;
+      else if (unicode) {
+        const u = unicodeEscape(pattern, i, inClass);
+        out += u.text;
+        i += u.length;
+        continue;
+      } else out += ch + next;
       i += 2;
       continue;
     }
     if (inClass) {
       if (ch === ']') inClass = false;
-      out += ch;
+      out +=
+        unicode &&
+        (ch === '[' || ch === '{' || ch === '}' || ch === '(' || ch === ')' || ch === '/' || ch === '|')
+          ? `\\${ch}`
+          : ch;
+      i++;
+      continue;
+    }
+    const quant = /^\{(\d*)(,?)(\d*)\}/.exec(pattern.slice(i));
+    if (ch === '{') {
+      if (quant && (quant[1] !== '' || (quant[2] === ',' && quant[3] !== ''))) {
+        out += `{${quant[1] || '0'}${quant[2]}${quant[3]}}`;
+        i += quant[0].length;
+      } else {
+        out += '\\{';
+        i++;
+      }
+      continue;
+    }
+    if (unicode && (ch === '}' || ch === ']')) {
+      out += `\\${ch}`;
       i++;
       continue;
     }
@@ -123,6 +153,41 @@ export function translatePythonRegex(pattern: string, location?: string): Transl
   return { source: out, flags };
 }
 
+const SYNTAX = new Set('^$\\.*+?()[]{}|/'.split(''));
+
+/** One escape sequence starting at `pattern[i]` (a backslash) in `u`-mode syntax. */
+function unicodeEscape(pattern: string, i: number, inClass: boolean): { text: string; length: number } {
+  const next = pattern[i + 1]!;
+  switch (next) {
+    case 'w':
+      return { text: inClass ? '\\p{L}\\p{N}_' : '[\\p{L}\\p{N}_]', length: 2 };
+    case 'W':
+      if (inClass) throw new SyntaxError('\\W in a class');
+      return { text: '[^\\p{L}\\p{N}_]', length: 2 };
+    case 'd':
+      return { text: '\\p{Nd}', length: 2 };
+    case 'D':
+      return { text: '\\P{Nd}', length: 2 };
+    case 'U': {
+      const hex = /^[0-9a-fA-F]{8}/.exec(pattern.slice(i + 2));
+      if (!hex) throw new SyntaxError('bad \\U escape');
+      return { text: `\\u{${hex[0].replace(/^0+(?=.)/, '')}}`, length: 10 };
+    }
+    case '0': {
+      const oct = /^[0-7]{0,2}/.exec(pattern.slice(i + 2))![0];
+      const code = Number.parseInt(`0${oct}`, 8);
+      return { text: `\\x${code.toString(16).padStart(2, '0')}`, length: 2 + oct.length };
+    }
+    default:
+      break;
+  }
+  if (/[A-Za-z0-9]/.test(next) || SYNTAX.has(next) || (inClass && next === '-')) {
+    return { text: `\\${next}`, length: 2 };
+  }
+  // An identity escape of a non-syntax character (`\"`, `\ `, `\'`): the character itself.
+  return { text: next, length: 2 };
+}
+
 function isEscapedAt(text: string, index: number): boolean {
   let n = 0;
   for (let j = index - 1; j >= 0 && text[j] === '\\'; j--) n++;
@@ -135,6 +200,12 @@ function isEscapedAt(text: string, index: number): boolean {
  * @throws YarnError BAD_PATTERN when JavaScript rejects it.
  */
 export function compileYarnRegex(pattern: string, location?: string): RegExp {
+  try {
+    const u = translatePythonRegex(pattern, location, true);
+    return new RegExp(u.source, `iyu${u.flags}`);
+  } catch (err) {
+    if (err instanceof YarnError) throw err;
+  }
   const t = translatePythonRegex(pattern, location);
   try {
     return new RegExp(t.source, `iy${t.flags}`);

@@ -97,7 +97,9 @@ export function extractCodeBlocks(source: string, file: string): CodeBlock[] {
       mapped.push(n);
       last = n;
     }
-    blocks.push({ file, text: el.code.text, lines: mapped });
+    // PrettifyTreeprocessor: `code.text.rstrip() + '\n'` (no trailing blank lines, ever).
+    const text = `${el.code.text.trimEnd()}\n`;
+    blocks.push({ file, text, lines: mapped.slice(0, text.split('\n').length - 1) });
   }
   return blocks;
 }
