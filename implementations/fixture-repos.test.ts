@@ -1,57 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { RunOptions, RunResult, StepContext } from '../src/yarn/api.js';
+import type { StepContext } from '../src/yarn/api.js';
+import { fakeContext } from './fake-context.js';
 import { createFixtureRepos, ensureGitIdentity } from './fixture-repos.js';
-
-const srcdir = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
-
-/** A minimal StepContext over a temp data directory. */
-function fakeContext(datadir: string): StepContext {
-  const home = join(datadir, 'HOME');
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LC_ALL: 'C', DATADIR: datadir };
-  const ctx: StepContext & { lastRun: RunResult | undefined } = {
-    scenario: 'fixture test',
-    datadir,
-    srcdir,
-    home,
-    env,
-    vars: new Map(),
-    signal: new AbortController().signal,
-    lastRun: undefined,
-    path: (...parts) => join(datadir, ...parts),
-    run: (argv, options: RunOptions = {}) =>
-      new Promise((resolve, reject) => {
-        const child = spawn(argv[0] as string, argv.slice(1), {
-          cwd: options.cwd ?? datadir,
-          env: { ...env, ...options.env },
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => {
-          stdout += d.toString();
-        });
-        child.stderr.on('data', (d: Buffer) => {
-          stderr += d.toString();
-        });
-        child.on('error', reject);
-        child.on('close', (code) => {
-          ctx.lastRun = { command: argv, exitCode: code ?? 1, stdout, stderr };
-          resolve(ctx.lastRun);
-        });
-        child.stdin.on('error', () => {});
-        child.stdin.end(options.input ?? '');
-      }),
-    sh: (script, options) => ctx.run(['sh', '-c', script], options),
-    defer: () => {},
-    log: () => {},
-    step: () => Promise.reject(new Error('not supported')),
-  };
-  return ctx;
-}
 
 describe('createFixtureRepos', () => {
   let datadir: string;
