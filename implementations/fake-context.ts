@@ -13,7 +13,10 @@ const srcdir = new URL(
 ).pathname.replace(/\/$/, '');
 
 /** A fake context; `cleanups` are the functions given to `defer`, in order. */
-export function fakeContext(datadir: string): StepContext & { cleanups: (() => void | Promise<void>)[] } {
+export function fakeContext(
+  datadir: string,
+  options: { srcdir?: string } = {},
+): StepContext & { cleanups: (() => void | Promise<void>)[] } {
   const home = join(datadir, 'HOME');
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LC_ALL: 'C', DATADIR: datadir };
   const cleanups: (() => void | Promise<void>)[] = [];
@@ -21,7 +24,7 @@ export function fakeContext(datadir: string): StepContext & { cleanups: (() => v
     cleanups,
     scenario: 'fixture test',
     datadir,
-    srcdir,
+    srcdir: options.srcdir ?? srcdir,
     home,
     env,
     vars: new Map(),
