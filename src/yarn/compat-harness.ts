@@ -34,6 +34,7 @@ export interface Outcome {
 export interface CompatCase {
   name: string;
   files: string[];
+  /** Arguments before the files; `{TMP}` is replaced by the run's private temp directory. */
   args: string[];
   /** The spec items it exercises. */
   covers: string;
@@ -107,8 +108,9 @@ export function parseOutcome(exit: number, stdout: string, stderr: string): Outc
 
 /**
  * Runs `command` (argv[0] + args) with `-v`, the case's arguments and files,
- * in the corpus directory, with a private TMPDIR (removed afterwards) and
- * `LEAK_VARIABLE` set. Never rejects on a non-zero exit.
+ * in the corpus directory, with a private TMPDIR (removed afterwards; `{TMP}`
+ * in an argument stands for it) and `LEAK_VARIABLE` set. Never rejects on a
+ * non-zero exit.
  */
 export async function runCase(
   command: readonly string[],
@@ -120,7 +122,8 @@ export async function runCase(
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, [LEAK_VARIABLE]: 'leaked' };
     delete env.NODE_TEST_CONTEXT;
-    const argv = [...command.slice(1), '-v', ...c.args, ...c.files];
+    const args = c.args.map((a) => a.replaceAll('{TMP}', tmp));
+    const argv = [...command.slice(1), '-v', ...args, ...c.files];
     const child = spawn(command[0]!, argv, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
