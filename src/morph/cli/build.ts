@@ -5,6 +5,7 @@ import { prepareBuildBranch } from '../build/build-branch.js';
 import { ChunkBuildError } from '../build/chunk-build-error.js';
 import { normaliseMorphologyPath } from '../build/morphology-path.js';
 import { resolveBuildGraph } from '../build/resolve-build-graph.js';
+import type { StatusReporter } from '../status/status-reporter.js';
 import { findSystemBranch } from '../workspace/system-branch.js';
 import { expectArguments } from './arguments.js';
 
@@ -30,15 +31,16 @@ export async function run(app: App, args: string[]): Promise<void> {
     source = await prepareBuildBranch(app, branch, { push: app.settings['push-build-branches'] });
   }
   const live = liveProgress(app);
+  const buildApp: App = { ...app, status: aroundLiveLine(app.status, live, app.settings.verbose) };
   try {
     app.status.normal(`Building ${file} from ${source.repo} ${source.ref}`);
-    const build = await resolveBuildGraph(app, {
+    const build = await resolveBuildGraph(buildApp, {
       repo: source.repo,
       ref: source.commit,
       file,
       originalRef: source.ref,
     });
-    const outcome = await buildArtifacts(app, build, { onProgress: live.update });
+    const outcome = await buildArtifacts(buildApp, build, { onProgress: live.update });
     live.clear();
     app.status.normal(outcome.built === 0 ? 'Nothing to build: everything is cached' : 'Build finished');
   } catch (err) {
@@ -50,24 +52,52 @@ export async function run(app: App, args: string[]): Promise<void> {
   }
 }
 
-/** A one-line progress display, only on a terminal and not interleaved with verbose output. */
-function liveProgress(app: App): { update(progress: BuildProgress): void; clear(): void } {
-  const enabled = Boolean(process.stdout.isTTY) && !app.settings.verbose && !app.settings.quiet;
+interface LiveLine {
+  update(progress: BuildProgress): void;
+  /** Removes the line (before a status line, and at the end). */
+  clear(): void;
+  /** Shows the last progress again (after a status line). */
+  redraw(): void;
+}
+
+/** A one-line progress display at the bottom of a terminal, under the status lines. */
+function liveProgress(app: App): LiveLine {
+  const enabled = Boolean(process.stdout.isTTY) && !app.settings.quiet;
+  let text = '';
   let shown = false;
+  const draw = (): void => {
+    if (!enabled || text === '') return;
+    app.out(`\r\x1b[K${text.slice(0, (process.stdout.columns ?? 80) - 1)}`);
+    shown = true;
+  };
   return {
     update(progress) {
-      if (!enabled) return;
       const running = progress.running.length > 0 ? ` building ${progress.running.join(', ')}` : '';
-      const line = `[${progress.done}/${progress.total}]${running}`.slice(
-        0,
-        (process.stdout.columns ?? 80) - 1,
-      );
-      process.stdout.write(`\r\x1b[K${line}`);
-      shown = true;
+      text = `[${progress.done}/${progress.total} done]${running}`;
+      draw();
     },
     clear() {
-      if (shown) process.stdout.write('\r\x1b[K');
+      if (shown) app.out('\r\x1b[K');
       shown = false;
     },
+    redraw: draw,
+  };
+}
+
+/** Status lines that first clear the live line and then draw it again below them. */
+function aroundLiveLine(status: StatusReporter, live: LiveLine, verbose: boolean): StatusReporter {
+  const wrap =
+    (emit: (message: string) => void) =>
+    (message: string): void => {
+      live.clear();
+      emit(message);
+      live.redraw();
+    };
+  return {
+    normal: wrap(status.normal),
+    // Chatty lines are not printed unless verbose: no need to redraw around them.
+    chatty: verbose ? wrap(status.chatty) : status.chatty,
+    error: wrap(status.error),
+    withPrefix: (prefix) => aroundLiveLine(status.withPrefix(prefix), live, verbose),
   };
 }
