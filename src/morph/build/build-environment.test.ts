@@ -24,6 +24,15 @@ test('the environment is cleared except for the passed-through variables', () =>
   assert.equal(env.CCACHE_DIR, '/tmp/ccache');
   assert.equal(env.CCACHE_PREFIX, undefined);
   assert.equal(env.PATH, undefined);
+  assert.equal(env.CCACHE_EXTRAFILES, undefined);
+  const withMeta = baseBuildEnvironment({
+    arch: 'x86_64',
+    noCcache: false,
+    noDistcc: false,
+    existingFiles: (file) => file !== '/baserock/eglibc.meta',
+  });
+  assert.equal(withMeta.CCACHE_EXTRAFILES, '/baserock/binutils.meta:/baserock/gcc.meta');
+  assert.equal(withMeta.CCACHE_PREFIX, 'distcc');
   assert.deepEqual(Object.keys(cacheKeyEnvironment(env)), [
     'LOGNAME',
     'MORPH_ARCH',

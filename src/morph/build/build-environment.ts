@@ -8,7 +8,11 @@ export interface BuildEnvironmentOptions {
   noDistcc: boolean;
   /** morph's own environment, for the few variables that are passed through. */
   hostEnv?: NodeJS.ProcessEnv;
+  /** Which of the host's `/baserock/{binutils,eglibc,gcc}.meta` exist (for `CCACHE_EXTRAFILES`). */
+  existingFiles?: (path: string) => boolean;
 }
+
+const CCACHE_EXTRA_FILES = ['/baserock/binutils.meta', '/baserock/eglibc.meta', '/baserock/gcc.meta'];
 
 const PASSED_THROUGH = [
   'DISTCC_HOSTS',
@@ -50,7 +54,12 @@ export function baseBuildEnvironment(options: BuildEnvironmentOptions): Record<s
     TARGET: target,
     TARGET_STAGE1: targetStage1,
   };
-  if (!options.noCcache) env.CCACHE_DIR = '/tmp/ccache';
+  if (!options.noCcache) {
+    env.CCACHE_DIR = '/tmp/ccache';
+    // The host toolchain's metadata makes ccache results depend on its version.
+    const extra = CCACHE_EXTRA_FILES.filter((file) => options.existingFiles?.(file) ?? false);
+    if (extra.length > 0) env.CCACHE_EXTRAFILES = extra.join(':');
+  }
   if (!options.noDistcc) env.CCACHE_PREFIX = 'distcc';
   const host = options.hostEnv ?? {};
   for (const name of PASSED_THROUGH) {

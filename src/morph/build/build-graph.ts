@@ -51,6 +51,8 @@ export interface BuildGraph {
   readonly root: Artifact;
   /** Sources in build order (depth-first post-order from the root, de-duplicated). */
   readonly order: Source[];
+  /** Problems that do not stop the build (unknown build modes), to report once. */
+  readonly warnings: string[];
 }
 
 /**
@@ -61,6 +63,7 @@ export interface BuildGraph {
  */
 export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
   const { definitions } = resolved;
+  const warnings: string[] = [];
   const stratumArtifacts = new Map<string, Artifact[]>();
   const chunkSources = new Map<string, Source>();
   const stratumSourceName = new Map<string, string>();
@@ -100,7 +103,7 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
           kind: 'chunk',
           name: chunk.morphology.name,
           morphology: chunk.morphology,
-          buildMode: effectiveBuildMode(chunk.spec['build-mode']),
+          buildMode: effectiveBuildMode(chunk.spec['build-mode'], warnings, chunk.spec.name),
           prefix: chunk.spec.prefix ?? '/usr',
           splitRules: rules,
           artifactNames: artifactNames(rules),
@@ -194,7 +197,7 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
     );
   }
   const root = systemSource.artifacts[0] as Artifact;
-  return { definitions: resolved, root, order: buildOrder(root) };
+  return { definitions: resolved, root, order: buildOrder(root), warnings };
 }
 
 /** Depth-first post-order from `root`, one entry per source (morph.md 5.8). */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { machine } from 'node:os';
 import { computeCacheKey } from '../cache/cache-key.js';
 import { architectureFromMachine, canBuildArchitecture } from '../definitions/architecture.js';
@@ -36,6 +37,7 @@ export async function resolveBuildGraph(
 ): Promise<ResolvedBuild> {
   const resolved = await resolveDefinitions(app, request);
   const graph = createBuildGraph(resolved);
+  for (const warning of graph.warnings) app.status.error(`WARNING: ${warning}`);
   const system = resolved.system;
   if (options.checkArchitecture ?? true) {
     const host = architectureFromMachine(machine(), false);
@@ -53,6 +55,7 @@ export async function resolveBuildGraph(
     noCcache: app.settings['no-ccache'],
     noDistcc: app.settings['no-distcc'],
     hostEnv: process.env,
+    existingFiles: existsSync,
   });
   computeCacheKeys(graph, cacheKeyEnvironment(env), computeCacheKey);
   return {
