@@ -5,6 +5,7 @@
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { writeFileAtomic } from '../../shared/atomic-file.js';
 import { bindScenarios } from '../bind/bind-scenarios.js';
 import { StepRegistry } from '../bind/step-registry.js';
 import { YarnError } from '../errors.js';
@@ -227,8 +228,12 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
 
   if (format !== undefined) {
     const { renderReport } = await import('../report/render-report.js');
-    const text = renderReport(format as 'tap' | 'junit' | 'json' | 'html', { doc, results, durationMs });
-    if (args.strings.output !== undefined) writeFileSync(args.strings.output, text);
+    const text = await renderReport(format as 'tap' | 'junit' | 'json' | 'html', {
+      doc,
+      results,
+      durationMs,
+    });
+    if (args.strings.output !== undefined) await writeFileAtomic(args.strings.output, text);
     else sink.out(text);
   }
   const keptLines: string[] = [];

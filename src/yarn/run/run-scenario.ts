@@ -109,6 +109,8 @@ export async function runScenario(
   try {
     mkdirSync(scenarioDir);
   } catch (err) {
+    // The reference announces the scenario, then crashes on the existing directory.
+    emit({ type: 'scenario-started', scenario: matched });
     throw new YarnError('TEMP_DIR', `[Errno 17] File exists: '${scenarioDir}'`, {
       location: `${scenario.location.file}:${scenario.location.line}`,
       cause: err,

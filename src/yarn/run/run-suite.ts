@@ -111,9 +111,12 @@ export async function runSuite(
     await Promise.all(pendingDeletes);
     if (root) rmSync(root, { recursive: true, force: true });
   }
-  if (fatal) throw fatal;
   const done = results.filter((r): r is ScenarioResult => r !== undefined);
   const durationMs = performance.now() - started;
+  if (fatal) {
+    emit({ type: 'run-finished', results: done, durationMs, interrupted: 'error' });
+    throw fatal;
+  }
   emit({
     type: 'run-finished',
     results: done,
