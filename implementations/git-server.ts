@@ -4,10 +4,10 @@
  * loopback port and writes `$DATADIR/morph.conf` pointing the `test:` alias
  * at it. Every ref update pushed to it is logged in `$DATADIR/git-server.log`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type StepContext, StepFailure, step } from '../src/yarn/api.js';
+import { spawnGitServer } from '../test-git-server/spawn-git-server.js';
 import { startGitServer } from '../test-git-server/start-git-server.js';
 import { getVar, setVar, varKey } from './context.js';
 import { createFixtureRepos, ensureGitIdentity } from './fixture-repos.js';
@@ -49,97 +49,21 @@ export default [
 ];
 
 /**
- * Starts test-git-server as a separate process group (so that a step blocking
- * the engine's event loop cannot stall it) when the compiled CLI exists, else
- * in this process. The separate server also exits when its stdin closes,
- * i.e. when the engine dies.
+ * Starts test-git-server as a separate process group (see spawnGitServer)
+ * when the compiled CLI exists, else in this process.
  */
 async function launchGitServer(ctx: StepContext, root: string, logFile: string): Promise<RunningGitServer> {
   const cli = join(ctx.srcdir, 'dist', 'test-git-server', 'cli.js');
-  if (!existsSync(cli)) {
-    const server = await startGitServer({ root, logFile });
-    return { port: server.port, logFile, stop: () => server.stop() };
-  }
-  const stderrFile = ctx.path('git-server.stderr');
-  const stderrFd = openSync(stderrFile, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(
-      process.execPath,
-      [cli, '--root', root, '--log', logFile, '--exit-on-stdin-eof', '--verbose'],
-      {
-        stdio: ['pipe', 'pipe', stderrFd],
-        detached: true,
+  const server = existsSync(cli)
+    ? await spawnGitServer({
+        cli,
+        root,
+        logFile,
+        stderrFile: ctx.path('git-server.stderr'),
         env: ctx.env,
-      },
-    );
-  } finally {
-    closeSync(stderrFd);
-  }
-  const stop = onceAsync(() => stopProcessGroup(child));
-  let port: number;
-  try {
-    port = await readPort(child, stderrFile);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  child.unref();
-  for (const stream of [child.stdin, child.stdout]) (stream as unknown as { unref?: () => void })?.unref?.();
-  return { port, logFile, stop };
-}
-
-function readPort(child: ChildProcess, stderrFile: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      let detail = '';
-      try {
-        detail = readFileSync(stderrFile, 'utf8').trim();
-      } catch {}
-      reject(new StepFailure(`test-git-server ${why}${detail ? `:\n${detail}` : ''}`));
-    };
-    const timer = setTimeout(() => fail('did not report its port within 10 s'), 10_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const line = /^(\d+)\n/.exec(text);
-      if (line) {
-        clearTimeout(timer);
-        resolve(Number(line[1]));
-      }
-    });
-    child.once('error', (err) => fail(`could not start (${err.message})`));
-    child.once('exit', (code, signal) => fail(`exited early (${signal ?? code})`));
-  });
-}
-
-/** SIGTERM to the server's process group, SIGKILL after 3 s, then SIGKILL to any leftover. */
-async function stopProcessGroup(child: ChildProcess): Promise<void> {
-  const pid = child.pid;
-  if (pid === undefined) return;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    signalGroup(pid, 'SIGTERM');
-    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
-  }
-  signalGroup(pid, 'SIGKILL');
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is gone.
-  }
-}
-
-function onceAsync(fn: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => {
-    running ??= fn();
-    return running;
-  };
+      }).catch((err: Error) => {
+        throw new StepFailure(err.message);
+      })
+    : await startGitServer({ root, logFile });
+  return { port: server.port, logFile, stop: () => server.stop() };
 }
