@@ -63,7 +63,12 @@ async function withMountedImage<T>(
   const attach = await runChecked(ctx, ['losetup', '--show', '-f', '-r', '-P', image]);
   const device = attach.stdout.trim();
   try {
-    const partition = existsSync(`${device}p1`) ? `${device}p1` : device;
+    const table = await ctx.run(['blkid', '-p', '-s', 'PTTYPE', '-o', 'value', image]);
+    const partition = table.stdout.trim() === '' ? device : `${device}p1`;
+    if (partition !== device) {
+      await ctx.run(['partprobe', device]);
+      await waitForFile(partition, 10, `${partition} to appear`);
+    }
     await runChecked(ctx, ['mount', '-o', 'ro', partition, mnt]);
     try {
       return await fn(mnt);
@@ -174,12 +179,16 @@ export default [
   step(
     'WHEN',
     /the user deploys the clusters (\S+) and (\S+) in branch (\S+) at the same time/,
-    'runs two `morph deploy` concurrently; both must succeed',
+    'runs two `morph --local-changes=ignore deploy` concurrently; both must succeed',
     async (ctx, first, second, branch) => {
       const cwd = definitionsCheckout(ctx, branch);
+      // Both would otherwise race to create the same temporary build ref in
+      // this one system branch; the clusters are read from the working tree anyway.
       const results = await Promise.all(
         [first, second].map(async (cluster, i) =>
-          ctx.run(await morphArgv(ctx, `deploy-${i + 1}`, ['deploy', cluster]), { cwd }),
+          ctx.run(await morphArgv(ctx, `deploy-${i + 1}`, ['--local-changes=ignore', 'deploy', cluster]), {
+            cwd,
+          }),
         ),
       );
       for (const result of results) {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { App } from '../app.js';
@@ -112,7 +112,11 @@ export async function readSystemArtifactMetadata(app: App, path: string): Promis
     }
     const device = attach.stdout.trim();
     cleanup.push(`detach ${device}`, () => detachLoopSync(device));
-    const partition = spawnSync('test', ['-b', `${device}p1`]).status === 0 ? `${device}p1` : device;
+    const table = await app.runApp(['blkid', '-p', '-s', 'PTTYPE', '-o', 'value', path], {
+      allowFailure: true,
+    });
+    if (table.stdout.trim() !== '') await app.runApp(['partprobe', device], { allowFailure: true });
+    const partition = table.stdout.trim() === '' ? device : await waitForNode(`${device}p1`);
     const mountpoint = join(scratch, 'mnt');
     await app.runApp(['mkdir', mountpoint]);
     const mount = await app.runApp(['mount', '-o', 'ro', partition, mountpoint], { allowFailure: true });
@@ -168,4 +172,13 @@ export async function guessVersions(app: App, records: readonly ImageRecord[]): 
     }
   }
   return versions;
+}
+
+/** Waits for a device node the kernel creates a moment after a partition scan. */
+async function waitForNode(node: string): Promise<string> {
+  for (let waited = 0; !existsSync(node); waited += 50) {
+    if (waited >= 10_000) throw new MorphError('deploy', 'not-a-system-artifact', `${node} did not appear`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return node;
 }

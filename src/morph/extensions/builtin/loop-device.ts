@@ -4,12 +4,18 @@
  * detach is registered on the cleanup stack at once.
  */
 import { existsSync } from 'node:fs';
-import { detachLoopSync, type ExtensionContext, runTool } from '../api.js';
+import { detachLoopSync, type ExtensionContext, ExtensionError, runTool } from '../api.js';
 
-/** An attached image: `device` is the whole disk, `filesystem` what to mkfs / mount. */
+/** An attached image: `device` is the whole disk. */
 export interface LoopDevice {
   device: string;
-  filesystem: string;
+  /**
+   * The first partition's device node: rescans the partition table when
+   * the node is missing and waits for the kernel to create it (there may be
+   * no udev to wait for).
+   * @throws ExtensionError `no-partition` when it does not appear.
+   */
+  partition(): Promise<string>;
   /**
    * Detaches now (idempotent). On a mounted device the kernel defers this
    * until the unmount, so calling it right after mounting means that even a
@@ -19,9 +25,16 @@ export interface LoopDevice {
   detach(): void;
 }
 
+/** True when the image (or device) at `path` starts with a partition table. */
+export async function hasPartitionTable(ctx: ExtensionContext, path: string): Promise<boolean> {
+  const { stdout } = await runTool(ctx, ['blkid', '-p', '-s', 'PTTYPE', '-o', 'value', path], {
+    allowFailure: true,
+  });
+  return stdout.trim() !== '';
+}
+
 /**
- * Attaches `image` with partition scanning; `filesystem` is `<dev>p1` when
- * the image has a partition table, the device itself otherwise.
+ * Attaches `image` with partition scanning.
  * @throws ExtensionError `command-failed` when losetup fails.
  */
 export async function attachLoopDevice(ctx: ExtensionContext, image: string): Promise<LoopDevice> {
@@ -31,8 +44,15 @@ export async function attachLoopDevice(ctx: ExtensionContext, image: string): Pr
   ctx.log(`attached ${image} to ${device}`);
   return {
     device,
-    get filesystem() {
-      return existsSync(`${device}p1`) ? `${device}p1` : device;
+    async partition() {
+      const node = `${device}p1`;
+      // Some kernels do not scan partitions at attach time despite -P: ask again.
+      if (!existsSync(node)) await runTool(ctx, ['partprobe', device], { allowFailure: true });
+      for (let waited = 0; !existsSync(node); waited += 50) {
+        if (waited >= 10_000) throw new ExtensionError('no-partition', `${node} did not appear`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return node;
     },
     detach: () => handle.release(),
   };

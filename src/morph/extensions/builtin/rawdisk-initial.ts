@@ -104,9 +104,11 @@ async function fillDisk(
     });
     await runTool(ctx, ['partprobe', device]);
   }
-  const filesystem = options.partitionTable
-    ? (loop?.filesystem ?? `${device}${/\d$/.test(device) ? 'p' : ''}1`)
-    : device;
+  // Never fall back to the whole disk here: mkfs would wipe the partition table.
+  let filesystem = device;
+  if (options.partitionTable) {
+    filesystem = loop ? await loop.partition() : `${device}${/\d$/.test(device) ? 'p' : ''}1`;
+  }
   await makeBtrfs(ctx, filesystem, size);
   const uuid = await filesystemUuid(ctx, filesystem);
   const mount = await mountFilesystem(ctx, filesystem);

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
 import { checkBootFiles, installBootFiles, installBootloader, writeBootloaderConfig } from './boot-files.js';
 import { filesystemUuid, mountFilesystem } from './btrfs-image.js';
-import { attachLoopDevice } from './loop-device.js';
+import { attachLoopDevice, hasPartitionTable } from './loop-device.js';
 import { completeSystemFstab } from './rawdisk-layout.js';
 import type { RawdiskOptions } from './rawdisk-options.js';
 
@@ -43,8 +43,10 @@ export async function upgradeRawdisk(
   }
   await completeSystemFstab(tree, options.rootDevice);
 
+  const partitioned = await hasPartitionTable(ctx, target);
   const loop = info.isFile() ? await attachLoopDevice(ctx, target) : undefined;
-  const filesystem = loop?.filesystem ?? target;
+  let filesystem = loop?.device ?? target;
+  if (partitioned) filesystem = loop ? await loop.partition() : `${target}${/\d$/.test(target) ? 'p' : ''}1`;
   const uuid = await filesystemUuid(ctx, filesystem);
   const mount = await mountFilesystem(ctx, filesystem);
   loop?.detach();
