@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Where the reference engine is installed (Debian's cmdtest). */
-export const REFERENCE_YARN = '/usr/bin/yarn';
+/** Where the reference engine is installed (Debian's cmdtest); `YARN_COMPAT_REFERENCE` overrides it. */
+export const REFERENCE_YARN = process.env.YARN_COMPAT_REFERENCE ?? '/usr/bin/yarn';
 
 /** Set in the environment of both engines: steps check that it does not leak into theirs. */
 export const LEAK_VARIABLE = 'YARN_COMPAT_LEAK';
