@@ -4,7 +4,7 @@
  * rawdisk layout `systems/...`, `extlinux.conf` is visible). A mount is
  * always undone when the scenario ends, also if it fails.
  */
-import { mkdir, statfs } from 'node:fs/promises';
+import { mkdir, readFile, statfs } from 'node:fs/promises';
 import { check, type StepContext, StepFailure, step } from '../src/yarn/api.js';
 import { describeFailure, getVar, runChecked, setVar, varKey } from './context.js';
 
@@ -46,10 +46,34 @@ export default [
       mounts.add(mountpoint);
     },
   ),
-  step(['FINALLY', 'WHEN'], /(\S+) is unmounted/, 'unmounts $DATADIR/DIR', async (ctx, dir) => {
-    await unmount(ctx, ctx.path(dir), getVar(ctx, mountsVar) ?? new Set());
-  }),
+  step(
+    ['FINALLY', 'WHEN'],
+    /(\S+) is unmounted/,
+    'unmounts $DATADIR/DIR (nothing to do if it is not mounted, e.g. after an earlier failure)',
+    async (ctx, dir) => {
+      const mountpoint = ctx.path(dir);
+      if (!(await isMountPoint(mountpoint))) {
+        ctx.log(`${mountpoint} is not mounted`);
+        getVar(ctx, mountsVar)?.delete(mountpoint);
+        return;
+      }
+      await unmount(ctx, mountpoint, getVar(ctx, mountsVar) ?? new Set());
+    },
+  ),
 ];
+
+/** Whether `path` is a mount point (per /proc/self/mounts, whose fields escape blanks as octal). */
+async function isMountPoint(path: string): Promise<boolean> {
+  const mounts = await readFile('/proc/self/mounts', 'utf8');
+  return mounts
+    .split('\n')
+    .map((line) =>
+      (line.split(' ')[1] ?? '').replace(/\\([0-7]{3})/g, (_, octal: string) =>
+        String.fromCharCode(parseInt(octal, 8)),
+      ),
+    )
+    .includes(path);
+}
 
 /** Unmounts (retrying lazily if busy) and forgets the mount point. */
 async function unmount(ctx: StepContext, mountpoint: string, mounts: Set<string>): Promise<void> {
