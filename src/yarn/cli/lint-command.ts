@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { YarnError } from '../errors.js';
 import { lintDocument } from '../lint/lint-document.js';
 import { parseYarnSources } from '../parse/parse-yarn.js';
-import { loadStepModules, stepModulesFromPackage } from './load-step-modules.js';
+import { loadStepModules } from './load-step-modules.js';
 import { parseArgs } from './options.js';
+import { stepModulesFromPackage } from './step-module-files.js';
 
 /** Runs the linter; returns the exit code. */
 export async function runLint(argv: string[]): Promise<number> {

@@ -50,23 +50,6 @@ interface Origin {
 
 const KINDS = new Set(['ASSUMING', 'GIVEN', 'WHEN', 'THEN', 'FINALLY']);
 
-/** The module files named by package.json's `"yarn-run": {"steps": [...]}` in `dir`, if any. */
-export function stepModulesFromPackage(dir: string): string[] {
-  const file = join(dir, 'package.json');
-  if (!existsSync(file)) return [];
-  try {
-    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { 'yarn-run'?: { steps?: unknown } };
-    const steps = pkg['yarn-run']?.steps;
-    if (!Array.isArray(steps)) return [];
-    return steps.filter((s): s is string => typeof s === 'string').map((s) => resolve(dir, s));
-  } catch (err) {
-    throw new YarnError('STEP_MODULE', `cannot read ${file}: ${(err as Error).message}`, {
-      location: file,
-      cause: err,
-    });
-  }
-}
-
 function cacheDirFor(entry: string): string {
   for (let dir = dirname(entry); ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'node_modules'))) return join(dir, 'node_modules', '.cache', 'yarn-run');

@@ -15,9 +15,9 @@ import { validateScenarios } from '../parse/validate-document.js';
 import { type HumanMode, HumanReporter, type OutputSink } from '../report/human-reporter.js';
 import { splitEnvArgs } from '../run/clean-env.js';
 import { runSuite } from '../run/run-suite.js';
-import { loadStepModules, stepModulesFromPackage } from './load-step-modules.js';
 import type { ParsedArgs } from './options.js';
 import { rerunCommand } from './rerun-command.js';
+import { stepModulesFromPackage } from './step-module-files.js';
 
 const sink: OutputSink = {
   out: (t) => {
@@ -113,7 +113,10 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   validateScenarios(doc.scenarios);
 
   const moduleFiles = args.lists.steps ?? stepModulesFromPackage(srcdir);
-  const loaded = moduleFiles.length > 0 ? await loadStepModules(moduleFiles, srcdir) : undefined;
+  const loaded =
+    moduleFiles.length > 0
+      ? await (await import('./load-step-modules.js')).loadStepModules(moduleFiles, srcdir)
+      : undefined;
   const tsImpls: TsImplementation[] = loaded?.implementations ?? [];
   const registry = new StepRegistry(doc.implementations, tsImpls);
   const bound = bindScenarios(doc.scenarios, registry, { allowMissing: !!b.allowMissingSteps });

@@ -107,7 +107,7 @@ export class HumanReporter {
     const now = Date.now();
     if (!force && now - this.lastPaint < 100) return;
     this.lastPaint = now;
-    const width = Math.max(20, (this.options.columns ?? 80) - 1);
+    const width = Math.max(20, (this.options.columns || 80) - 1);
     let line = this.status;
     if (line.length > width) line = line.slice(0, width);
     this.sink.err(`\r${line}\x1b[K`);

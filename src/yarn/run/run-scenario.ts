@@ -6,8 +6,7 @@
  * the step's processes; FINALLY and cleanups still run afterwards.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdirSync, rm, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { StepFunction } from '../api.js';
 import { bindStep } from '../bind/bind-scenarios.js';
@@ -318,7 +317,9 @@ export async function runScenario(
     // The reference removes the whole --tempdir after each scenario.
     rmSync(resolve(temp), { recursive: true, force: true });
   } else {
-    settings.pendingDeletes.push(rm(temp, { recursive: true, force: true }).catch(() => {}));
+    settings.pendingDeletes.push(
+      new Promise((done) => rm(temp, { recursive: true, force: true }, () => done(undefined))),
+    );
   }
   const result: ScenarioResult = {
     scenario,

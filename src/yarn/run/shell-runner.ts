@@ -24,6 +24,7 @@ import {
   openSync,
   readFileSync,
   realpathSync,
+  rmSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -122,6 +123,8 @@ export class PersistentShell implements ShellRunner {
   }
 
   private start(): Promise<void> {
+    // A previous shell of this lane (killed on timeout) leaves its FIFO behind.
+    rmSync(join(this.dir, 'cmd'), { force: true });
     const child = spawn(
       this.shell,
       // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
