@@ -13,6 +13,8 @@ export interface BuildApp {
   readonly status: StatusReporter;
   readonly gitCache: GitCache;
   readonly aliases: RepoAliasResolver;
+  /** Aborted on Ctrl-C / SIGTERM: no new build starts and running commands are killed. */
+  readonly signal?: AbortSignal;
   /** Writes primary output to stdout (build logs under `build-log-on-stdout`). */
   out?(text: string): void;
   /** Runs a command that changes things (echoed as `# cmd` when verbose). */

@@ -1,6 +1,7 @@
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { artifactRef } from '../cache/artifact-ref.js';
 import { RemoteArtifactCache } from '../cache/remote-artifact-cache.js';
+import { MorphError } from '../errors.js';
 import type { BuildApp } from './build-app.js';
 import type { BuildContext } from './build-context.js';
 import type { Source } from './build-graph.js';
@@ -90,6 +91,7 @@ export async function buildArtifacts(
         await acquire();
         try {
           if (failure !== undefined) throw failure;
+          if (app.signal?.aborted) throw new MorphError('build', 'interrupted', 'build interrupted');
           running.add(source.name);
           progress();
           const start = Date.now();

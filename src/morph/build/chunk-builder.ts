@@ -115,6 +115,7 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
         maxJobs: morphology['max-jobs'] ?? settings['max-jobs'],
         logPath,
         scratchDir: settings.tempdir,
+        signal: app.signal,
         onStep: (step) => ctx.status.chatty(`Running ${step} commands`),
         onOutput:
           settings['build-log-on-stdout'] && app.out ? (chunk) => app.out?.(chunk.toString()) : undefined,

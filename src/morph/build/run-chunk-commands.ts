@@ -26,6 +26,8 @@ export async function runChunkCommands(options: {
   maxJobs: number;
   logPath: string;
   scratchDir: string;
+  /** Kills the running command when aborted. */
+  signal?: AbortSignal;
   /** Receives command output as it is logged (`build-log-on-stdout`). */
   onOutput?: (chunk: Buffer) => void;
   /** Called before each step (status lines, progress). */
@@ -47,6 +49,7 @@ export async function runChunkCommands(options: {
           outputFd: fd,
           scratchDir: options.scratchDir,
           onOutput: options.onOutput,
+          signal: options.signal,
         });
         if (result.exitCode !== 0) return { step, command, exitCode: result.exitCode };
       }

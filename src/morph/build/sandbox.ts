@@ -91,6 +91,8 @@ export async function runInSandbox(
     scratchDir: string;
     /** Also receives the output (`build-log-on-stdout`); `outputFd` must then be a descriptor. */
     onOutput?: (chunk: Buffer) => void;
+    /** Kills the command when aborted. */
+    signal?: AbortSignal;
   },
 ): Promise<SandboxResult> {
   const argFile = join(options.scratchDir, `.morph-command-${randomBytes(6).toString('hex')}`);
@@ -104,6 +106,7 @@ export async function runInSandbox(
       const child = spawn('/usr/bin/xargs', argv, {
         env,
         stdio: ['ignore', tee ? 'pipe' : out, tee ? 'pipe' : out],
+        signal: options.signal,
       });
       if (tee && typeof out === 'number') {
         const forward = (chunk: Buffer): void => {
@@ -113,7 +116,8 @@ export async function runInSandbox(
         child.stdout?.on('data', forward);
         child.stderr?.on('data', forward);
       }
-      child.on('error', reject);
+      // An abort shows as a killed command (exit 128+), not as a crash.
+      child.on('error', (err) => (err.name === 'AbortError' ? undefined : reject(err)));
       child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
     });
     return { exitCode };
