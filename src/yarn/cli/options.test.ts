@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { YarnError } from '../errors.js';
+import { parseArgs } from './options.js';
+
+test('cliapp syntax: --opt=V, --opt V, -rNAME, -r NAME, bundled booleans, --no-X, --', () => {
+  const a = parseArgs([
+    '--env=A=1',
+    '--env',
+    'B=2',
+    '-rone',
+    '-r',
+    'two',
+    '-qn',
+    '--no-verbose',
+    'f.md',
+    '--',
+    '-x.md',
+  ]);
+  assert.deepEqual(a.lists.env, ['A=1', 'B=2']);
+  assert.deepEqual(a.lists.run, ['one', 'two']);
+  assert.equal(a.bools.quiet, true);
+  assert.equal(a.bools.dryRun, true);
+  assert.equal(a.bools.verbose, false);
+  assert.deepEqual(a.files, ['f.md', '-x.md']);
+  assert.equal(parseArgs(['--shell-arg=']).lists.shellArg![0], '');
+});
+
+test('unknown options and missing values are USAGE errors', () => {
+  for (const argv of [['--bogus'], ['-Z'], ['--tempdir'], ['--quiet=1']]) {
+    assert.throws(
+      () => parseArgs(argv),
+      (e: unknown) => e instanceof YarnError && e.code === 'USAGE',
+      argv.join(' '),
+    );
+  }
+});
