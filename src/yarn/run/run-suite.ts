@@ -4,7 +4,7 @@
  * the engine only coordinates). Scenario temp roots live on tmpfs when TMPDIR
  * is unset and /dev/shm is usable; they are deleted in the background.
  */
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { YarnError } from '../errors.js';
@@ -109,7 +109,14 @@ export async function runSuite(
   } finally {
     for (const shell of shells) shell.close();
     await Promise.all(pendingDeletes);
-    if (root) rmSync(root, { recursive: true, force: true });
+    if (root) {
+      if (results.some((r) => r?.keptDir?.startsWith(root!))) {
+        // --keep-failed/--snapshot: keep the kept scenarios' dirs, drop the lanes' scripts.
+        for (const name of readdirSync(root)) {
+          if (name.startsWith('lane-')) rmSync(join(root, name), { recursive: true, force: true });
+        }
+      } else rmSync(root, { recursive: true, force: true });
+    }
   }
   const done = results.filter((r): r is ScenarioResult => r !== undefined);
   const durationMs = performance.now() - started;
