@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The `morph` command line: start-up (morph.md 1.3), dispatch, errors and exit codes (1.5).
 import { AssertionError } from 'node:assert';
-import { mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isAppError } from '../../shared/app-error.js';
 import { createApp } from '../app.js';
@@ -54,10 +54,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(command ? formatCommandHelp(positional[0]!, command) : await formatGeneralHelp());
       return 0;
     }
-    for (const dir of ['chunks', 'staging', 'failed', 'deployments']) {
-      mkdirSync(join(settings.tempdir, dir), { recursive: true });
-    }
-    mkdirSync(settings.cachedir, { recursive: true });
+    createDirectories([
+      ...['chunks', 'staging', 'failed', 'deployments'].map((d) => join(settings.tempdir, d)),
+      settings.cachedir,
+    ]);
 
     log = openDebugLog(settings.log);
     log.debug(`morph ${argv.join(' ')}`);
@@ -107,6 +107,36 @@ export function formatError(err: unknown): string {
   if (err instanceof AssertionError) return `BUG: ${err.stack ?? err.message}\n`;
   const e = err as Error;
   return `ERROR: ${e?.message ?? String(err)}\n${process.env.MORPH_DEBUG ? `${e?.stack ?? ''}\n` : ''}`;
+}
+
+function createDirectories(dirs: readonly string[]): void {
+  for (const dir of dirs) {
+    try {
+      makeDirectory(dir);
+    } catch (err) {
+      throw new MorphError(
+        'config',
+        'cannot-create-directory',
+        `cannot create ${dir}: ${(err as Error).message}`,
+        {
+          cause: err,
+          hint: 'check --tempdir and --cachedir',
+        },
+      );
+    }
+  }
+}
+
+/** `mkdir -p`, one level at a time (Node's recursive mkdirSync spins forever under /proc). */
+function makeDirectory(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirectory(parent);
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }
 
 function physicalCwd(): string {
