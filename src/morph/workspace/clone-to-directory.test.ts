@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -78,5 +78,44 @@ describe('createBranchCheckout', () => {
       { code: 'COMMAND_FAILED' },
     );
     assert.deepEqual(execFileSync('ls', ['-A', ws.root]).toString().split('\n').filter(Boolean), ['.morph']);
+  });
+
+  it('initialises submodules with alias-expanded URLs', async () => {
+    const { app, ws, git, root, upstream } = await setup();
+    const sub = join(root, 'gits', 'sub');
+    mkdirSync(sub);
+    git(sub, 'init', '-q', '-b', 'master');
+    writeFileSync(join(sub, 'inside'), 'x\n');
+    git(sub, 'add', '.');
+    git(sub, 'commit', '-qm', 'sub');
+    writeFileSync(join(upstream, '.gitmodules'), '[submodule "sub"]\n\tpath = sub\n\turl = test:sub\n');
+    git(upstream, 'update-index', '--add', '--cacheinfo', `160000,${git(sub, 'rev-parse', 'HEAD')},sub`);
+    git(upstream, 'add', '.gitmodules');
+    git(upstream, 'commit', '-qm', 'add submodule');
+    git(upstream, 'branch', 'with-sub');
+    // Local paths stand in for git:// URLs here; git refuses file transport for submodules by default.
+    process.env.GIT_CONFIG_COUNT = '1';
+    process.env.GIT_CONFIG_KEY_0 = 'protocol.file.allow';
+    process.env.GIT_CONFIG_VALUE_0 = 'always';
+    try {
+      // A new App: the mirror was already updated once by this process.
+      const fresh = createApp(
+        app.settings,
+        { stdout: () => {}, stderr: () => {}, log: app.log },
+        {
+          cwd: root,
+          signal: new AbortController().signal,
+        },
+      );
+      await fresh.gitCache.getUpdatedRepo('test:morphs');
+      await createBranchCheckout(fresh, ws, { name: 'with-sub', repo: 'test:morphs', ref: 'with-sub' });
+    } finally {
+      delete process.env.GIT_CONFIG_COUNT;
+      delete process.env.GIT_CONFIG_KEY_0;
+      delete process.env.GIT_CONFIG_VALUE_0;
+    }
+    const dir = join(ws.root, 'with-sub', 'test', 'morphs');
+    assert.equal(git(dir, 'config', 'submodule.sub.url'), `${root}/gits/sub`);
+    assert.ok(existsSync(join(dir, 'sub', 'inside')));
   });
 });
