@@ -37,7 +37,8 @@ export type SandboxSpec =
 
 /** The `bwrap` arguments (without the command) for a sandbox. */
 export function bwrapArgs(spec: SandboxSpec): string[] {
-  const args = ['--die-with-parent', '--unshare-ipc', '--unshare-uts'];
+  // A PID namespace: when the sandbox dies (interrupt, parent gone) every process in it dies too.
+  const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts'];
   switch (spec.kind) {
     case 'chroot':
       args.push('--ro-bind', spec.root, '/');
