@@ -196,6 +196,15 @@ export default [
       }
     },
   ),
+  step(
+    'THEN',
+    /morph exited with code (\d+)/,
+    'checks the exit code of the last attempted morph command ($DATADIR/morph-exit)',
+    async (ctx, code) => {
+      const recorded = (await readFile(ctx.path('morph-exit'), 'utf8').catch(() => 'none')).trim();
+      check(recorded === code, `morph exited with ${recorded}, not ${code}`);
+    },
+  ),
   step('THEN', /nothing is left mounted under the data directory/, 'checks findmnt', async (ctx) => {
     const mounts = await mountsUnder(ctx, ctx.datadir);
     check(mounts.length === 0, `still mounted:\n${mounts.join('\n')}`);
