@@ -6,8 +6,8 @@
  * the step's processes; FINALLY and cleanups still run afterwards.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rm, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, rm, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { StepFunction } from '../api.js';
 import { bindStep } from '../bind/bind-scenarios.js';
 import type { StepRegistry } from '../bind/step-registry.js';
@@ -42,6 +42,8 @@ export interface ScenarioSettings {
   readonly tempdir?: string;
   /** Parent of per-scenario temp roots when no --tempdir. */
   readonly tempRoot: string;
+  /** True when scenario dirs go straight under `tempRoot` (their nice names are all different). */
+  readonly sharedTempRoot?: boolean;
   readonly keepFailed: boolean;
   readonly debug: boolean;
   readonly registry: StepRegistry;
@@ -69,6 +71,28 @@ function errorText(err: unknown, debug: boolean): string {
     return err.stack ?? `${err.name}: ${err.message}`;
   }
   return String(err);
+}
+
+/**
+ * Removes `top` when the scenario left its layout empty (`HOME`, `datadir`,
+ * the scenario dir and maybe `top`): a few rmdir calls instead of a recursive
+ * delete. Returns false when something is in the way (the caller then
+ * deletes recursively in the background).
+ */
+function removeEmptyLayout(top: string, datadir: string): boolean {
+  try {
+    rmdirSync(join(datadir, 'HOME'));
+    rmdirSync(datadir);
+    let dir = dirname(datadir);
+    rmdirSync(dir);
+    while (dir !== top) {
+      dir = dirname(dir);
+      rmdirSync(dir);
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs `matched` in `lane`. Never throws for step failures (they are results). */
@@ -99,6 +123,9 @@ export async function runScenario(
   if (settings.tempdir) {
     temp = settings.tempdir;
     mkdirSync(temp, { recursive: true });
+  } else if (settings.sharedTempRoot) {
+    // Nice names are unique in this run: TEMP/<nice>/datadir directly under the run root.
+    temp = settings.tempRoot;
   } else {
     temp = join(settings.tempRoot, String(matched.index));
     mkdirSync(temp);
@@ -317,9 +344,12 @@ export async function runScenario(
     // The reference removes the whole --tempdir after each scenario.
     rmSync(resolve(temp), { recursive: true, force: true });
   } else {
-    settings.pendingDeletes.push(
-      new Promise((done) => rm(temp, { recursive: true, force: true }, () => done(undefined))),
-    );
+    const top = settings.sharedTempRoot ? scenarioDir : temp;
+    if (!removeEmptyLayout(top, datadir)) {
+      settings.pendingDeletes.push(
+        new Promise((done) => rm(top, { recursive: true, force: true }, () => done(undefined))),
+      );
+    }
   }
   const result: ScenarioResult = {
     scenario,

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { YarnError } from '../errors.js';
 import type { MatchedScenario, RunEvent, ScenarioResult } from '../model.js';
+import { niceName } from './nice-name.js';
 import { type Lane, runScenario, type ScenarioSettings } from './run-scenario.js';
 import { canPersist, FreshShell, PersistentShell, type ShellRunner } from './shell-runner.js';
 
@@ -61,7 +62,16 @@ export async function runSuite(
     }
   }
   const pendingDeletes: Promise<unknown>[] = [];
-  const scenarioSettings: ScenarioSettings = { ...settings, tempRoot: root ?? '', pendingDeletes };
+  const names = new Set(scenarios.map((s) => niceName(s.scenario.name)));
+  const scenarioSettings: ScenarioSettings = {
+    ...settings,
+    tempRoot: root ?? '',
+    pendingDeletes,
+    sharedTempRoot:
+      names.size === scenarios.length &&
+      !names.has('lane-0') &&
+      ![...names].some((n) => /^lane-\d+$/.test(n)),
+  };
   const persistent = !settings.freshShell && canPersist(settings.shell, settings.shellArgs);
   const results: ScenarioResult[] = new Array(scenarios.length);
   let next = 0;

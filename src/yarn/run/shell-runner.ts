@@ -105,6 +105,8 @@ export class PersistentShell implements ShellRunner {
   private ready: Promise<void> | undefined;
   private pending: Pending | undefined;
   private buffer = '';
+  /** What step.sh holds (rewritten only when the next step's script differs). */
+  private lastScript: string | undefined;
   private readonly scriptPath: string;
   private readonly outPath: string;
   private readonly errPath: string;
@@ -198,7 +200,11 @@ export class PersistentShell implements ShellRunner {
     }
     this.ready ??= this.start();
     await this.ready;
-    writeFileSync(this.scriptPath, this.setLine + request.script);
+    const script = this.setLine + request.script;
+    if (script !== this.lastScript) {
+      writeFileSync(this.scriptPath, script);
+      this.lastScript = script;
+    }
     const exports = Object.entries(request.env)
       .map(([k, v]) => `${k}=${quote(v)}`)
       .join(' ');
