@@ -54,7 +54,7 @@ test('specs of the root repo move to the branch; chunks are petrified from the m
   };
   const map = new Map([
     ['test:a\0v1', SHA],
-    ['test:b\0' + OLD, SHA],
+    [`test:b\0${OLD}`, SHA],
   ]);
   assert.equal(repointMorphology(stratum, 'test:morphs', 'mybranch', map), true);
   assert.deepEqual(stratum['build-depends'][0], {

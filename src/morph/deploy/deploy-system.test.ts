@@ -21,6 +21,7 @@ interface Fixture {
   session: DeploySession;
   stderr: string[];
   stdout: string[];
+  log: string[];
 }
 
 /** A session over a fake system (a directory copied by `checkout`), with real extensions and mounts. */
@@ -37,9 +38,14 @@ async function fixture(options: { union?: string; configure?: string[] } = {}): 
   const { settings } = await loadSettings(argv, { env: {}, cwd: top, cpus: 1 });
   const stdout: string[] = [];
   const stderr: string[] = [];
+  const log: string[] = [];
   const app: App = createApp(
     settings,
-    { stdout: (t) => stdout.push(t), stderr: (t) => stderr.push(t), log: { debug: () => {}, raw: () => {} } },
+    {
+      stdout: (t) => stdout.push(t),
+      stderr: (t) => stderr.push(t),
+      log: { debug: (m) => log.push(m), raw: () => {} },
+    },
     { cwd: root, signal: new AbortController().signal },
   );
   const morphology: SystemMorphology = {
@@ -71,7 +77,7 @@ async function fixture(options: { union?: string; configure?: string[] } = {}): 
     definitionsVersion: 'abc1234',
     status: app.status,
   };
-  return { top, root, session, stderr, stdout };
+  return { top, root, session, stderr, stdout, log };
 }
 
 function mountsUnder(dir: string): string[] {
@@ -141,7 +147,10 @@ test('a failing write extension is named with its exit code and stderr; the tree
   const f = await fixture();
   try {
     const ext = join(f.root, 'broken.write');
-    await writeFile(ext, '#!/bin/sh\necho progress\necho "it broke" >&2\nexit 3\n');
+    await writeFile(
+      ext,
+      '#!/bin/sh\necho progress\necho "to the log" >&"$MORPH_LOG_FD"\necho "it broke" >&2\nexit 3\n',
+    );
     await chmod(ext, 0o644); // not executable in the checkout: morph runs a private copy
     await assert.rejects(
       deploySystem(f.session, entry({ sys: { type: 'broken', location: 'x' } }), undefined, []),
@@ -151,6 +160,7 @@ test('a failing write extension is named with its exit code and stderr; the tree
         /broken\.write failed with code 3: it broke/.test(err.message),
     );
     assert.deepEqual(f.stderr, ['it broke\n']);
+    assert.ok(f.log.includes('broken.write: to the log'), f.log.join('\n'));
     assert.ok(f.stdout.some((line) => line.endsWith('[systems/test-system.morph][sys] progress\n')));
     assert.deepEqual(mountsUnder(f.top), []);
     assert.deepEqual(await readdir(f.session.tempDir), []);
