@@ -5,8 +5,30 @@
  */
 import { appendFile, copyFile, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { check, StepFailure, step } from '../src/yarn/api.js';
+import { check, type StepContext, StepFailure, step } from '../src/yarn/api.js';
+import { runChecked } from './context.js';
 import { definitionsCheckout } from './morph-runner.js';
+
+const BUILD_REFS = 'refs/heads/baserock/builds/';
+
+/** The workspace checkout of REPO (`test:test-chunk` → `workspace/BRANCH/test/test-chunk`). */
+function checkoutOf(ctx: StepContext, repo: string, branch: string): string {
+  return ctx.path('workspace', branch, ...repo.split(':'));
+}
+
+async function buildRefs(ctx: StepContext, dir: string): Promise<string[]> {
+  const out = await runChecked(ctx, ['git', 'for-each-ref', '--format=%(refname)', BUILD_REFS], { cwd: dir });
+  return out.stdout.split('\n').filter((line) => line !== '');
+}
+
+/** Ref updates of temporary build branches the git server received: `<old> <new> <ref> <repo>`. */
+async function pushedBuildRefs(ctx: StepContext): Promise<string[][]> {
+  const log = await readFile(ctx.path('git-server.log'), 'utf8').catch(() => '');
+  return log
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter((fields) => fields[2]?.startsWith(BUILD_REFS));
+}
 
 export default [
   step(
@@ -55,6 +77,59 @@ export default [
         which === 'a' ? entries.length > 0 : entries.length === 0,
         `tmp/failed holds ${entries.length === 0 ? 'nothing' : entries.join(', ')}`,
       );
+    },
+  ),
+  step(
+    ['GIVEN', 'WHEN'],
+    /the morph configuration (enables|disables) pushing build branches/,
+    'appends `push-build-branches = True|False` to $DATADIR/morph.conf',
+    async (ctx, verb) => {
+      await appendFile(
+        ctx.path('morph.conf'),
+        `push-build-branches = ${verb === 'enables' ? 'True' : 'False'}\n`,
+      );
+    },
+  ),
+  step(
+    'THEN',
+    /the checkout of (\S+) in branch (\S+) has (no|a) temporary build branch/,
+    `looks for local refs under ${BUILD_REFS} in the workspace checkout`,
+    async (ctx, repo, branch, which) => {
+      const refs = await buildRefs(ctx, checkoutOf(ctx, repo, branch));
+      check(which === 'a' ? refs.length > 0 : refs.length === 0, `build refs: ${refs.join(', ') || 'none'}`);
+    },
+  ),
+  step(
+    'THEN',
+    /in the temporary build branch of (\S+) in branch (\S+), file (\S+) contains "(.*)"/,
+    "reads the file from the newest commit of the checkout's build ref",
+    async (ctx, repo, branch, file, text) => {
+      const dir = checkoutOf(ctx, repo, branch);
+      const [ref, ...more] = await buildRefs(ctx, dir);
+      check(
+        ref !== undefined && more.length === 0,
+        `expected one build ref in ${dir}, found ${more.length + (ref ? 1 : 0)}`,
+      );
+      const content = (await runChecked(ctx, ['git', 'show', `${ref}:${file}`], { cwd: dir })).stdout;
+      check(content.includes(text), `${file} in ${ref} is ${JSON.stringify(content)}`);
+    },
+  ),
+  step(
+    'THEN',
+    /temporary build branches were (pushed to the git server and deleted again|never pushed)/,
+    'reads the ref updates the git server logged',
+    async (ctx, what) => {
+      const updates = await pushedBuildRefs(ctx);
+      if (what === 'never pushed') {
+        check(updates.length === 0, `pushed: ${updates.map((u) => u[2]).join(', ')}`);
+        return;
+      }
+      const zero = '0'.repeat(40);
+      const created = updates.filter((u) => u[0] === zero).map((u) => u[2]);
+      const deleted = updates.filter((u) => u[1] === zero).map((u) => u[2]);
+      check(created.length > 0, 'no build branch was pushed');
+      const left = created.filter((ref) => !deleted.includes(ref));
+      check(left.length === 0, `not deleted from the server: ${left.join(', ')}`);
     },
   ),
 ];
