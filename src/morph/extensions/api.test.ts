@@ -40,8 +40,11 @@ test('invokeHook dispatches by kind and checks argument counts', async () => {
   };
   const ctx = {} as ExtensionContext;
   await invokeHook(extension, ctx, ['check', 'loc']);
-  await invokeHook(extension, ctx, ['write', 'tree', 'loc']);
-  assert.deepEqual(calls, ['check loc', 'write tree loc']);
+  await invokeHook(extension, ctx, ['write', '/', 'loc']);
+  assert.deepEqual(calls, ['check loc', 'write / loc']);
+  await assert.rejects(invokeHook(extension, ctx, ['write', '/nonexistent-tree', 'loc']), {
+    code: 'extension/no-tree',
+  });
   await assert.rejects(invokeHook(extension, ctx, ['write', 'tree']), { code: 'extension/usage' });
   await assert.rejects(invokeHook(extension, ctx, ['configure', 'tree']), { code: 'extension/usage' });
   await assert.rejects(invokeHook(extension, ctx, []), { code: 'extension/usage' });

@@ -24,6 +24,7 @@
  *   anything half-written (a partial image, a mount, a loop device).
  */
 import { realpathSync, writeSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { type CommandOptions, type CommandResult, runCommand } from '../../shared/exec.js';
 import { MorphError } from '../errors.js';
@@ -204,11 +205,19 @@ export async function invokeHook(
     case 'configure':
       if (!extension.configure) break;
       if (args.length !== 1) throw usage('TREE');
+      await requireTree(args[0]!);
       return extension.configure(ctx, args[0]!);
     case 'write':
       if (!extension.write) break;
       if (args.length !== 2) throw usage('TREE LOCATION');
+      await requireTree(args[0]!);
       return extension.write(ctx, args[0]!, args[1]!);
   }
   throw new ExtensionError('usage', `${extension.name} has no ${kind ?? '(missing)'} hook`);
+}
+
+async function requireTree(tree: string): Promise<void> {
+  if (!(await stat(tree).catch(() => undefined))?.isDirectory()) {
+    throw new ExtensionError('no-tree', `system tree ${tree} is not a directory`);
+  }
 }
