@@ -74,6 +74,57 @@ function errorText(err: unknown, debug: boolean): string {
 }
 
 /**
+ * The abort controller TS steps share within a scenario: one controller (and
+ * one rejection promise) reused until a step is aborted, so a step costs no
+ * listener churn. An interrupt aborts it for ordinary steps; a second
+ * interrupt (the hard one) also for FINALLY steps.
+ */
+class StepAborts {
+  private state: { controller: AbortController; aborted: Promise<never> } | undefined;
+  private final = false;
+  private readonly onSoft = () => {
+    if (!this.final) this.state?.controller.abort(new Error('interrupted'));
+  };
+  private readonly onHard = () => this.state?.controller.abort(new Error('interrupted'));
+
+  constructor(
+    private readonly soft: AbortSignal,
+    private readonly hard: AbortSignal,
+  ) {
+    soft.addEventListener('abort', this.onSoft, { once: true });
+    if (hard !== soft) hard.addEventListener('abort', this.onHard, { once: true });
+  }
+
+  /** The controller for the next step, which is a FINALLY step when `signal` is the hard one. */
+  current(signal: AbortSignal): { controller: AbortController; aborted: Promise<never> } {
+    this.final = signal === this.hard && this.hard !== this.soft;
+    // Aborted by an interrupt between steps: a FINALLY step still gets a live controller.
+    if (this.state?.controller.signal.aborted && !signal.aborted) this.state = undefined;
+    if (!this.state) {
+      const controller = new AbortController();
+      const aborted = new Promise<never>((_, reject) => {
+        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+      });
+      aborted.catch(() => {});
+      this.state = { controller, aborted };
+    }
+    if (signal.aborted && !this.state.controller.signal.aborted)
+      this.state.controller.abort(new Error('interrupted'));
+    return this.state;
+  }
+
+  /** Forgets an aborted controller (the next step gets a fresh one). */
+  reset(): void {
+    this.state = undefined;
+  }
+
+  dispose(): void {
+    this.soft.removeEventListener('abort', this.onSoft);
+    this.hard.removeEventListener('abort', this.onHard);
+  }
+}
+
+/**
  * Removes `top` when the scenario left its layout empty (`HOME`, `datadir`,
  * the scenario dir and maybe `top`): a few rmdir calls instead of a recursive
  * delete. Returns false when something is in the way (the caller then
@@ -198,6 +249,7 @@ export async function runScenario(
     }
   };
   const ctx = new ScenarioContext(scenario.name, datadir, settings.env.srcdir, baseEnv, callStep);
+  const tsAbort = new StepAborts(interrupt, hardInterrupt);
 
   const stepTimeout = (ms: MatchedStep, honourDeadline: boolean): number | undefined => {
     let t =
@@ -231,26 +283,24 @@ export async function runScenario(
       if (r.timedOut) error = `timed out after ${((timeoutMs ?? 0) / 1000).toFixed(1)} s`;
       if (r.interrupted) error = 'interrupted';
     } else {
-      const ac = new AbortController();
-      ctx.beginStep(ac.signal);
+      const ac = tsAbort.current(signal);
+      ctx.beginStep(ac.controller.signal);
       let timedOut = false;
-      const onInterrupt = () => ac.abort(new Error('interrupted'));
-      if (signal.aborted) onInterrupt();
-      else signal.addEventListener('abort', onInterrupt, { once: true });
       const timer =
         timeoutMs !== undefined
           ? setTimeout(() => {
               timedOut = true;
-              ac.abort(new Error('timed out'));
+              ac.controller.abort(new Error('timed out'));
             }, timeoutMs)
           : undefined;
-      const aborted = new Promise<never>((_, reject) => {
-        ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true });
-      });
-      aborted.catch(() => {});
       try {
         const fn = await settings.loadTsStep(ms.implementation);
-        await Promise.race([Promise.resolve().then(() => fn(ctx, ...ms.captures)), aborted]);
+        if (ac.controller.signal.aborted) throw ac.controller.signal.reason;
+        const returned = fn(ctx, ...ms.captures);
+        // Synchronous steps need no race (and no microtask hop).
+        if (returned && typeof (returned as Promise<void>).then === 'function') {
+          await Promise.race([returned, ac.aborted]);
+        }
         status = 'passed';
         exitCode = 0;
       } catch (err) {
@@ -258,13 +308,15 @@ export async function runScenario(
         exitCode = 1;
         error = timedOut
           ? `timed out after ${((timeoutMs ?? 0) / 1000).toFixed(1)} s`
-          : ac.signal.aborted
+          : ac.controller.signal.aborted
             ? 'interrupted'
             : errorText(err, settings.debug);
-        if (ac.signal.aborted) ctx.killAll();
+        if (ac.controller.signal.aborted) {
+          ctx.killAll();
+          tsAbort.reset();
+        }
       } finally {
         if (timer) clearTimeout(timer);
-        signal.removeEventListener('abort', onInterrupt);
       }
       const out = ctx.takeOutput();
       stdout = out.stdout;
@@ -329,6 +381,7 @@ export async function runScenario(
       }
     }
   }
+  tsAbort.dispose();
   const cleanupFailures = await ctx.runCleanups();
   ctx.killAll();
   if (cleanupFailures.length > 0) {
