@@ -73,7 +73,13 @@ export async function resolveDefinitions(app: BuildApp, request: BuildRequest): 
   };
   const definitions = await resolve(request.repo, request.ref, request.originalRef ?? request.ref);
   const readDefinition = async (file: string): Promise<Morphology> => {
-    const data = await app.gitCache.readFile(definitions.repoName, definitions.commit, file);
+    const data = await app.gitCache.readFile(definitions.repoName, definitions.commit, file).catch((err) => {
+      if (!(err instanceof MorphError && err.reason === 'file-not-found')) throw err;
+      throw new MorphError('build', 'no-morphology', `Couldn't find morphology: ${file}`, {
+        hint: `${definitions.repoName} has no ${file} at ${definitions.originalRef}`,
+        cause: err,
+      });
+    });
     return loadMorphology(data, file);
   };
 
