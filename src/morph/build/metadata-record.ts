@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -48,17 +49,35 @@ function replaceBuffers(_key: string, value: unknown): unknown {
 
 let version: MetadataRecord['morph-version'] | undefined;
 
-/** `morph-version`: this implementation's package version (git details when unknown are empty). */
+/**
+ * `morph-version`: the package version, plus ref, tree and commit when morph
+ * runs from a git checkout of its source (empty otherwise).
+ */
 export function morphVersion(): MetadataRecord['morph-version'] {
   if (!version) {
+    const root = fileURLToPath(new URL('../../../../', import.meta.url));
     let pkgVersion = 'unknown';
     try {
-      const pkgPath = fileURLToPath(new URL('../../../../package.json', import.meta.url));
-      pkgVersion = String(JSON.parse(readFileSync(pkgPath, 'utf8')).version ?? 'unknown');
+      pkgVersion = String(JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version ?? 'unknown');
     } catch {
       // Installed without package.json beside dist/: keep 'unknown'.
     }
-    version = { ref: '', tree: '', commit: '', version: pkgVersion };
+    const git = (...args: string[]): string => {
+      try {
+        return execFileSync('git', ['-C', root, ...args], { stdio: ['ignore', 'pipe', 'ignore'] })
+          .toString()
+          .trim();
+      } catch {
+        return '';
+      }
+    };
+    const commit = git('rev-parse', '--verify', '--quiet', 'HEAD');
+    version = {
+      ref: commit ? git('rev-parse', '--abbrev-ref', 'HEAD') : '',
+      tree: commit ? git('rev-parse', 'HEAD^{tree}') : '',
+      commit,
+      version: pkgVersion,
+    };
   }
   return version;
 }
