@@ -8,7 +8,7 @@ import { MorphError } from '../errors.js';
 import { CleanupStack } from '../extensions/cleanup-stack.js';
 import type { ClusterMorphology } from '../model.js';
 import { findSystemBranch } from '../workspace/index.js';
-import { splitDeployArguments } from './deploy-arguments.js';
+import { deploymentNames, splitDeployArguments, subsystemDeploymentNames } from './deploy-arguments.js';
 import type { SystemResolver } from './deploy-session.js';
 import { deploySystem } from './deploy-system.js';
 
@@ -59,6 +59,7 @@ export async function deployCluster(
       rootDir,
       resolveSystem,
       overrides,
+      deploymentNames: [...deploymentNames(cluster.systems), ...subsystemDeploymentNames(cluster.systems)],
       upgrade: request.upgrade,
       tempDir,
       cleanup,

@@ -28,6 +28,8 @@ export interface DeploySession {
   resolveSystem: SystemResolver;
   /** `NAME.KEY=VALUE` arguments. */
   overrides: readonly string[];
+  /** Every deployment name of the cluster, subsystems included. */
+  deploymentNames: readonly string[];
   upgrade: boolean;
   /** `mkdtemp(<tempdir>/deployments)`, removed at the end. */
   tempDir: string;

@@ -71,6 +71,7 @@ async function fixture(options: { union?: string; configure?: string[] } = {}): 
     rootDir: root,
     resolveSystem: async () => resolved,
     overrides: [],
+    deploymentNames: [],
     upgrade: false,
     tempDir,
     cleanup: new CleanupStack(),

@@ -37,6 +37,7 @@ export async function deploySystem(
       parameters: entry.deploy[name] ?? {},
       processEnv: process.env,
       overrides: session.overrides,
+      deploymentNames: session.deploymentNames,
       upgrade: session.upgrade,
     });
     const run = { env, rootDir: session.rootDir, scratchDir: session.tempDir, status };

@@ -42,6 +42,16 @@ test('defaults < parameters < process environment < overrides; type and location
   assert.equal(deploymentEnvironment({ ...base, upgrade: true }).env.UPGRADE, 'yes');
 });
 
+test('an override belongs to the longest deployment name it starts with', () => {
+  const overrides = ['sys.A=top', 'sys.sub.A=nested', 'sys.subway=1'];
+  const names = ['sys', 'sys.sub'];
+  const top = deploymentEnvironment({ ...base, overrides, deploymentNames: names });
+  assert.equal(top.env.A, 'top');
+  assert.equal(top.env['sub.A'], undefined);
+  const nested = deploymentEnvironment({ ...base, name: 'sys.sub', overrides, deploymentNames: names });
+  assert.equal(nested.env.A, 'nested');
+});
+
 test('overriding a variable of the environment, or missing type/location, is an error', () => {
   const reasonOf = (options: Partial<typeof base>) => {
     try {

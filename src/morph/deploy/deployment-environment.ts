@@ -34,6 +34,11 @@ export function deploymentEnvironment(options: {
   processEnv: Readonly<Record<string, string | undefined>>;
   overrides: readonly string[];
   upgrade: boolean;
+  /**
+   * Every deployment name of the cluster: an override belongs to the longest
+   * name it starts with, so `a.b.X=1` goes to deployment `a.b`, not to `a`.
+   */
+  deploymentNames?: readonly string[];
 }): DeploymentEnvironment {
   const merged: Record<string, string> = {};
   for (const source of [options.defaults, options.parameters]) {
@@ -43,8 +48,11 @@ export function deploymentEnvironment(options: {
     if (value !== undefined) merged[key] = value;
   }
   const prefix = `${options.name}.`;
+  const longer = (options.deploymentNames ?? []).filter(
+    (other) => other.length > options.name.length && other.startsWith(prefix),
+  );
   for (const arg of options.overrides) {
-    if (!arg.startsWith(prefix)) continue;
+    if (!arg.startsWith(prefix) || longer.some((other) => arg.startsWith(`${other}.`))) continue;
     const assignment = arg.slice(prefix.length);
     const equals = assignment.indexOf('=');
     if (equals <= 0) continue;
