@@ -5,22 +5,31 @@
  * `DISK_FORMAT=qcow2` (+ `DISK_COMPRESS=yes`), `PARTITION_TABLE=mbr`.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { type BuiltinExtension, ExtensionError, runExtensionMain } from '../api.js';
+import {
+  type BuiltinExtension,
+  type ExtensionContext,
+  ExtensionError,
+  runExtensionMain,
+  runTool,
+} from '../api.js';
 import { writeInitialRawdisk } from './rawdisk-initial.js';
 import { readRawdiskOptions } from './rawdisk-options.js';
 import { upgradeRawdisk } from './rawdisk-upgrade.js';
 
-/** True when the running kernel can mount btrfs. */
-export async function hostHasBtrfs(): Promise<boolean> {
-  const filesystems = await readFile('/proc/filesystems', 'utf8').catch(() => '');
-  return filesystems.includes('\tbtrfs\n');
+/** True when the running kernel can mount btrfs (loading the module if it is not yet loaded). */
+export async function hostHasBtrfs(ctx: ExtensionContext): Promise<boolean> {
+  const listed = async () =>
+    (await readFile('/proc/filesystems', 'utf8').catch(() => '')).includes('\tbtrfs\n');
+  if (await listed()) return true;
+  await runTool(ctx, ['modprobe', '-q', 'btrfs'], { allowFailure: true }).catch(() => undefined);
+  return listed();
 }
 
 export const rawdiskExtension: BuiltinExtension = {
   name: 'rawdisk',
   async check(ctx, location) {
     const options = readRawdiskOptions(ctx.env);
-    if (!(await hostHasBtrfs())) {
+    if (!(await hostHasBtrfs(ctx))) {
       throw new ExtensionError(
         'no-btrfs',
         'Error: btrfs is required for this deployment, but was not ' +
