@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { access, constants, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { BUILTIN_EXTENSIONS_DIR, findExtension } from './extension-runner.js';
+
+test('every shipped extension is executable and has a compiled module or is sh', async () => {
+  const names = (await readdir(BUILTIN_EXTENSIONS_DIR)).filter((n) => /\.(check|configure|write)$/.test(n));
+  for (const expected of [
+    'tar.check',
+    'tar.write',
+    'sysroot.write',
+    'initramfs.write',
+    'rawdisk.write',
+    'fstab.configure',
+  ]) {
+    assert.ok(names.includes(expected), expected);
+  }
+  for (const name of names) await access(join(BUILTIN_EXTENSIONS_DIR, name), constants.X_OK);
+});
+
+test('the definitions checkout wins over the built-ins; a missing check is not an error', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'ext-lookup-'));
+  try {
+    assert.equal((await findExtension(root, 'tar', 'write'))?.fromDefinitions, false);
+    await writeFile(join(root, 'tar.write'), '#!/bin/sh\n');
+    const local = await findExtension(root, 'tar', 'write');
+    assert.equal(local?.fromDefinitions, true);
+    assert.equal(local?.path, join(root, 'tar.write'));
+    assert.equal(await findExtension(root, 'initramfs', 'check'), undefined);
+    assert.equal(await findExtension(root, '../etc/passwd', 'write'), undefined);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
