@@ -46,8 +46,15 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`yarn-run ${VERSION} (cmdtest yarn 0.32+git compatible)\n`);
       return 0;
     }
+    const bundle = await import('./engine-bundle.js');
+    if (bundle.hasFreshBundle()) {
+      const { runCommand } = (await import(bundle.engineBundlePath())) as typeof import('./run-command.js');
+      return await runCommand(args);
+    }
     const { runCommand } = await import('./run-command.js');
-    return await runCommand(args);
+    const code = await runCommand(args);
+    if (!process.env.YARN_RUN_NO_BUNDLE) await bundle.writeEngineBundle();
+    return code;
   } catch (err) {
     return reportError(err, debug);
   }

@@ -5,7 +5,6 @@
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../../shared/atomic-file.js';
 import { bindScenarios } from '../bind/bind-scenarios.js';
 import { StepRegistry } from '../bind/step-registry.js';
 import { YarnError } from '../errors.js';
@@ -236,8 +235,10 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
       results,
       durationMs,
     });
-    if (args.strings.output !== undefined) await writeFileAtomic(args.strings.output, text);
-    else sink.out(text);
+    if (args.strings.output !== undefined) {
+      const { writeFileAtomic } = await import('../../shared/atomic-file.js');
+      await writeFileAtomic(args.strings.output, text);
+    } else sink.out(text);
   }
   const keptLines: string[] = [];
   for (const r of results) {
