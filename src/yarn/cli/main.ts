@@ -4,8 +4,8 @@
  * only module that prints and sets exit codes: 0 pass, 1 failures and input
  * errors, 2 usage errors, 255 Ctrl-C, 143 SIGTERM.
  */
-import { isAppError } from '../../shared/app-error.js';
-import { YarnError } from '../errors.js';
+import { type AppError, isAppError } from '../../shared/app-error.js';
+import type { YarnError } from '../errors.js';
 import { helpText, parseArgs } from './options.js';
 
 const VERSION = '0.1.0';
@@ -14,12 +14,26 @@ function writeErr(text: string): void {
   process.stderr.write(text);
 }
 
+/**
+ * An AppError thrown by the engine bundle, which has its own copy of the
+ * class (so `instanceof` fails): recognised by its shape.
+ */
+function isBundledAppError(err: unknown): err is AppError {
+  return (
+    err instanceof Error &&
+    typeof (err as Partial<AppError>).code === 'string' &&
+    'location' in err &&
+    'hint' in err
+  );
+}
+
 /** Prints an error the house way: `ERROR: message (at file:line)`, details, hint; stack only with --debug. */
 export function reportError(err: unknown, debug: boolean): number {
-  if (isAppError(err)) {
+  if (isAppError(err) || isBundledAppError(err)) {
     const loc = err.location ? ` (at ${err.location})` : '';
     writeErr(`ERROR: ${err.message}${loc}\n`);
-    if (err instanceof YarnError) for (const line of err.details) writeErr(`${line}\n`);
+    const details = (err as Partial<YarnError>).details;
+    if (Array.isArray(details)) for (const line of details) writeErr(`${line}\n`);
     if (err.hint) writeErr(`hint: ${err.hint}\n`);
     if (debug && err.stack) writeErr(`${err.stack}\n`);
     if (debug && err.cause instanceof Error && err.cause.stack) writeErr(`caused by: ${err.cause.stack}\n`);

@@ -68,6 +68,11 @@ function errorText(err: unknown, debug: boolean): string {
   if (err instanceof Error) {
     // Compare by name: a bundled step module has its own copy of api.ts.
     if (err.name === 'StepFailure' && !debug) return err.message;
+    // A user-facing error (possibly from a separately loaded copy of errors.ts).
+    if (err.name === 'YarnError' && !debug) {
+      const location = (err as { location?: string }).location;
+      return location ? `${err.message} (at ${location})` : err.message;
+    }
     return err.stack ?? `${err.name}: ${err.message}`;
   }
   return String(err);
