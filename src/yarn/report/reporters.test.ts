@@ -130,3 +130,31 @@ test('JSON: summary and steps', () => {
   assert.equal(data.scenarios[1].steps[0].exitCode, 3);
   assert.equal(data.scenarios[1].steps[0].implementation.location, 'f.md:9');
 });
+
+test('HTML: the Markdown as a document, each step line marked with its outcome, failures with output', async () => {
+  const { renderHtml } = await import('./render-html.js');
+  const source = 'Title\n=====\n\nSome *prose*.\n\n    SCENARIO bad & "2"\n    THEN it fails\n';
+  const html = renderHtml({
+    ...input,
+    results: [
+      {
+        ...result('bad & "2"', 1, 'failed', [
+          { ...failedStep, step: { ...failedStep.step, location: { file: 'f.md', line: 7 } } },
+        ]),
+        scenario: { name: 'bad & "2"', location: { file: 'f.md', line: 6 }, steps: [] },
+      },
+    ],
+    sources: new Map([['f.md', source]]),
+  });
+  assert.match(html, /<h1>Title<\/h1>/);
+  assert.match(html, /<em>prose<\/em>/);
+  assert.match(
+    html,
+    /<span class="yarn-line failed" id="scenario-1">.*SCENARIO bad &amp; &quot;2&quot;<\/span>/,
+  );
+  assert.match(
+    html,
+    /<span class="yarn-line failed"><span class="badge">failed [\d.]+ ms<\/span>THEN it fails<\/span><details open>/,
+  );
+  assert.match(html, /to-stdout/);
+});
