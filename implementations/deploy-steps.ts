@@ -10,24 +10,9 @@ import { appendFile, chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'no
 import { join } from 'node:path';
 import { check, type StepContext, StepFailure, step } from '../src/yarn/api.js';
 import { describeFailure, requireVar, runChecked, setVar, varKey } from './context.js';
-import { definitionsCheckout, morphCommand } from './morph-runner.js';
+import { definitionsCheckout, morphArgv } from './morph-runner.js';
 
 const backgroundVar = varKey<{ child: ChildProcess; done: Promise<number> }>('deploy-background');
-
-/** The morph argv of morph-runner.ts for a deploy, with its own log name. */
-async function morphArgv(ctx: StepContext, log: string, args: string[]): Promise<string[]> {
-  return [
-    ...(await morphCommand(ctx)),
-    '--verbose',
-    '--cachedir-min-space=0',
-    '--tempdir-min-space=0',
-    '--no-default-config',
-    '--config',
-    ctx.path('morph.conf'),
-    `--log=${ctx.path(`log-${log}`)}`,
-    ...args,
-  ];
-}
 
 /** Paths the kernel has mounted under `dir`. */
 async function mountsUnder(ctx: StepContext, dir: string): Promise<string[]> {

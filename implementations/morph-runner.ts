@@ -38,18 +38,7 @@ export async function runMorph(
   args: string[],
   cwd: string = ctx.datadir,
 ): Promise<RunResult> {
-  const argv = [
-    ...(await morphCommand(ctx)),
-    '--verbose',
-    '--cachedir-min-space=0',
-    '--tempdir-min-space=0',
-    '--no-default-config',
-    '--config',
-    ctx.path('morph.conf'),
-    `--log=${ctx.path(`log-${subcommand}`)}`,
-    subcommand,
-    ...args,
-  ];
+  const argv = await morphArgv(ctx, subcommand, [subcommand, ...args]);
   const result = await ctx.run(argv, { cwd });
   await writeFile(ctx.path(`out-${subcommand}`), result.stdout);
   await writeFile(ctx.path(`result-${subcommand}`), result.stderr);
@@ -60,6 +49,24 @@ export async function runMorph(
     throw new StepFailure(describeFailure(result));
   }
   return result;
+}
+
+/**
+ * The full morph argv of morph.md 1.1: the fixed global options, the
+ * scenario's `morph.conf` and `--log=$DATADIR/log-<logName>`, then `args`.
+ */
+export async function morphArgv(ctx: StepContext, logName: string, args: string[]): Promise<string[]> {
+  return [
+    ...(await morphCommand(ctx)),
+    '--verbose',
+    '--cachedir-min-space=0',
+    '--tempdir-min-space=0',
+    '--no-default-config',
+    '--config',
+    ctx.path('morph.conf'),
+    `--log=${ctx.path(`log-${logName}`)}`,
+    ...args,
+  ];
 }
 
 /** `attempts to X` → 'attempt', `Xs` → 'run'. */
