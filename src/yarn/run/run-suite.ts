@@ -72,7 +72,9 @@ export async function runSuite(
       !names.has('lane-0') &&
       ![...names].some((n) => /^lane-\d+$/.test(n)),
   };
-  const persistent = !settings.freshShell && canPersist(settings.shell, settings.shellArgs);
+  // `export NAME=…` in the persistent shell needs shell-identifier names; other --env names need execve.
+  const exportable = settings.env.extra.every(([name]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+  const persistent = !settings.freshShell && exportable && canPersist(settings.shell, settings.shellArgs);
   const results: ScenarioResult[] = new Array(scenarios.length);
   let next = 0;
   let stop = false;
