@@ -6,8 +6,8 @@
  * the step's processes; FINALLY and cleanups still run afterwards.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rm, rmdirSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, rm, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { StepFunction } from '../api.js';
 import { bindStep } from '../bind/bind-scenarios.js';
 import type { StepRegistry } from '../bind/step-registry.js';
@@ -24,7 +24,9 @@ import type {
 } from '../model.js';
 import { type EnvSettings, scenarioEnv, stepEnv } from './clean-env.js';
 import { niceName } from './nice-name.js';
+import { removeEmptyLayout } from './scenario-dirs.js';
 import type { ShellRunner } from './shell-runner.js';
+import { StepAborts } from './step-aborts.js';
 import { ScenarioContext } from './step-context.js';
 
 /** Settings shared by all scenarios of a run. */
@@ -76,79 +78,6 @@ function errorText(err: unknown, debug: boolean): string {
     return err.stack ?? `${err.name}: ${err.message}`;
   }
   return String(err);
-}
-
-/**
- * The abort controller TS steps share within a scenario: one controller (and
- * one rejection promise) reused until a step is aborted, so a step costs no
- * listener churn. An interrupt aborts it for ordinary steps; a second
- * interrupt (the hard one) also for FINALLY steps.
- */
-class StepAborts {
-  private state: { controller: AbortController; aborted: Promise<never> } | undefined;
-  private final = false;
-  private readonly onSoft = () => {
-    if (!this.final) this.state?.controller.abort(new Error('interrupted'));
-  };
-  private readonly onHard = () => this.state?.controller.abort(new Error('interrupted'));
-
-  constructor(
-    private readonly soft: AbortSignal,
-    private readonly hard: AbortSignal,
-  ) {
-    soft.addEventListener('abort', this.onSoft, { once: true });
-    if (hard !== soft) hard.addEventListener('abort', this.onHard, { once: true });
-  }
-
-  /** The controller for the next step, which is a FINALLY step when `signal` is the hard one. */
-  current(signal: AbortSignal): { controller: AbortController; aborted: Promise<never> } {
-    this.final = signal === this.hard && this.hard !== this.soft;
-    // Aborted by an interrupt between steps: a FINALLY step still gets a live controller.
-    if (this.state?.controller.signal.aborted && !signal.aborted) this.state = undefined;
-    if (!this.state) {
-      const controller = new AbortController();
-      const aborted = new Promise<never>((_, reject) => {
-        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-      });
-      aborted.catch(() => {});
-      this.state = { controller, aborted };
-    }
-    if (signal.aborted && !this.state.controller.signal.aborted)
-      this.state.controller.abort(new Error('interrupted'));
-    return this.state;
-  }
-
-  /** Forgets an aborted controller (the next step gets a fresh one). */
-  reset(): void {
-    this.state = undefined;
-  }
-
-  dispose(): void {
-    this.soft.removeEventListener('abort', this.onSoft);
-    this.hard.removeEventListener('abort', this.onHard);
-  }
-}
-
-/**
- * Removes `top` when the scenario left its layout empty (`HOME`, `datadir`,
- * the scenario dir and maybe `top`): a few rmdir calls instead of a recursive
- * delete. Returns false when something is in the way (the caller then
- * deletes recursively in the background).
- */
-function removeEmptyLayout(top: string, datadir: string): boolean {
-  try {
-    rmdirSync(join(datadir, 'HOME'));
-    rmdirSync(datadir);
-    let dir = dirname(datadir);
-    rmdirSync(dir);
-    while (dir !== top) {
-      dir = dirname(dir);
-      rmdirSync(dir);
-    }
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Runs `matched` in `lane`. Never throws for step failures (they are results). */
