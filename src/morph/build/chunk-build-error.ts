@@ -13,6 +13,7 @@ export class ChunkBuildError extends MorphError {
     chunk: string;
     step: string;
     command: string;
+    exitCode: number;
     log: string;
     stagingArea: string;
     output: string;
@@ -20,7 +21,7 @@ export class ChunkBuildError extends MorphError {
     super(
       'build',
       'chunk-build-failed',
-      `In staging area ${init.stagingArea}: running command '${init.command}' failed building ${init.chunk}.`,
+      `In staging area ${init.stagingArea}: running command '${init.command}' failed with exit code ${init.exitCode} building ${init.chunk}.`,
       { hint: init.output.trim() === '' ? undefined : init.output.trimEnd() },
     );
     this.step = init.step;

@@ -135,6 +135,7 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
         chunk: source.name,
         step: failure.step,
         command: marker,
+        exitCode: failure.exitCode,
         log,
         stagingArea: failed,
         output,

@@ -47,6 +47,8 @@ test('byte-string commands reach sh unchanged; the host is read-only outside wri
         scratchDir: top,
       });
       assert.notEqual(denied.exitCode, 0);
+      const exit = await runInSandbox(spec, 'exit 7', env, { outputFd: fd, scratchDir: top });
+      assert.equal(exit.exitCode, 7, 'the exit code of the command itself, not of xargs');
     } finally {
       closeSync(fd);
     }

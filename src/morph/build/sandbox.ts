@@ -100,14 +100,19 @@ export async function runInSandbox(
   const bytes = typeof command === 'string' ? Buffer.from(command) : Buffer.from(command);
   await writeFile(argFile, Buffer.concat([bytes, Buffer.from([0])]));
   try {
-    const argv = ['-0', '-a', argFile, 'bwrap', ...bwrapArgs(spec), 'sh', '-c'];
+    // bwrap reports the command's own exit code on fd 3 (xargs folds it into 123-127).
+    const argv = ['-0', '-a', argFile, 'bwrap', '--json-status-fd', '3', ...bwrapArgs(spec), 'sh', '-c'];
     const exitCode = await new Promise<number>((resolve, reject) => {
       const out = options.outputFd;
       const tee = options.onOutput && typeof out === 'number' ? options.onOutput : undefined;
       const child = spawn('/usr/bin/xargs', argv, {
         env,
-        stdio: ['ignore', tee ? 'pipe' : out, tee ? 'pipe' : out],
+        stdio: ['ignore', tee ? 'pipe' : out, tee ? 'pipe' : out, 'pipe'],
         signal: options.signal,
+      });
+      let status = '';
+      child.stdio[3]?.on('data', (chunk: Buffer) => {
+        status += chunk.toString();
       });
       if (tee && typeof out === 'number') {
         const forward = (chunk: Buffer): void => {
@@ -119,7 +124,12 @@ export async function runInSandbox(
       }
       // An abort shows as a killed command (exit 128+), not as a crash.
       child.on('error', (err) => (err.name === 'AbortError' ? undefined : reject(err)));
-      child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+      child.on('close', (code, signal) => {
+        const reported = /"exit-code"\s*:\s*(\d+)/.exec(status)?.[1];
+        if (code === 0) resolve(0);
+        else if (reported !== undefined && reported !== '0') resolve(Number(reported));
+        else resolve(code ?? (signal ? 128 : 1));
+      });
     });
     return { exitCode };
   } finally {
