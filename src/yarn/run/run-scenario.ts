@@ -46,6 +46,8 @@ export interface ScenarioSettings {
   readonly tempRoot: string;
   /** True when scenario dirs go straight under `tempRoot` (their nice names are all different). */
   readonly sharedTempRoot?: boolean;
+  /** More than one lane runs scenarios at once. */
+  readonly parallel?: boolean;
   readonly keepFailed: boolean;
   readonly debug: boolean;
   readonly registry: StepRegistry;
@@ -328,8 +330,9 @@ export async function runScenario(
   if (settings.snapshot || (settings.keepFailed && status === 'failed')) {
     keptDir = datadir;
   } else if (settings.tempdir) {
-    // The reference removes the whole --tempdir after each scenario.
-    rmSync(resolve(temp), { recursive: true, force: true });
+    // The reference removes the whole --tempdir after each scenario; with
+    // parallel lanes only this scenario's part can go.
+    rmSync(settings.parallel ? scenarioDir : resolve(temp), { recursive: true, force: true });
   } else {
     const top = settings.sharedTempRoot ? scenarioDir : temp;
     if (!removeEmptyLayout(top, datadir)) {

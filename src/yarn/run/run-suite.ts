@@ -63,7 +63,9 @@ export async function runSuite(
   }
   const pendingDeletes: Promise<unknown>[] = [];
   const names = new Set(scenarios.map((s) => niceName(s.scenario.name)));
+  const laneCount = Math.max(1, Math.min(settings.jobs, scenarios.length));
   const scenarioSettings: ScenarioSettings = {
+    parallel: laneCount > 1,
     ...settings,
     tempRoot: root ?? '',
     pendingDeletes,
@@ -79,7 +81,6 @@ export async function runSuite(
   let next = 0;
   let stop = false;
   let fatal: unknown;
-  const laneCount = Math.max(1, Math.min(settings.jobs, scenarios.length));
   const shells: ShellRunner[] = [];
 
   const runLane = async (id: number): Promise<void> => {
