@@ -22,6 +22,7 @@ import type {
   StepResult,
   StepStatus,
 } from '../model.js';
+import { capText } from './capped-output.js';
 import { type EnvSettings, scenarioEnv, stepEnv } from './clean-env.js';
 import { niceName } from './nice-name.js';
 import { removeEmptyLayout } from './scenario-dirs.js';
@@ -255,8 +256,8 @@ export async function runScenario(
         if (timer) clearTimeout(timer);
       }
       const out = ctx.takeOutput();
-      stdout = out.stdout;
-      stderr = out.stderr;
+      stdout = capText(out.stdout);
+      stderr = capText(out.stderr);
     }
     const result: StepResult = {
       step: ms.step,

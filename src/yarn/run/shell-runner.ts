@@ -18,17 +18,9 @@
  * timeout or interrupt.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  closeSync,
-  constants,
-  openSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, constants, openSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { capText, readCapped } from './capped-output.js';
 
 export interface ShellStepRequest {
   /** Full script text (libraries + body). */
@@ -56,14 +48,6 @@ export interface ShellRunner {
 
 function quote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 function killGroup(pid: number | undefined): void {
@@ -187,8 +171,8 @@ export class PersistentShell implements ShellRunner {
     if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
     p.resolve({
       exitCode: Number.isNaN(status) ? 1 : status,
-      stdout: readText(this.outPath),
-      stderr: readText(this.errPath),
+      stdout: readCapped(this.outPath),
+      stderr: readCapped(this.errPath),
       timedOut: p.timedOut,
       interrupted: p.interrupted,
     });
@@ -289,8 +273,8 @@ export class FreshShell implements ShellRunner {
         if (child.pid !== undefined) this.groups.delete(child.pid);
         resolve({
           exitCode: code ?? (sig ? -signalNumber(sig) : 1),
-          stdout: Buffer.concat(out).toString(),
-          stderr: Buffer.concat(err).toString() + spawnError,
+          stdout: capText(Buffer.concat(out).toString()),
+          stderr: capText(Buffer.concat(err).toString() + spawnError),
           timedOut,
           interrupted,
         });
