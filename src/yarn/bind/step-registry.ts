@@ -12,6 +12,8 @@ import { compileYarnRegex, matchYarn } from './python-regex.js';
 /** One implementation as seen by the binder. */
 export interface Candidate {
   readonly implementation: Implementation;
+  /** Lower-case literal every matching text starts with ('' = unknown). */
+  readonly prefix: string;
   /** The keyword this entry serves. */
   readonly keyword: string;
   /** Lazily compiled matcher. */
@@ -25,6 +27,29 @@ export interface Candidate {
 export interface CandidateMatch {
   readonly candidate: Candidate;
   readonly captures: string[];
+}
+
+/**
+ * A lower-case ASCII literal every match must start with (a cheap pre-filter
+ * before running the regex), or '' when none can be derived safely: stops at
+ * the first metacharacter or non-ASCII character, drops a character a
+ * quantifier applies to, and gives up on any alternation.
+ */
+export function literalPrefix(source: string): string {
+  // Alternation, or verbose mode (whitespace is not literal) anywhere: no prefix.
+  if (source.includes('|') || /\(\?[aiLmsu]*x/.test(source)) return '';
+  let i = source.startsWith('^') ? 1 : 0;
+  let prefix = '';
+  for (; i < source.length; i++) {
+    const ch = source[i]!;
+    if ('*?{'.includes(ch)) return prefix.slice(0, -1);
+    if (ch === '+') return prefix;
+    if (!/[A-Za-z0-9 _,:;=@%'"!<>/-]/.test(ch)) break;
+    prefix += ch.toLowerCase();
+  }
+  const next = source[i];
+  if (next !== undefined && '*?{'.includes(next)) return prefix.slice(0, -1);
+  return prefix;
 }
 
 /** The `file:line` of an implementation. */
@@ -51,6 +76,7 @@ function makeCandidate(implementation: Implementation, keyword: string): Candida
     return {
       implementation,
       keyword,
+      prefix: literalPrefix(implementation.pattern),
       location,
       description: `IMPLEMENTS ${implementation.keyword} ${implementation.pattern}`,
       regex: () => {
@@ -62,6 +88,7 @@ function makeCandidate(implementation: Implementation, keyword: string): Candida
   return {
     implementation,
     keyword,
+    prefix: literalPrefix(implementation.impl.pattern.source),
     location: implementation.location,
     description: `${keyword} ${implementation.impl.pattern} (TypeScript)`,
     regex: () => {
@@ -106,7 +133,9 @@ export class StepRegistry {
     const hit = this.cache.get(key);
     if (hit) return hit.map((m) => ({ candidate: m.candidate, captures: [...m.captures] }));
     const found: CandidateMatch[] = [];
+    const lower = text.toLowerCase();
     for (const candidate of this.candidates(keyword)) {
+      if (candidate.prefix !== '' && !lower.startsWith(candidate.prefix)) continue;
       const captures = matchYarn(candidate.regex(), text);
       if (captures) found.push({ candidate, captures });
     }
