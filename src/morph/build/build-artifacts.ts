@@ -2,6 +2,7 @@ import { ArtifactCache } from '../cache/artifact-cache.js';
 import { artifactRef } from '../cache/artifact-ref.js';
 import { RemoteArtifactCache } from '../cache/remote-artifact-cache.js';
 import { MorphError } from '../errors.js';
+import { devicesRef } from './artifact-devices.js';
 import type { BuildApp } from './build-app.js';
 import type { BuildContext } from './build-context.js';
 import type { Source } from './build-graph.js';
@@ -55,7 +56,8 @@ export async function buildArtifacts(
     for (const artifact of source.artifacts) {
       if (!(await cache.has(source.cacheKey as string, source.kind, artifact.name))) absent.push(artifact);
     }
-    if (absent.length > 0 && remote) await remote.pull(refsOf(source));
+    if (absent.length > 0 && remote)
+      await remote.pull(refsOf(source).flatMap((ref) => [ref, devicesRef(ref)]));
     const stillMissing = await Promise.all(
       source.artifacts.map(async (a) => !(await cache.has(source.cacheKey as string, source.kind, a.name))),
     );

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { ArtifactCache } from '../cache/artifact-cache.js';
 import { MorphError } from '../errors.js';
 import type { ByteString, SystemIntegration } from '../model.js';
+import { storeArtifactDevices } from './artifact-devices.js';
 import { type DeviceNode, describeSpecialFile } from './device-nodes.js';
 import { formatMetadata, type MetadataRecord } from './metadata-record.js';
 
@@ -18,15 +19,12 @@ export interface ChunkArtifactPlan {
   record: Omit<MetadataRecord, 'contents' | 'artifact-name'>;
 }
 
-/** Commit metadata key holding a chunk artifact's special files (base64 JSON {@link DeviceNode}[]). */
-export const DEVICES_METADATA_KEY = 'morph.devices';
-
 /**
  * Splits DESTDIR into chunk artifacts (morph.md 5.11) and commits each to the
  * artifact cache. Files are moved (not copied) into one tree per artifact
  * beside DESTDIR, together with the artifact's system-integration scripts and
  * `baserock/<artifact>.meta`; directories are re-created in every artifact
- * that needs them. Device nodes and FIFOs go into the commit metadata.
+ * that needs them. Device nodes and FIFOs are recorded beside (artifact-devices.ts).
  * @throws MorphError build/unsplit-files when a file matches no rule.
  */
 export async function assembleChunkArtifacts(options: {
@@ -82,10 +80,8 @@ export async function assembleChunkArtifacts(options: {
     const record = { ...plan.record, 'artifact-name': plan.name, contents };
     await mkdir(join(tree, 'baserock'), { recursive: true });
     await writeFile(join(tree, metaPath), formatMetadata(record));
-    const metadata: Record<string, string> = {};
-    if (devices.length > 0)
-      metadata[DEVICES_METADATA_KEY] = Buffer.from(JSON.stringify(devices)).toString('base64');
-    await options.cache.commitTree(tree, plan.ref, { subject: plan.name, metadata, consume: true });
+    await options.cache.commitTree(tree, plan.ref, { subject: plan.name, consume: true });
+    await storeArtifactDevices(options.cache, plan.ref, devices, options.workDir);
     await rm(tree, { recursive: true, force: true });
   }
 

@@ -44,6 +44,8 @@ test('device nodes are created and described back', { skip: process.getuid?.() !
     } as const;
     await createDeviceNodes(top, [dev, fifo]);
     await createDeviceNodes(top, [dev]);
+    await createDeviceNodes(top, [{ ...dev, filename: 'dev/sub/null' }]);
+    assert.deepEqual(await describeSpecialFile(top, 'dev/sub/null'), { ...dev, filename: 'dev/sub/null' });
     assert.deepEqual(await describeSpecialFile(top, 'null'), dev);
     assert.deepEqual(await describeSpecialFile(top, 'pipe'), fifo);
   } finally {

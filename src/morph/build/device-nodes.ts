@@ -1,5 +1,5 @@
-import { lstat, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { runCommand } from '../../shared/exec.js';
 import { MorphError } from '../errors.js';
 
@@ -46,6 +46,7 @@ export function deviceFromSpec(spec: Record<string, unknown>): DeviceNode {
 export async function createDeviceNodes(root: string, devices: readonly DeviceNode[]): Promise<void> {
   for (const device of devices) {
     const path = join(root, device.filename);
+    await mkdir(dirname(path), { recursive: true });
     await rm(path, { force: true });
     const argv = ['mknod', '-m', device.permissions, path, device.type];
     if (device.type !== 'p') argv.push(String(device.major), String(device.minor));

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactCache } from '../cache/artifact-cache.js';
 import { MorphError } from '../errors.js';
-import { DEVICES_METADATA_KEY } from './chunk-assembly.js';
+import { artifactDevices } from './artifact-devices.js';
 import { createDeviceNodes, type DeviceNode } from './device-nodes.js';
 
 /**
@@ -42,12 +42,8 @@ export async function installArtifacts(
   await createDeviceNodes(root, devices);
 }
 
-/** The special files recorded in an artifact commit. */
-export async function artifactDevices(cache: ArtifactCache, ref: string): Promise<DeviceNode[]> {
-  const encoded = await cache.readMetadata(ref, DEVICES_METADATA_KEY);
-  if (!encoded) return [];
-  return JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as DeviceNode[];
-}
+/** Re-exported for callers that knew it here (deploy). */
+export { artifactDevices } from './artifact-devices.js';
 
 /** True when `ldconfig -r ROOT` should run (the root has `etc/ld.so.conf`). */
 export function needsLdconfig(root: string): boolean {

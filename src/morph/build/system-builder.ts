@@ -5,9 +5,9 @@ import { writeFileAtomic } from '../../shared/atomic-file.js';
 import { runCommand } from '../../shared/exec.js';
 import { artifactRef } from '../cache/artifact-ref.js';
 import { MorphError } from '../errors.js';
+import { storeArtifactDevices } from './artifact-devices.js';
 import type { BuildContext } from './build-context.js';
 import type { Artifact, Source } from './build-graph.js';
-import { DEVICES_METADATA_KEY } from './chunk-assembly.js';
 import { artifactPlan } from './chunk-builder.js';
 import type { DeviceNode } from './device-nodes.js';
 import { formatMetadata } from './metadata-record.js';
@@ -29,7 +29,7 @@ BUG_REPORT_URL="http://wiki.baserock.org/mailinglist"
  * their `.meta`, ldconfig, `baserock/<system>-rootfs.meta`, `etc/os-release`,
  * then the system-integration scripts chrooted in bubblewrap. The scripts
  * run on an overlay over the checkout, so they can never write through the
- * hard links into the cache. Device nodes go into the commit metadata.
+ * hard links into the cache. Device nodes are recorded beside (artifact-devices.ts).
  * @throws MorphError build/system-integration-failed.
  */
 export async function buildSystem(ctx: BuildContext, source: Source): Promise<void> {
@@ -68,12 +68,8 @@ export async function buildSystem(ctx: BuildContext, source: Source): Promise<vo
       tree = await writableView(root, staging, mounts);
       await timing.stage('system-integration', () => runSystemIntegration(ctx, tree));
     }
-    const metadata: Record<string, string> = {};
-    if (devices.length > 0)
-      metadata[DEVICES_METADATA_KEY] = Buffer.from(JSON.stringify(devices)).toString('base64');
-    await timing.stage('commit', () =>
-      ctx.cache.commitTree(tree, plan.ref, { subject: artifact.name, metadata }),
-    );
+    await timing.stage('commit', () => ctx.cache.commitTree(tree, plan.ref, { subject: artifact.name }));
+    await storeArtifactDevices(ctx.cache, plan.ref, devices, staging);
     await timing.write(ctx.cache.sourceMetaPath(source.cacheKey as string));
   } finally {
     for (const mount of mounts.reverse()) await runCommand(['umount', mount], { allowFailure: true });

@@ -75,6 +75,12 @@ export class ArtifactCache {
     return true;
   }
 
+  /** Marks a ref as used now (`gc` keeps what was used recently). */
+  async touch(ref: string): Promise<void> {
+    const now = new Date();
+    await utimes(this.refFile(ref), now, now).catch(() => {});
+  }
+
   /** True when the ref exists locally (no side effects). */
   async hasRef(ref: string): Promise<boolean> {
     return exists(this.refFile(ref));
