@@ -41,6 +41,44 @@ export function splitLines(text: string): string[] {
   return parts;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: Python's line boundaries include \x1c-\x1e
+const EXOTIC_BREAKS = /[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+
+/**
+ * An IMPLEMENTS body: the lines of `text` up to the first line starting with
+ * `IMPLEMENTS` (joined with newlines, as the reference's splitlines/join
+ * leaves them), how many lines that is, and the rest (undefined when none).
+ * Linear: a block holding many IMPLEMENTS is not re-split for each one.
+ */
+export function splitBody(text: string): { shell: string; shellLines: number; rest: string | undefined } {
+  if (EXOTIC_BREAKS.test(text)) {
+    const shell: string[] = [];
+    const remaining: string[] = [];
+    for (const line of splitLines(text)) {
+      if (remaining.length > 0 || line.startsWith('IMPLEMENTS')) remaining.push(line);
+      else shell.push(line);
+    }
+    return {
+      shell: shell.join('\n'),
+      shellLines: shell.length,
+      rest: remaining.length > 0 ? remaining.join('\n') : undefined,
+    };
+  }
+  const at = text.startsWith('IMPLEMENTS') ? 0 : text.indexOf('\nIMPLEMENTS') + 1;
+  if (at <= 0 && !text.startsWith('IMPLEMENTS')) {
+    const shell = text.endsWith('\n') ? text.slice(0, -1) : text;
+    return { shell, shellLines: shell === '' && text === '' ? 0 : shell.split('\n').length, rest: undefined };
+  }
+  const head = text.slice(0, at);
+  const shell = head.endsWith('\n') ? head.slice(0, -1) : head;
+  const rest = text.slice(at);
+  return {
+    shell,
+    shellLines: at === 0 ? 0 : shell.split('\n').length,
+    rest: rest.endsWith('\n') ? rest.slice(0, -1) : rest,
+  };
+}
+
 const STEP_KEYWORDS = new Set(['ASSUMING', 'GIVEN', 'WHEN', 'THEN', 'FINALLY']);
 const KEYWORDS = new Set([...STEP_KEYWORDS, 'SCENARIO', 'AND', '...', 'IMPLEMENTS', 'EXAMPLE']);
 
@@ -112,17 +150,12 @@ export function parseBlocks(input: readonly CodeBlock[]): {
       const next = blocks[0];
       if (next) {
         fromNext = next.fresh;
-        const shell: string[] = [];
-        const remaining: string[] = [];
-        for (const bodyLine of splitLines(next.text)) {
-          if (remaining.length > 0 || bodyLine.startsWith('IMPLEMENTS')) remaining.push(bodyLine);
-          else shell.push(bodyLine);
-        }
-        body = shell.join('\n');
-        if (remaining.length > 0) {
+        const { shell, shellLines, rest } = splitBody(next.text);
+        body = shell;
+        if (rest !== undefined) {
           blocks[0] = {
-            text: remaining.join('\n'),
-            first: next.first + shell.length,
+            text: rest,
+            first: next.first + shellLines,
             block: next.block,
             fresh: false,
           };
