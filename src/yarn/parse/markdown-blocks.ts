@@ -67,25 +67,34 @@ function countNewlines(text: string): number {
  */
 export function extractCodeBlocks(source: string, file: string): CodeBlock[] {
   if (isBlank(source)) return [];
-  // NormalizeWhitespace preprocessor.
+  // NormalizeWhitespace preprocessor, on the whole string (cheap when there is nothing to do).
+  let text = source;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: python-markdown strips its STX/ETX placeholders
-  let text = source.replace(/[\u0002\u0003]/g, '').replace(/\r\n?/g, '\n');
+  if (/[\u0002\u0003]/.test(text)) text = text.replace(/[\u0002\u0003]/g, '');
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
   text += '\n\n';
-  let lines = text.split('\n').map(expandTabs);
+  if (text.includes('\t')) text = text.split('\n').map(expandTabs).join('\n');
   // `(?<=\n) +\n` -> '\n': space-only lines (not the first) become empty.
-  for (let i = 1; i < lines.length; i++) if (/^ +$/.test(lines[i]!)) lines[i] = '';
-  let lineNumbers = lines.map((_, i) => i + 1);
-  ({ lines, lineNumbers } = stripHtmlBlocks(lines, lineNumbers));
+  text = text.replace(/\n +(?=\n)/g, '\n');
+  let doc = text;
+  let lineNumbers: number[] | undefined;
+  if (/(^|\n) {0,3}</.test(text)) {
+    const stripped = stripHtmlBlocks(
+      text.split('\n'),
+      text.split('\n').map((_, i) => i + 1),
+    );
+    doc = stripped.lines.join('\n');
+    lineNumbers = stripped.lineNumbers;
+  }
 
   const root: Element[] = [];
-  const doc = lines.join('\n');
   const chunks: Chunk[] = [];
   let start = 0;
   for (const part of doc.split('\n\n')) {
     chunks.push({ text: part, start });
     start += countNewlines(part) + 2;
   }
-  parseBlocks(root, chunks);
+  parseBlocks(root, chunks.reverse());
 
   const blocks: CodeBlock[] = [];
   for (const el of root) {
@@ -93,7 +102,7 @@ export function extractCodeBlocks(source: string, file: string): CodeBlock[] {
     const mapped: number[] = [];
     let last = 0;
     for (const idx of el.code.lines) {
-      const n = idx >= 0 ? (lineNumbers[idx] ?? last + 1) : last + 1;
+      const n = idx < 0 ? last + 1 : lineNumbers ? (lineNumbers[idx] ?? last + 1) : idx + 1;
       mapped.push(n);
       last = n;
     }
@@ -140,18 +149,19 @@ function appendCode(el: Element, text: string, firstLine: number, separator: boo
   });
 }
 
+/** python-markdown's parseBlocks at the root; `blocks` is a stack (next block last) so taking and re-inserting the front block is O(1). */
 function parseBlocks(root: Element[], blocks: Chunk[]): void {
   while (blocks.length > 0) {
-    const chunk = blocks[0]!;
+    const chunk = blocks[blocks.length - 1]!;
     const block = chunk.text;
     if (block === '' || block.startsWith('\n')) {
       // EmptyBlockProcessor
-      blocks.shift();
+      blocks.pop();
       let filler = '\n\n';
       if (block !== '') {
         filler = '\n';
         const rest = block.slice(1);
-        if (rest) blocks.unshift({ text: rest, start: chunk.start + 1 });
+        if (rest) blocks.push({ text: rest, start: chunk.start + 1 });
       }
       const pre = lastPre(root);
       if (pre) {
@@ -163,12 +173,12 @@ function parseBlocks(root: Element[], blocks: Chunk[]): void {
     const last = lastChild(root);
     if (block.startsWith(INDENT) && (last?.tag === 'ul' || last?.tag === 'ol')) {
       // ListIndentProcessor: the block belongs to the list (nested, never scenario text).
-      blocks.shift();
+      blocks.pop();
       continue;
     }
     if (block.startsWith(INDENT)) {
       // CodeBlockProcessor
-      blocks.shift();
+      blocks.pop();
       const { code, rest, count } = detab(block);
       const pre = lastPre(root);
       if (pre) appendCode(pre, code, chunk.start, true);
@@ -177,31 +187,31 @@ function parseBlocks(root: Element[], blocks: Chunk[]): void {
         root.push(el);
         appendCode(el, code, chunk.start, false);
       }
-      if (rest) blocks.unshift({ text: rest, start: chunk.start + count });
+      if (rest) blocks.push({ text: rest, start: chunk.start + count });
       continue;
     }
     const hash = HASH_RE.exec(block);
     if (hash) {
-      blocks.shift();
+      blocks.pop();
       const before = block.slice(0, hash.index);
       const endIdx = hash.index + hash[0].length;
       const after = block.slice(endIdx);
       if (before) parseBlocks(root, [{ text: before, start: chunk.start }]);
       root.push({ tag: 'h' });
-      if (after) blocks.unshift({ text: after, start: chunk.start + countNewlines(block.slice(0, endIdx)) });
+      if (after) blocks.push({ text: after, start: chunk.start + countNewlines(block.slice(0, endIdx)) });
       continue;
     }
     SETEXT_RE.lastIndex = 0;
     if (SETEXT_RE.test(block)) {
-      blocks.shift();
+      blocks.pop();
       const lines = block.split('\n');
       root.push({ tag: 'h' });
-      if (lines.length > 2) blocks.unshift({ text: lines.slice(2).join('\n'), start: chunk.start + 2 });
+      if (lines.length > 2) blocks.push({ text: lines.slice(2).join('\n'), start: chunk.start + 2 });
       continue;
     }
     const hr = HR_RE.exec(block);
     if (hr) {
-      blocks.shift();
+      blocks.pop();
       const prelines = block.slice(0, hr.index).replace(/\n+$/, '');
       if (prelines) parseBlocks(root, [{ text: prelines, start: chunk.start }]);
       root.push({ tag: 'hr' });
@@ -210,41 +220,41 @@ function parseBlocks(root: Element[], blocks: Chunk[]): void {
       if (postlines) {
         const skipped =
           countNewlines(block.slice(0, hr.index + hr[0].length)) + (tail.length - postlines.length);
-        blocks.unshift({ text: postlines, start: chunk.start + skipped });
+        blocks.push({ text: postlines, start: chunk.start + skipped });
       }
       continue;
     }
     if (OL_RE.test(block) || UL_RE.test(block)) {
       // O/UListProcessor: items are nested content; only the list element matters here.
-      blocks.shift();
+      blocks.pop();
       if (last?.tag !== 'ul' && last?.tag !== 'ol') root.push({ tag: OL_RE.test(block) ? 'ol' : 'ul' });
       continue;
     }
     const quote = QUOTE_RE.exec(block);
     if (quote) {
-      blocks.shift();
+      blocks.pop();
       parseBlocks(root, [{ text: block.slice(0, quote.index), start: chunk.start }]);
       if (lastChild(root)?.tag !== 'blockquote') root.push({ tag: 'blockquote' });
       continue;
     }
     const ref = REF_RE.exec(block);
     if (ref) {
-      blocks.shift();
+      blocks.pop();
       const endIdx = ref.index + ref[0].length;
       const after = block.slice(endIdx);
       const before = block.slice(0, ref.index);
       if (!isBlank(after)) {
         const stripped = after.replace(/^\n+/, '');
-        blocks.unshift({
+        blocks.push({
           text: stripped,
           start: chunk.start + countNewlines(block.slice(0, endIdx)) + (after.length - stripped.length),
         });
       }
-      if (!isBlank(before)) blocks.unshift({ text: before.replace(/\n+$/, ''), start: chunk.start });
+      if (!isBlank(before)) blocks.push({ text: before.replace(/\n+$/, ''), start: chunk.start });
       continue;
     }
     // ParagraphProcessor
-    blocks.shift();
+    blocks.pop();
     if (!isBlank(block)) root.push({ tag: 'p' });
   }
 }
