@@ -45,6 +45,9 @@ export async function assembleChunkArtifacts(options: {
   }
   const kinds = new Map(entries.map((entry) => [entry.path, entry.isDir]));
 
+  // Trees are made one after the other (they are carved out of one DESTDIR);
+  // their commits are independent and run concurrently.
+  const commits: Promise<void>[] = [];
   for (const plan of options.artifacts) {
     const tree = join(options.workDir, `${plan.name}.artifact`);
     await rm(tree, { recursive: true, force: true });
@@ -80,10 +83,17 @@ export async function assembleChunkArtifacts(options: {
     const record = { ...plan.record, 'artifact-name': plan.name, contents };
     await mkdir(join(tree, 'baserock'), { recursive: true });
     await writeFile(join(tree, metaPath), formatMetadata(record));
-    await options.cache.commitTree(tree, plan.ref, { subject: plan.name, consume: true });
-    await storeArtifactDevices(options.cache, plan.ref, devices, options.workDir);
-    await rm(tree, { recursive: true, force: true });
+    commits.push(
+      (async () => {
+        await options.cache.commitTree(tree, plan.ref, { subject: plan.name, consume: true });
+        await storeArtifactDevices(options.cache, plan.ref, devices, options.workDir);
+        await rm(tree, { recursive: true, force: true });
+      })(),
+    );
   }
+  const results = await Promise.allSettled(commits);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 
   const left = (await walk(destdir)).filter((entry) => !entry.isDir).map((entry) => entry.path);
   if (left.length > 0) {

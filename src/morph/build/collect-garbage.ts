@@ -48,7 +48,8 @@ export async function collectGarbage(
     const used = await cache.lastUsed(ref);
     if (used && used.getTime() < cutoff) old.push(ref);
   }
-  if (old.length > 0) await cache.deleteRefs(old);
+  // Always prune: it also drops the unreferenced layer commits of checkoutMany.
+  await cache.deleteRefs(old);
   const liveKeys = new Set(refs.filter((ref) => !old.includes(ref)).map((ref) => ref.split('/')[1] ?? ''));
   let sideFiles = 0;
   for (const name of await readdir(cache.dir)) {

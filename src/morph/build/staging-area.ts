@@ -34,11 +34,9 @@ export async function installArtifacts(
   root: string,
 ): Promise<void> {
   await mkdir(root, { recursive: true });
+  await cache.checkoutMany(refs, root, { union: true, hardlink: true });
   const devices: DeviceNode[] = [];
-  for (const ref of refs) {
-    await cache.checkout(ref, root, { union: true, hardlink: true });
-    devices.push(...(await artifactDevices(cache, ref)));
-  }
+  for (const ref of refs) devices.push(...(await artifactDevices(cache, ref)));
   await createDeviceNodes(root, devices);
 }
 

@@ -42,15 +42,17 @@ export async function buildSystem(ctx: BuildContext, source: Source): Promise<vo
     const devices: DeviceNode[] = [];
     await timing.stage('install-artifacts', async () => {
       await mkdir(root, { recursive: true });
+      const refs: string[] = [];
       for (const stratum of source.dependencies) {
         const stratumRef = artifactRef(stratum.source.cacheKey as string, 'stratum', stratum.name);
         for (const ref of await stratumChunkRefs(ctx.cache, stratumRef)) {
-          ctx.status.chatty(`Installing ${ref}`);
-          await ctx.cache.checkout(ref, root, { union: true, hardlink: true });
+          refs.push(ref);
           devices.push(...(await artifactDevices(ctx.cache, ref)));
         }
-        await ctx.cache.checkout(stratumRef, root, { union: true, hardlink: true });
+        refs.push(stratumRef);
       }
+      ctx.status.chatty(`Installing ${refs.length} artifacts`);
+      await ctx.cache.checkoutMany(refs, root, { union: true, hardlink: true });
     });
     if (needsLdconfig(root)) await ctx.app.runApp(['ldconfig', '-r', root]);
     const plan = artifactPlan(source, artifact, ctx.app.aliases.pullUrl(source.repoName));

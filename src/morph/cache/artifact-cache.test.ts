@@ -33,6 +33,16 @@ test('an artifact round-trips through the OSTree repository', async () => {
     assert.equal(await readFile(join(out, 'other'), 'utf8'), 'x');
     assert.deepEqual((await cache.listRefs()).sort(), [ref, ref2].sort());
 
+    await mkdir(join(top, 'tree3/usr/bin'), { recursive: true });
+    await writeFile(join(top, 'tree3/usr/bin/hello'), 'replaced\n');
+    const ref3 = cache.ref('k3', 'chunk', 'hello-override');
+    await cache.commitTree(join(top, 'tree3'), ref3, { subject: 'override' });
+    const many = join(top, 'many');
+    await cache.checkoutMany([ref, ref2, ref3], many, { union: true, hardlink: true });
+    assert.equal(await readFile(join(many, 'usr/bin/hello'), 'utf8'), 'replaced\n', 'later artifacts win');
+    assert.equal(await readFile(join(many, 'other'), 'utf8'), 'x', 'trees merge');
+    assert.deepEqual((await cache.listRefs()).length, 3, 'the layered commit has no ref');
+
     await cache.deleteRefs([ref]);
     assert.equal(await cache.has('k1', 'chunk', 'hello-bins'), false);
   } finally {

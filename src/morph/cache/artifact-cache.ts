@@ -143,6 +143,42 @@ export class ArtifactCache {
     }
   }
 
+  /**
+   * Checks several artifacts out into `dest` as one tree, later files
+   * replacing earlier ones and directories merging: the refs are first
+   * layered into one unreferenced commit (`ostree commit --tree=ref=...`,
+   * metadata only, no file is read), which is then checked out in one go.
+   * Unreferenced commits are removed by `gc`.
+   * @throws MorphError `cache/commit-failed`, `cache/checkout-failed`.
+   */
+  async checkoutMany(refs: readonly string[], dest: string, options: CheckoutOptions = {}): Promise<void> {
+    if (refs.length === 0) return;
+    if (refs.length === 1) return this.checkout(refs[0] as string, dest, options);
+    let layered: string;
+    try {
+      const argv = [
+        'ostree',
+        `--repo=${this.repoPath}`,
+        'commit',
+        '--orphan',
+        '--fsync=false',
+        '--subject=layers',
+      ];
+      for (const ref of refs) argv.push(`--tree=ref=${ref}`);
+      layered = (await runCommand(argv)).stdout.trim();
+    } catch (err) {
+      throw new MorphError(
+        'cache',
+        'commit-failed',
+        `cannot combine ${refs.length} artifacts: ${errorText(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    await this.checkout(layered, dest, options);
+  }
+
   /** A metadata string of the commit at `ref`, or undefined when absent. */
   async readMetadata(ref: string, key: string): Promise<string | undefined> {
     const result = await runCommand(
