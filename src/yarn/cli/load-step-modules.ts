@@ -10,10 +10,8 @@
  * bundle is imported only when a TS step actually runs, so shell-only runs
  * never load esbuild or the step modules' dependencies.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { StepFunction, StepImpl, StepKind } from '../api.js';
 import { YarnError } from '../errors.js';
 import type { TsImplementation } from '../model.js';
@@ -58,7 +56,18 @@ function cacheDirFor(entry: string): string {
   return join(dirname(entry), '.yarn-run-cache');
 }
 
-function hash(text: string): string {
+/** A short stable name for `text` (FNV-1a; the warm path must not load node:crypto). */
+function nameHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+async function contentHash(text: string): Promise<string> {
+  const { createHash } = await import('node:crypto');
   return createHash('sha256').update(text).digest('hex').slice(0, 20);
 }
 
@@ -120,7 +129,7 @@ async function bundle(
   if (!file) throw moduleError(entry, 'esbuild produced no output');
   const text = file.text;
   mkdirSync(cacheDir, { recursive: true });
-  const path = join(cacheDir, `bundle-${hash(text)}.mjs`);
+  const path = join(cacheDir, `bundle-${await contentHash(text)}.mjs`);
   if (!existsSync(path)) writeFileSync(path, text);
   const inputs = Object.keys(out.metafile?.inputs ?? {}).map((p) => {
     const abs = resolve(dirname(entry), p);
@@ -139,6 +148,7 @@ function importSteps(bundlePath: string, entry: string): Promise<StepImpl[]> {
       process.setSourceMapsEnabled(true);
       let mod: Record<string, unknown>;
       try {
+        const { pathToFileURL } = await import('node:url');
         mod = (await import(pathToFileURL(bundlePath).href)) as Record<string, unknown>;
       } catch (err) {
         throw moduleError(entry, (err as Error).message, err, stackLocation(err));
@@ -190,7 +200,7 @@ export async function loadStepModules(files: readonly string[], srcdir: string):
     const entry = resolve(srcdir, file);
     if (!existsSync(entry)) throw moduleError(file, 'No such file or directory', undefined, file);
     const cacheDir = cacheDirFor(entry);
-    const indexPath = join(cacheDir, `index-${hash(entry)}.json`);
+    const indexPath = join(cacheDir, `index-${nameHash(entry)}.json`);
     let index = readIndex(indexPath);
     if (!index) {
       const isTs = /\.[cm]?tsx?$/.test(entry);
