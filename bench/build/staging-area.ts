@@ -5,7 +5,7 @@
  *   reference  2015 morph: `tar -cf` each chunk artifact; a staging area
  *              extracts every tarball (first use, before its hard-link cache)
  *   ours       `ostree commit --consume` each artifact; a staging area is
- *              `ostree checkout -H --union` of every artifact
+ *              one hard-link checkout of all artifacts layered into one commit
  *
  * Usage: node dist/bench/build/staging-area.js [CHUNKS] [FILES-PER-CHUNK] [KIB-PER-FILE] [RUNS]
  * Prints the median of each phase and the ratio ours / reference.
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
       const ourStage = join(base, 'stage-ours');
       mkdirSync(ourStage);
       start = performance.now();
-      for (const ref of refs) await cache.checkout(ref, ourStage, { union: true, hardlink: true });
+      await cache.checkoutMany(refs, ourStage, { union: true, hardlink: true });
       phases['stage/ours']?.push(performance.now() - start);
       rmSync(base, { recursive: true, force: true });
     }
