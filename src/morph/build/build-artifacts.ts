@@ -87,25 +87,27 @@ export async function buildArtifacts(
     promise = (async () => {
       const deps = [...new Set(source.dependencies.map((a) => a.source))];
       await Promise.all(deps.map((dep) => run(dep, order.indexOf(dep))));
-      const status = app.status.withPrefix(`[${index + 1}/${total}] ${source.name}: `);
+      // A stratum has one source per artifact: name the artifact, not the stratum.
+      const label = source.kind === 'stratum' ? (source.artifacts[0]?.name ?? source.name) : source.name;
+      const status = app.status.withPrefix(`[${index + 1}/${total}] ${label}: `);
       if (missing.has(source)) {
         if (failure !== undefined) throw failure;
         await acquire();
         try {
           if (failure !== undefined) throw failure;
           if (app.signal?.aborted) throw new MorphError('build', 'interrupted', 'build interrupted');
-          running.add(source.name);
+          running.add(label);
           progress();
           const start = Date.now();
-          status.normal(`Building ${source.kind} ${source.name}`);
+          status.normal(`Building ${source.kind} ${label}`);
           const ctx: BuildContext = { app, cache, arch: build.arch, env: build.env, status };
           await buildSource(ctx, source);
-          status.normal(`Built ${source.kind} ${source.name} in ${formatElapsed(Date.now() - start)}`);
+          status.normal(`Built ${source.kind} ${label} in ${formatElapsed(Date.now() - start)}`);
         } catch (err) {
           failure ??= err;
           throw err;
         } finally {
-          running.delete(source.name);
+          running.delete(label);
           release();
         }
       }
