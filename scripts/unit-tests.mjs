@@ -13,6 +13,12 @@ function walk(dir) {
   }
 }
 walk('dist');
-const args = ['--test', '--test-concurrency=2', '--test-reporter=spec', ...process.argv.slice(2), ...found.sort()];
+const args = [
+  '--test',
+  '--test-concurrency=2',
+  '--test-reporter=spec',
+  ...process.argv.slice(2),
+  ...found.sort(),
+];
 const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(result.status ?? 1);
