@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { canPersist, FreshShell, PersistentShell } from './shell-runner.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'shell-runner-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('persistence is only used for dash-like shells and set-compatible flags', () => {
+  assert.equal(canPersist('/bin/sh', ['-xeu']), true);
+  assert.equal(canPersist('/bin/sh', ['-c']), false);
+  assert.equal(canPersist('/bin/bash', ['-xeu']), false);
+  assert.equal(canPersist('/no/such/shell', []), false);
+});
+
+test('the persistent shell: clean env, cwd, no OLDPWD, -e, exit codes, survives a kill of itself', async () => {
+  const lane = join(dir, 'lane');
+  mkdirSync(lane);
+  const work = join(dir, 'work');
+  mkdirSync(work);
+  const shell = new PersistentShell(lane, '/bin/sh', ['-eu'], process.cwd());
+  try {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ONLY: 'this' };
+    const r1 = await shell.run({ script: 'env | sort; pwd; false; echo not reached', env, cwd: work });
+    assert.equal(r1.exitCode, 1);
+    assert.deepEqual(
+      r1.stdout
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => l.slice(0, l.indexOf('='))),
+      ['ONLY', 'PATH', 'PWD'],
+    );
+    assert.match(r1.stdout, new RegExp(`^${work}$`, 'm'));
+    assert.doesNotMatch(r1.stdout, /not reached/);
+    const r2 = await shell.run({ script: 'kill -9 $$', env, cwd: work });
+    assert.notEqual(r2.exitCode, 0);
+    const r3 = await shell.run({ script: 'echo "$0"; exit 3', env, cwd: work });
+    assert.equal(r3.exitCode, 3);
+    assert.equal(r3.stdout, `${join(lane, 'step.sh')}\n`);
+    const r4 = await shell.run({ script: 'sleep 10', env, cwd: work, timeoutMs: 100 });
+    assert.equal(r4.timedOut, true);
+  } finally {
+    shell.close();
+  }
+});
+
+test('the fresh shell reports a signal as a negative exit code, like the reference', async () => {
+  const lane = join(dir, 'fresh');
+  mkdirSync(lane);
+  const shell = new FreshShell(lane, '/bin/sh', ['-e']);
+  const r = await shell.run({ script: 'kill -9 $$', env: { PATH: process.env.PATH ?? '' }, cwd: dir });
+  assert.equal(r.exitCode, -9);
+  shell.close();
+});
