@@ -34,6 +34,32 @@ export async function storeArtifactDevices(
   }
 }
 
+/** Commit metadata key repeating an artifact's special files (base64 JSON), for artifacts pulled from a remote cache. */
+export const DEVICES_METADATA_KEY = 'morph.devices';
+
+/** The commit metadata to store with an artifact that has special files. */
+export function devicesMetadata(devices: readonly DeviceNode[]): Record<string, string> {
+  if (devices.length === 0) return {};
+  return { [DEVICES_METADATA_KEY]: Buffer.from(JSON.stringify(devices)).toString('base64') };
+}
+
+/**
+ * Re-creates the local device record of an artifact pulled from a remote
+ * cache from its commit metadata (a local `ostree show`, no network request
+ * for records that mostly do not exist).
+ */
+export async function restoreArtifactDevices(
+  cache: ArtifactCache,
+  ref: string,
+  workDir: string,
+): Promise<void> {
+  if (await cache.hasRef(devicesRef(ref))) return;
+  const encoded = await cache.readMetadata(ref, DEVICES_METADATA_KEY);
+  if (!encoded) return;
+  const devices = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as DeviceNode[];
+  await storeArtifactDevices(cache, ref, devices, workDir);
+}
+
 /** The special files recorded for the artifact `ref` (touching the record, for `gc`). */
 export async function artifactDevices(cache: ArtifactCache, ref: string): Promise<DeviceNode[]> {
   const record = devicesRef(ref);

@@ -2,7 +2,7 @@ import { ArtifactCache } from '../cache/artifact-cache.js';
 import { artifactRef } from '../cache/artifact-ref.js';
 import { RemoteArtifactCache } from '../cache/remote-artifact-cache.js';
 import { MorphError } from '../errors.js';
-import { devicesRef } from './artifact-devices.js';
+import { restoreArtifactDevices } from './artifact-devices.js';
 import type { BuildApp } from './build-app.js';
 import type { BuildContext } from './build-context.js';
 import type { Source } from './build-graph.js';
@@ -50,18 +50,22 @@ export async function buildArtifacts(
   const refsOf = (source: Source): string[] =>
     source.artifacts.map((a) => artifactRef(source.cacheKey as string, source.kind, a.name));
 
+  // Artifacts missing locally are fetched from the remote cache in one go.
+  const absent: string[] = [];
+  for (const source of order) {
+    for (const artifact of source.artifacts) {
+      if (!(await cache.has(source.cacheKey as string, source.kind, artifact.name))) {
+        absent.push(artifactRef(source.cacheKey as string, source.kind, artifact.name));
+      }
+    }
+  }
+  if (absent.length > 0 && remote) {
+    for (const ref of await remote.pull(absent))
+      await restoreArtifactDevices(cache, ref, app.settings.tempdir);
+  }
   const missing = new Set<Source>();
   for (const source of order) {
-    const absent = [];
-    for (const artifact of source.artifacts) {
-      if (!(await cache.has(source.cacheKey as string, source.kind, artifact.name))) absent.push(artifact);
-    }
-    if (absent.length > 0 && remote)
-      await remote.pull(refsOf(source).flatMap((ref) => [ref, devicesRef(ref)]));
-    const stillMissing = await Promise.all(
-      source.artifacts.map(async (a) => !(await cache.has(source.cacheKey as string, source.kind, a.name))),
-    );
-    if (stillMissing.some(Boolean)) missing.add(source);
+    for (const ref of refsOf(source)) if (!(await cache.hasRef(ref))) missing.add(source);
   }
 
   const limit = Math.max(1, app.settings['max-jobs']);

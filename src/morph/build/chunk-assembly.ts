@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { ArtifactCache } from '../cache/artifact-cache.js';
 import { MorphError } from '../errors.js';
 import type { ByteString, SystemIntegration } from '../model.js';
-import { storeArtifactDevices } from './artifact-devices.js';
+import { devicesMetadata, storeArtifactDevices } from './artifact-devices.js';
 import { type DeviceNode, describeSpecialFile } from './device-nodes.js';
 import { formatMetadata, type MetadataRecord } from './metadata-record.js';
 
@@ -85,7 +85,11 @@ export async function assembleChunkArtifacts(options: {
     await writeFile(join(tree, metaPath), formatMetadata(record));
     commits.push(
       (async () => {
-        await options.cache.commitTree(tree, plan.ref, { subject: plan.name, consume: true });
+        await options.cache.commitTree(tree, plan.ref, {
+          subject: plan.name,
+          metadata: devicesMetadata(devices),
+          consume: true,
+        });
         await storeArtifactDevices(options.cache, plan.ref, devices, options.workDir);
         await rm(tree, { recursive: true, force: true });
       })(),

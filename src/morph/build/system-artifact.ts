@@ -3,7 +3,7 @@ import { artifactRef } from '../cache/artifact-ref.js';
 import { RemoteArtifactCache } from '../cache/remote-artifact-cache.js';
 import { MorphError } from '../errors.js';
 import type { SystemMorphology } from '../model.js';
-import { devicesRef } from './artifact-devices.js';
+import { restoreArtifactDevices } from './artifact-devices.js';
 import type { BuildApp } from './build-app.js';
 import { createDeviceNodes } from './device-nodes.js';
 import { resolveBuildGraph } from './resolve-build-graph.js';
@@ -42,8 +42,10 @@ export async function resolveSystemArtifact(
   const cache = await ArtifactCache.open(app.settings.cachedir);
   if (!(await cache.has(build.cacheKey, 'system', build.artifactName))) {
     const remoteUrl = app.settings['artifact-cache-server'];
-    if (RemoteArtifactCache.isUsable(remoteUrl))
-      await new RemoteArtifactCache(cache, remoteUrl).pull([ref, devicesRef(ref)]);
+    if (RemoteArtifactCache.isUsable(remoteUrl)) {
+      const pulled = await new RemoteArtifactCache(cache, remoteUrl).pull([ref]);
+      for (const got of pulled) await restoreArtifactDevices(cache, got, app.settings.tempdir);
+    }
   }
   if (!(await cache.hasRef(ref))) {
     // The second line is part of the message: callers check both lines verbatim (design.md 3.1).

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../../shared/atomic-file.js';
 import { runCommand } from '../../shared/exec.js';
 import { artifactRef } from '../cache/artifact-ref.js';
 import { MorphError } from '../errors.js';
-import { storeArtifactDevices } from './artifact-devices.js';
+import { devicesMetadata, storeArtifactDevices } from './artifact-devices.js';
 import type { BuildContext } from './build-context.js';
 import type { Artifact, Source } from './build-graph.js';
 import { artifactPlan } from './chunk-builder.js';
@@ -70,7 +70,9 @@ export async function buildSystem(ctx: BuildContext, source: Source): Promise<vo
       tree = await writableView(root, staging, mounts);
       await timing.stage('system-integration', () => runSystemIntegration(ctx, tree));
     }
-    await timing.stage('commit', () => ctx.cache.commitTree(tree, plan.ref, { subject: artifact.name }));
+    await timing.stage('commit', () =>
+      ctx.cache.commitTree(tree, plan.ref, { subject: artifact.name, metadata: devicesMetadata(devices) }),
+    );
     await storeArtifactDevices(ctx.cache, plan.ref, devices, staging);
     await timing.write(ctx.cache.sourceMetaPath(source.cacheKey as string));
   } finally {

@@ -34,15 +34,22 @@ export class RemoteArtifactCache {
   /** Tries to fetch `refs` into the local repository; returns those now present locally. */
   async pull(refs: readonly string[]): Promise<string[]> {
     if (refs.length === 0 || !(await this.configure())) return [];
-    const got: string[] = [];
-    for (const ref of refs) {
-      const result = await runCommand(
-        ['ostree', `--repo=${this.local.repoPath}`, 'pull', '--mirror', REMOTE_NAME, ref],
-        { allowFailure: true, env: { ...process.env, OSTREE_CURL_TIMEOUT: '10' } },
-      ).catch(() => undefined);
-      if (result?.exitCode === 0 && (await this.local.hasRef(ref))) got.push(ref);
+    // One request for all of them; when any is missing the whole pull fails,
+    // and then each is tried on its own.
+    if (refs.length === 1 || !(await this.pullRefs(refs))) {
+      for (const ref of refs) await this.pullRefs([ref]);
     }
+    const got: string[] = [];
+    for (const ref of refs) if (await this.local.hasRef(ref)) got.push(ref);
     return got;
+  }
+
+  private async pullRefs(refs: readonly string[]): Promise<boolean> {
+    const result = await runCommand(
+      ['ostree', `--repo=${this.local.repoPath}`, 'pull', '--mirror', REMOTE_NAME, ...refs],
+      { allowFailure: true, env: { ...process.env, OSTREE_CURL_TIMEOUT: '10' } },
+    ).catch(() => undefined);
+    return result?.exitCode === 0;
   }
 
   private configure(): Promise<boolean> {
