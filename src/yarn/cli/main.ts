@@ -6,7 +6,7 @@
  */
 import { type AppError, isAppError } from '../../shared/app-error.js';
 import type { YarnError } from '../errors.js';
-import { helpText, parseArgs } from './options.js';
+import { dumpConfig, helpText, parseArgs } from './options.js';
 
 const VERSION = '0.1.0';
 
@@ -52,7 +52,16 @@ async function main(argv: string[]): Promise<number> {
       return await runLint(argv.slice(1));
     }
     const args = parseArgs(argv);
-    if (args.bools.help) {
+    if (args.bools.listConfigFiles) {
+      const home = process.env.HOME ?? '~';
+      process.stdout.write(`/etc/yarn.conf\n/etc/yarn.yaml\n${home}/.yarn.conf\n${home}/.yarn.yaml\n`);
+      return 0;
+    }
+    if (args.bools.dumpConfig) {
+      process.stdout.write(dumpConfig(args));
+      return 0;
+    }
+    if (args.bools.help || args.bools.helpAll) {
       process.stdout.write(helpText());
       return 0;
     }

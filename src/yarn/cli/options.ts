@@ -120,6 +120,35 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   { names: ['log-mode'], key: 'logMode', kind: 'string', metavar: 'MODE', help: '(accepted, ignored)' },
   { names: ['config'], key: 'config', kind: 'list', metavar: 'FILE', help: '(accepted, ignored)' },
   { names: ['no-default-configs'], key: 'noDefaultConfigs', kind: 'bool', help: '(accepted, ignored)' },
+  { names: ['dump-config'], key: 'dumpConfig', kind: 'bool', help: 'print the settings and exit' },
+  {
+    names: ['list-config-files'],
+    key: 'listConfigFiles',
+    kind: 'bool',
+    help: 'print the config files the reference reads and exit',
+  },
+  { names: ['help-all'], key: 'helpAll', kind: 'bool', help: 'show this help' },
+  {
+    names: ['generate-manpage'],
+    key: 'generateManpage',
+    kind: 'string',
+    metavar: 'TEMPLATE',
+    help: '(accepted, ignored)',
+  },
+  {
+    names: ['dump-memory-profile'],
+    key: 'dumpMemoryProfile',
+    kind: 'string',
+    metavar: 'METHOD',
+    help: '(accepted, ignored)',
+  },
+  {
+    names: ['memory-dump-interval'],
+    key: 'memoryDumpInterval',
+    kind: 'string',
+    metavar: 'SECONDS',
+    help: '(accepted, ignored)',
+  },
   // yarn-run's own.
   {
     names: ['steps'],
@@ -263,6 +292,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     result.files.push(arg);
   }
   return result;
+}
+
+/** `--dump-config`: every setting as `name = value` lines (lists comma-separated), cliapp style. */
+export function dumpConfig(args: ParsedArgs): string {
+  const lines = ['[config]'];
+  for (const spec of OPTION_TABLE) {
+    const name = spec.names[0]!;
+    if (spec.kind === 'bool') lines.push(`${name} = ${args.bools[spec.key] ? 'True' : 'False'}`);
+    else if (spec.kind === 'string') lines.push(`${name} = ${args.strings[spec.key] ?? ''}`);
+    else lines.push(`${name} = ${(args.lists[spec.key] ?? []).join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** The --help text, generated from the table. */
