@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const { runCommand } = await import('./run-command.js');
     const code = await runCommand(args);
-    if (!process.env.YARN_RUN_NO_BUNDLE) await bundle.writeEngineBundle();
+    if (!process.env.YARN_RUN_NO_BUNDLE && !process.env.NODE_V8_COVERAGE) await bundle.writeEngineBundle();
     return code;
   } catch (err) {
     return reportError(err, debug);
