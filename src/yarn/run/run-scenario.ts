@@ -249,7 +249,7 @@ export async function runScenario(
             ? 'interrupted'
             : errorText(err, settings.debug);
         if (ac.controller.signal.aborted) {
-          ctx.killAll();
+          ctx.killStep();
           tsAbort.reset();
         }
       } finally {

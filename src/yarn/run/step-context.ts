@@ -29,6 +29,8 @@ export class ScenarioContext implements StepContext {
   private output: StepOutput = { stdout: '', stderr: '' };
   private readonly cleanups: (() => void | Promise<void>)[] = [];
   private readonly groups = new Set<number>();
+  /** Groups started by the current step (killed alone when it times out). */
+  private stepGroups = new Set<number>();
 
   constructor(
     readonly scenario: string,
@@ -49,6 +51,7 @@ export class ScenarioContext implements StepContext {
   /** Starts capturing output for a new step, aborted by `signal`. */
   beginStep(signal: AbortSignal): void {
     this.currentSignal = signal;
+    this.stepGroups = new Set();
     this.output = { stdout: '', stderr: '' };
   }
 
@@ -103,7 +106,10 @@ export class ScenarioContext implements StepContext {
         detached: true,
       });
       const pid = child.pid;
-      if (pid !== undefined) this.groups.add(pid);
+      if (pid !== undefined) {
+        this.groups.add(pid);
+        this.stepGroups.add(pid);
+      }
       const onAbort = () => {
         if (pid !== undefined) killGroup(pid);
       };
@@ -149,6 +155,12 @@ export class ScenarioContext implements StepContext {
       }
     }
     return failures;
+  }
+
+  /** Kills the process groups the current step started (timeout, interrupt). */
+  killStep(): void {
+    for (const pid of this.stepGroups) killGroup(pid);
+    this.stepGroups.clear();
   }
 
   /** Kills every process group started through `run` that is still alive. */
