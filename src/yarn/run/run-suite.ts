@@ -22,6 +22,14 @@ export interface SuiteSettings extends Omit<ScenarioSettings, 'tempRoot' | 'pend
   readonly freshShell?: boolean;
 }
 
+/** The lane of a dry run: nothing may run in it. */
+const DRY_RUN_LANE: Lane = {
+  shell: {
+    run: () => Promise.reject(new Error('BUG: a step ran during a dry run')),
+    close: () => {},
+  },
+};
+
 /** Where scenario temp roots go: $TMPDIR, else /dev/shm when writable, else the OS default. */
 export function tempBase(): string {
   if (process.env.TMPDIR) return process.env.TMPDIR;
@@ -102,7 +110,7 @@ export async function runSuite(
       try {
         const result = await runScenario(
           scenario,
-          settings.dryRun ? { shell: undefined as unknown as ShellRunner } : lane(),
+          settings.dryRun ? DRY_RUN_LANE : lane(),
           scenarioSettings,
           emit,
           interrupt,
