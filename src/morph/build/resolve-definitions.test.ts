@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { runCommand } from '../../shared/exec.js';
+import { GitCache } from '../sources/git-cache.js';
+import { parseRepoAlias, RepoAliasResolver } from '../sources/repo-alias.js';
+import type { BuildApp } from './build-app.js';
+import { resolveDefinitions } from './resolve-definitions.js';
+
+const env = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'T',
+  GIT_AUTHOR_EMAIL: 't@x',
+  GIT_COMMITTER_NAME: 'T',
+  GIT_COMMITTER_EMAIL: 't@x',
+};
+
+async function repo(dir: string, files: Record<string, string>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await runCommand(['git', 'init', '-q', '-b', 'master', dir]);
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  await runCommand(['git', 'add', '.'], { cwd: dir });
+  await runCommand(['git', 'commit', '-q', '-m', 'c'], { cwd: dir, env });
+}
+
+async function fixture(top: string): Promise<BuildApp> {
+  await repo(join(top, 'chunky'), { configure: '#!/bin/true\n' });
+  await repo(join(top, 'plain'), { README: 'nothing to build\n' });
+  await repo(join(top, 'morphs'), {
+    'systems/s.morph': 'name: s\nkind: system\narch: x86_64\nstrata:\n- {name: st, morph: strata/st.morph}\n',
+    'strata/st.morph': [
+      'name: st',
+      'kind: stratum',
+      'chunks:',
+      '- {name: auto, repo: "tt:chunky", ref: master, build-mode: bootstrap, build-depends: []}',
+      '- {name: own, repo: "tt:chunky", ref: master, morph: own.morph, build-depends: [auto]}',
+      '',
+    ].join('\n'),
+    'own.morph': 'name: own-chunk\nkind: chunk\nbuild-system: manual\n',
+    'broken-stratum.morph':
+      'name: b\nkind: stratum\nchunks:\n- {name: x, repo: "tt:plain", ref: master, build-mode: bootstrap, build-depends: []}\n',
+    'systems/broken.morph':
+      'name: broken\nkind: system\narch: x86_64\nstrata:\n- {morph: broken-stratum.morph}\n',
+    'clusters/c.morph': 'name: c\nkind: cluster\nsystems:\n- {morph: systems/s.morph, deploy: {}}\n',
+  });
+  const aliases = new RepoAliasResolver([parseRepoAlias(`tt=file://${top}/%s#file://${top}/%s`)]);
+  const status = { normal: () => {}, chatty: () => {}, error: () => {}, withPrefix: () => status };
+  const runApp = (argv: readonly string[], options?: object) => runCommand(argv, options);
+  const gitCache = new GitCache({
+    cachedir: join(top, 'cache'),
+    tarballServer: '',
+    noGitUpdate: true,
+    aliases,
+    status,
+    runApp,
+  });
+  return { settings: {}, status, gitCache, aliases, runApp } as unknown as BuildApp;
+}
+
+test('strata and chunks resolve from git objects, with autodetection as the fallback', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'resolve-'));
+  try {
+    const app = await fixture(top);
+    const resolved = await resolveDefinitions(app, {
+      repo: 'tt:morphs',
+      ref: 'master',
+      file: 'systems/s.morph',
+    });
+    assert.equal(resolved.system.name, 's');
+    assert.match(resolved.definitions.commit, /^[0-9a-f]{40}$/);
+    assert.deepEqual([...resolved.strata.keys()], ['strata/st.morph']);
+    const chunks = resolved.chunks.get('strata/st.morph') ?? [];
+    assert.deepEqual(
+      chunks.map((c) => [c.file, c.morphology.name, c.morphology['build-system']]),
+      [
+        ['auto.morph', 'auto', 'autotools'],
+        ['own.morph', 'own-chunk', 'manual'],
+      ],
+    );
+    assert.equal(chunks[0]?.originalRef, 'master');
+
+    await assert.rejects(
+      resolveDefinitions(app, { repo: 'tt:morphs', ref: 'master', file: 'clusters/c.morph' }),
+      { reason: 'cannot-build-cluster' },
+    );
+    await assert.rejects(
+      resolveDefinitions(app, { repo: 'tt:morphs', ref: 'master', file: 'systems/none.morph' }),
+      { reason: 'no-morphology' },
+    );
+    await assert.rejects(
+      resolveDefinitions(app, { repo: 'tt:morphs', ref: 'master', file: 'systems/broken.morph' }),
+      (err: Error) => /Couldn't find morphology: x\.morph/.test(err.message),
+    );
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
+});
