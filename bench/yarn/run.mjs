@@ -172,6 +172,8 @@ function measure(variant, name) {
     bWall: median(rb.map((x) => x.wall)),
     bCpu: median(rb.map((x) => x.cpu)),
     bExit: rb[0].status,
+    // Every run must end like the first (an engine rebuilt mid-run would show here).
+    bExitsVary: rb.some((x) => x.status !== rb[0].status),
   };
   if (ra.length > 0) {
     Object.assign(row, {
@@ -188,7 +190,7 @@ function measure(variant, name) {
 function verdict(row, target, absolute) {
   if (absolute !== undefined) return row.bWall <= absolute ? 'met' : 'MISSED';
   if (target === null || target === undefined) return '(no target)';
-  if (row.aExit !== row.bExit) return 'EXIT DIFFERS';
+  if (row.aExit !== row.bExit || row.bExitsVary) return 'EXIT DIFFERS';
   return row.wallRatio <= target && row.cpuRatio <= target ? 'met' : 'MISSED';
 }
 
