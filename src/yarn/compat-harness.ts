@@ -3,7 +3,8 @@
  * (`src/yarn/testdata/compat/cases.json`) through an engine — the reference
  * cmdtest `yarn` or yarn-run — and reduces its output to what both engines
  * must agree on: exit status, the scenarios run (in order), the scenarios
- * failed, the number skipped and the first `ERROR:` line.
+ * failed, the failing step and exit code of each failure report, the number
+ * skipped and the first `ERROR:` line.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +25,8 @@ export interface Outcome {
   run: string[];
   /** Names listed under `Failed scenarios:`. */
   failed: string[];
+  /** Failure reports as `scenario | step | exit code`, from `ERROR: In scenario ...` blocks. */
+  reports?: string[];
   /** Scenarios skipped by a failing ASSUMING (only recorded when the run passed). */
   skipped?: number;
   /** The first `ERROR:` line when nothing ran (validation errors), without yarn-run's ` (at file:line)`. */
@@ -92,6 +95,13 @@ export function parseOutcome(exit: number, stdout: string, stderr: string): Outc
     }
   }
   const outcome: Outcome = { exit, run, failed };
+  const reports: string[] = [];
+  for (const m of stderr.matchAll(
+    /^ERROR: In scenario "(.*)"\nstep "(.*)" failed,\nwith exit code (-?\d+):$/gm,
+  )) {
+    reports.push(`${m[1]} | ${m[2]} | ${m[3]}`);
+  }
+  if (reports.length > 0) outcome.reports = reports;
   if (exit === 0) {
     const yarnSkip = /^Scenarios SKIPPED due to ASSUMING step failing: (\d+)$/m.exec(stdout);
     const summary = /^(\d+) passed, (\d+) failed, (\d+) skipped$/m.exec(stdout);
@@ -158,6 +168,10 @@ export function diffOutcomes(expected: Outcome, actual: Outcome): string[] {
     diffs.push(`scenarios run: expected ${show(expected.run)}, got ${show(actual.run)}`);
   if (show([...expected.failed].sort()) !== show([...actual.failed].sort()))
     diffs.push(`scenarios failed: expected ${show(expected.failed)}, got ${show(actual.failed)}`);
+  if (show(expected.reports ?? []) !== show(actual.reports ?? []))
+    diffs.push(
+      `failure reports: expected ${show(expected.reports ?? [])}, got ${show(actual.reports ?? [])}`,
+    );
   if (expected.skipped !== undefined && expected.skipped !== actual.skipped)
     diffs.push(`scenarios skipped: expected ${expected.skipped}, got ${show(actual.skipped)}`);
   if (expected.error !== undefined && expected.error !== actual.error)

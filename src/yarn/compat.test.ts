@@ -3,7 +3,8 @@
  * corpus in `src/yarn/testdata/compat/cases.json` runs through the reference
  * cmdtest `yarn` and through yarn-run (`-v`, same directory, same arguments);
  * both must agree on exit status, scenarios run (in order), scenarios failed,
- * skip count and the first `ERROR:` line of a validation failure.
+ * the failing step and exit code of every failure report, skip count and the
+ * first `ERROR:` line of a validation failure.
  *
  * Two suites, exactly one of which runs:
  * - "reference vs yarn-run, live" runs both engines (skipped when /usr/bin/yarn
@@ -66,6 +67,10 @@ describe('yarn compat corpus', () => {
     assert.equal(diffOutcomes(a, { ...a, failed: [] }).length, 1);
     assert.equal(diffOutcomes({ ...a, skipped: 1 }, { ...a, skipped: 0 }).length, 1);
     assert.equal(diffOutcomes({ ...a, error: 'x' }, { ...a, error: 'y' }).length, 1);
+    assert.equal(
+      diffOutcomes({ ...a, reports: ['b | THEN x | 1'] }, { ...a, reports: ['b | THEN x | 2'] }).length,
+      1,
+    );
   });
 });
 
