@@ -182,6 +182,8 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     timings: !!b.timings,
     dryRun: !!b.dryRun,
     columns: process.stderr.columns,
+    // A TAP reader skips a trailing non-TAP line; JSON, XML and HTML readers do not.
+    summaryToStderr: toStdout && format !== 'tap',
   });
   const listeners: ((e: RunEvent) => void)[] = [(e) => human.onEvent(e)];
   let logWriter: { onEvent(e: RunEvent): void; close(): void } | undefined;

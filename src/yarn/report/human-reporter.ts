@@ -22,6 +22,11 @@ export interface HumanOptions {
   readonly dryRun: boolean;
   /** Terminal width for the status line. */
   readonly columns?: number;
+  /**
+   * Write the closing `N passed, ...` line to stderr: set when a machine
+   * format (`--format json` without `--output`) owns stdout, so it stays parseable.
+   */
+  readonly summaryToStderr?: boolean;
 }
 
 type Chunk = { stream: 'out' | 'err'; text: string };
@@ -211,6 +216,8 @@ export class HumanReporter {
         }
       }
     }
-    this.sink.out(`${summaryLine(results)}\n`);
+    const summary = `${summaryLine(results)}\n`;
+    if (this.options.summaryToStderr) this.sink.err(summary);
+    else this.sink.out(summary);
   }
 }
