@@ -75,6 +75,7 @@ export async function writeBootloaderConfig(
       initramfs: options.initramfsPath !== undefined,
       dtb: options.dtbPath !== undefined,
       kernelArgs: options.kernelArgs,
+      filesystem: options.rootless ? 'ext4' : 'btrfs',
     }),
   );
 }

@@ -7,12 +7,16 @@ export interface ExtlinuxOptions {
   dtb: boolean;
   /** `KERNEL_ARGS`, appended as given. */
   kernelArgs?: string;
+  /** The root filesystem: btrfs (default, the A/B subvolume layout) or ext4 (rootless images, no subvolumes). */
+  filesystem?: 'btrfs' | 'ext4';
 }
 
 /** Renders extlinux.conf booting `systems/default`. */
 export function renderExtlinuxConfig(options: ExtlinuxOptions): string {
   const append = [
-    'rw init=/sbin/init rootfstype=btrfs rootflags=subvol=systems/default/run',
+    options.filesystem === 'ext4'
+      ? 'rw init=/sbin/init rootfstype=ext4'
+      : 'rw init=/sbin/init rootfstype=btrfs rootflags=subvol=systems/default/run',
     `root=${options.root}`,
     options.kernelArgs ?? '',
   ]

@@ -48,3 +48,14 @@ export function completeFstab(text: string, rootDevice: string): CompletedFstab 
     stateDirs,
   };
 }
+
+/**
+ * fstab completion for a rootless (ext4) image: only a root entry when
+ * there is none. ext4 has no subvolumes to mount at the state directories,
+ * so they stay inside the system version and get no entries.
+ */
+export function completeExt4Fstab(text: string, rootDevice: string): string {
+  if (parseFstab(text).has('/')) return text;
+  const separator = text === '' || text.endsWith('\n') ? '' : '\n';
+  return `${text}${separator}# Morph default system layout\n${rootDevice}  / ext4 defaults,rw,noatime 0 1\n`;
+}

@@ -25,6 +25,12 @@ export interface RawdiskOptions {
   compress: boolean;
   /** `PARTITION_TABLE=mbr`: one bootable partition instead of a bare filesystem. */
   partitionTable: boolean;
+  /**
+   * Build without loop devices or mounts (an ext4 filesystem made with
+   * `mkfs.ext4 -d`, see rawdisk-rootless.ts): `ROOTLESS=yes`, or by default
+   * whenever the extension does not run as root.
+   */
+  rootless: boolean;
 }
 
 function optional(env: ExtensionContext['env'], name: string): string | undefined {
@@ -36,7 +42,11 @@ function optional(env: ExtensionContext['env'], name: string): string | undefine
  * Reads and validates every rawdisk parameter.
  * @throws ExtensionError `bad-parameter` (or `bad-size` / `bad-boolean`) naming the variable.
  */
-export function readRawdiskOptions(env: ExtensionContext['env'], hostArch: string = arch()): RawdiskOptions {
+export function readRawdiskOptions(
+  env: ExtensionContext['env'],
+  hostArch: string = arch(),
+  euid: number = process.geteuid?.() ?? 0,
+): RawdiskOptions {
   const configFormat = optional(env, 'BOOTLOADER_CONFIG_FORMAT');
   if (configFormat !== undefined && configFormat !== 'extlinux') {
     throw new ExtensionError('bad-parameter', `Invalid BOOTLOADER_CONFIG_FORMAT ${configFormat}`, {
@@ -73,5 +83,6 @@ export function readRawdiskOptions(env: ExtensionContext['env'], hostArch: strin
     format,
     compress: readBoolean(env, 'DISK_COMPRESS'),
     partitionTable: table === 'mbr',
+    rootless: optional(env, 'ROOTLESS') === undefined ? euid !== 0 : readBoolean(env, 'ROOTLESS'),
   };
 }

@@ -14,6 +14,7 @@ import {
 } from '../api.js';
 import { writeInitialRawdisk } from './rawdisk-initial.js';
 import { readRawdiskOptions } from './rawdisk-options.js';
+import { writeRootlessRawdisk } from './rawdisk-rootless.js';
 import { upgradeRawdisk } from './rawdisk-upgrade.js';
 
 /** True when the running kernel can mount btrfs (loading the module if it is not yet loaded). */
@@ -25,11 +26,21 @@ export async function hostHasBtrfs(ctx: ExtensionContext): Promise<boolean> {
   return listed();
 }
 
+/** Upgrades mount the image to snapshot the new version: there is no rootless way. */
+function needsRoot(): ExtensionError {
+  return new ExtensionError(
+    'needs-root',
+    'Upgrading a disk image needs root: it mounts the btrfs image to add a version as a snapshot',
+    { hint: 'run the upgrade as root (and without ROOTLESS=yes)' },
+  );
+}
+
 export const rawdiskExtension: BuiltinExtension = {
   name: 'rawdisk',
   async check(ctx, location) {
     const options = readRawdiskOptions(ctx.env);
-    if (!(await hostHasBtrfs(ctx))) {
+    if (options.upgrade && options.rootless) throw needsRoot();
+    if (!options.rootless && !(await hostHasBtrfs(ctx))) {
       throw new ExtensionError(
         'no-btrfs',
         'Error: btrfs is required for this deployment, but was not ' +
@@ -61,7 +72,9 @@ export const rawdiskExtension: BuiltinExtension = {
   },
   async write(ctx, tree, location) {
     const options = readRawdiskOptions(ctx.env);
-    if (options.upgrade) await upgradeRawdisk(ctx, tree, location, options);
+    if (options.upgrade && options.rootless) throw needsRoot();
+    if (options.rootless) await writeRootlessRawdisk(ctx, tree, location, options);
+    else if (options.upgrade) await upgradeRawdisk(ctx, tree, location, options);
     else await writeInitialRawdisk(ctx, tree, location, options);
   },
 };

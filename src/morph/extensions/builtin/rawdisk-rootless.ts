@@ -1,0 +1,225 @@
+/**
+ * Initial rawdisk deployment without root (design.md 3.3): no loop device
+ * and no mount. The layout is staged as plain directories in a temporary
+ * directory and turned into an ext4 filesystem by `mkfs.ext4 -d` (which
+ * keeps hard links), written straight into the image file, at the first
+ * partition's offset when `PARTITION_TABLE=mbr` (sfdisk on a file needs no
+ * root either). Differences from the btrfs layout (docs/deploy.md):
+ *
+ *     systems/factory/orig   a directory, not a subvolume
+ *     systems/factory/run    a full copy of orig, not a snapshot
+ *     systems/default        symlink to factory (as with btrfs)
+ *     state/                 absent: ext4 cannot mount subdirectories, so the
+ *                            state directories stay in the system version
+ *
+ * Files the unprivileged user had to own in the staging tree are given
+ * back to root in the image (`debugfs set_inode_field`), as fakeroot would.
+ * The boot sector cannot be installed: `extlinux --install` needs the
+ * filesystem mounted. Upgrades need root (rawdisk-upgrade.ts).
+ */
+
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
+import { checkBootFiles, installBootFiles, writeBootloaderConfig } from './boot-files.js';
+import { FILESYSTEM_LABEL } from './btrfs-image.js';
+import { completeExt4Fstab } from './fstab-layout.js';
+import { computeImageSize, formatSize, minimumImageSize } from './image-size.js';
+import { treeDiskUsage } from './rawdisk-initial.js';
+import { INITIAL_LABEL } from './rawdisk-layout.js';
+import type { RawdiskOptions } from './rawdisk-options.js';
+
+const MiB = 1024 * 1024;
+
+/** Where the filesystem starts with `PARTITION_TABLE=mbr` (sector 2048, as in rawdisk-initial.ts). */
+export const PARTITION_OFFSET = MiB;
+
+/** The image file and offset debugfs/e2fsck open: `image?offset=N` for a partitioned image. */
+export function filesystemPath(image: string, offset: number): string {
+  return offset === 0 ? image : `${image}?offset=${offset}`;
+}
+
+/**
+ * Decides the image size. The system is stored twice (orig and run are
+ * copies, not snapshots), so the rules of image-size.ts apply to twice the
+ * tree's usage.
+ */
+async function imageSize(ctx: ExtensionContext, tree: string, options: RawdiskOptions): Promise<number> {
+  const used = 2 * (await treeDiskUsage(ctx, tree));
+  const extra = options.partitionTable ? PARTITION_OFFSET : 0;
+  if (options.diskSize === undefined) {
+    const size = computeImageSize(used) + extra;
+    ctx.status(`DISK_SIZE not set: using ${formatSize(size)} for two copies (orig and run) of the system`);
+    return size;
+  }
+  if (options.diskSize < minimumImageSize(used) + extra) {
+    throw new ExtensionError(
+      'disk-too-small',
+      `DISK_SIZE ${formatSize(options.diskSize)} is too small for two copies (orig and run) of the system, ` +
+        `which use ${formatSize(used)} without root`,
+      { hint: `use at least ${formatSize(computeImageSize(used) + extra)}, or leave DISK_SIZE unset` },
+    );
+  }
+  return options.diskSize;
+}
+
+/** Stages the layout of an initial deployment under `root`. */
+async function stageLayout(
+  ctx: ExtensionContext,
+  tree: string,
+  root: string,
+  uuid: string,
+  options: RawdiskOptions,
+): Promise<void> {
+  const versionRoot = join(root, 'systems', INITIAL_LABEL);
+  const orig = join(versionRoot, 'orig');
+  await mkdir(orig, { recursive: true });
+  ctx.status('Copying the system into the staging directory');
+  await runTool(ctx, ['cp', '-a', `${tree}/.`, `${orig}/.`]);
+  const fstab = join(orig, 'etc', 'fstab');
+  await mkdir(dirname(fstab), { recursive: true });
+  const text = await readFile(fstab, 'utf8').catch(() => '');
+  const completed = completeExt4Fstab(text, `UUID=${uuid}`);
+  if (completed !== text) await writeFile(fstab, completed, { mode: 0o644 });
+  await runTool(ctx, ['cp', '-a', orig, join(versionRoot, 'run')]);
+  await symlink(INITIAL_LABEL, join(root, 'systems', 'default'));
+  await installBootFiles(ctx, tree, versionRoot, options);
+  if (options.bootloaderConfig) {
+    await writeBootloaderConfig(ctx, root, orig, uuid, options);
+    if (options.installBootloader) {
+      ctx.status(
+        'BOOTLOADER_INSTALL=extlinux skipped: without root the filesystem cannot be mounted for ' +
+          '`extlinux --install`, so the image has extlinux.conf but no boot sector ' +
+          '(install it as root later, or set BOOTLOADER_INSTALL=none)',
+      );
+    }
+  }
+}
+
+/** Paths (relative to `root`, with a leading `/`) of every entry owned by `uid`. */
+async function pathsOwnedBy(root: string, uid: number): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      const info = await stat(path).catch(() => undefined);
+      if (entry.isSymbolicLink() || info === undefined || info.uid === uid)
+        found.push(`/${relative(root, path)}`);
+      if (entry.isDirectory()) await walk(path);
+    }
+  };
+  await walk(root);
+  return found;
+}
+
+/**
+ * Gives the entries the unprivileged user owns in the staging tree to root
+ * in the image (uid and gid 0).
+ * @throws ExtensionError `bad-path` for a name debugfs cannot quote.
+ */
+async function giveToRoot(ctx: ExtensionContext, staging: string, fs: string, script: string): Promise<void> {
+  const uid = process.geteuid?.() ?? 0;
+  if (uid === 0) return;
+  const paths = await pathsOwnedBy(staging, uid);
+  const bad = paths.find((path) => /["\n\\]/.test(path));
+  if (bad !== undefined) {
+    throw new ExtensionError(
+      'bad-path',
+      `Cannot build a rootless image with the file name ${JSON.stringify(bad)}`,
+    );
+  }
+  ctx.status(`Giving ${paths.length} files to root in the image`);
+  const commands = paths.flatMap((path) => [`sif "${path}" uid 0`, `sif "${path}" gid 0`]);
+  await writeFile(script, `${commands.join('\n')}\n`);
+  await runTool(ctx, ['debugfs', '-w', '-f', script, fs]);
+}
+
+/**
+ * Removes a copied tree; `chmod -R u+rwX` first, since an unprivileged user
+ * cannot delete entries of the tree's read-only directories. Synchronous:
+ * it runs from the cleanup stack, on signals too.
+ */
+function removeTreeSync(path: string): void {
+  spawnSync('chmod', ['-R', 'u+rwX', path], { stdio: 'ignore' });
+  removeSync(path);
+}
+
+/** Writes a new ext4 system image at `location` without root. */
+export async function writeRootlessRawdisk(
+  ctx: ExtensionContext,
+  tree: string,
+  location: string,
+  options: RawdiskOptions,
+): Promise<void> {
+  await checkBootFiles(tree, options);
+  const target = resolve(location);
+  if ((await stat(target).catch(() => undefined))?.isBlockDevice()) {
+    throw new ExtensionError('needs-root', `Writing to the block device ${location} needs root`, {
+      hint: 'deploy to an image file, or run morph as root',
+    });
+  }
+  const size = await imageSize(ctx, tree, options);
+  const work = await mkdtemp(join(ctx.env.TMPDIR || tmpdir(), 'rawdisk-rootless-'));
+  const removeWork = ctx.cleanup.push(`remove ${work}`, () => removeTreeSync(work));
+  const raw = options.format === 'raw' ? target : join(dirname(target), `.${Date.now()}-${process.pid}.raw`);
+  const partial = ctx.cleanup.push(`remove partial image ${raw}`, () => removeSync(raw));
+  const partialTarget = ctx.cleanup.push(`remove partial ${target}`, () => removeSync(target));
+  try {
+    const staging = join(work, 'root');
+    const uuid = randomUUID();
+    await stageLayout(ctx, tree, staging, uuid, options);
+
+    ctx.status(`Creating ${formatSize(size)} disk image ${location} (ext4, without root)`);
+    const file = await open(raw, 'wx').catch((cause: unknown) => {
+      throw new ExtensionError('location-exists', `cannot create ${location}: ${(cause as Error).message}`, {
+        cause,
+      });
+    });
+    await file.truncate(size).finally(() => file.close());
+    const offset = options.partitionTable ? PARTITION_OFFSET : 0;
+    const extended = [`root_owner=0:0`, ...(offset ? [`offset=${offset}`] : [])].join(',');
+    if (options.partitionTable) {
+      ctx.status('Writing the partition table');
+      await runTool(ctx, ['sfdisk', '--quiet', raw], {
+        input: 'label: dos\nstart=2048, type=83, bootable\n',
+      });
+    }
+    ctx.status(`Creating ext4 filesystem from the staged layout`);
+    await runTool(ctx, [
+      'mkfs.ext4',
+      '-F',
+      '-q',
+      '-L',
+      FILESYSTEM_LABEL,
+      '-U',
+      uuid,
+      '-E',
+      extended,
+      '-d',
+      staging,
+      raw,
+      `${(size - offset) / 1024}k`,
+    ]);
+    await giveToRoot(ctx, staging, filesystemPath(raw, offset), join(work, 'owners.debugfs'));
+    await runTool(ctx, ['e2fsck', '-fn', filesystemPath(raw, offset)]);
+    if (options.format === 'qcow2') {
+      ctx.status(`Converting ${location} to qcow2`);
+      const compress = options.compress ? ['-c'] : [];
+      await runTool(ctx, ['qemu-img', 'convert', ...compress, '-f', 'raw', '-O', 'qcow2', raw, target]);
+      await rm(raw, { force: true });
+    }
+    ctx.status(`Disk image ${location} is ready (ext4 filesystem UUID ${uuid}, built without root)`);
+  } catch (err) {
+    partial.release();
+    partialTarget.release();
+    throw err;
+  } finally {
+    removeWork.release();
+  }
+  partial.forget();
+  partialTarget.forget();
+  if (options.format === 'qcow2') removeSync(raw);
+}
