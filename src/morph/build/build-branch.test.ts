@@ -89,3 +89,31 @@ test('temporary build branches hold uncommitted changes and point specs at them'
     await rm(top, { recursive: true, force: true });
   }
 });
+
+test('two builds of one system branch at once both get the same temporary build commit', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'build-branch-'));
+  try {
+    const sb = join(top, 'ws', 'master');
+    await mkdir(join(sb, '.morph-system-branch'), { recursive: true });
+    const morphs = join(sb, 'test', 'morphs');
+    await repo(morphs, 'test:morphs', { 'strata/core.morph': STRATUM }, true);
+    await writeFile(join(morphs, 'strata', 'core.morph'), `${STRATUM}description: changed\n`);
+    const branch = new SystemBranch(sb, { name: 'master', rootRepo: 'test:morphs', uuid: 'c'.repeat(32) });
+    await mkdir(join(top, 'tmp'));
+    const app = {
+      settings: { tempdir: join(top, 'tmp'), 'build-ref-prefix': 'baserock/builds' },
+      runApp: (argv: readonly string[], options?: object) => runCommand(argv, { env, ...options }),
+    } as unknown as BuildApp;
+
+    const results = await Promise.all([1, 2, 3].map(() => prepareBuildBranch(app, branch, { push: false })));
+    const trees = await Promise.all(results.map((r) => git(morphs, 'rev-parse', `${r.commit}^{tree}`)));
+    assert.equal(new Set(trees).size, 1, 'every build sees the same tree');
+    const ref = await git(morphs, 'rev-parse', results[0]!.ref);
+    assert.ok(
+      results.some((r) => r.commit === ref),
+      'the build ref points at a commit one of them builds',
+    );
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
+});

@@ -212,41 +212,13 @@ async function commitAll(
   const created: { repo: RepoState; old: string; now: string }[] = [];
   try {
     for (const repo of repos) {
-      const tree = await git(repo.dir, ['write-tree'], { GIT_INDEX_FILE: repo.index });
-      const existing = await runCommand(
-        ['git', 'rev-parse', '--verify', '--quiet', `${repo.buildRef}^{commit}`],
-        {
-          cwd: repo.dir,
-          allowFailure: true,
-        },
+      const result = await commitRepo(
+        app,
+        repo,
+        `Morph build ${buildUuid}\n\nSystem branch: ${branch.name}\n`,
       );
-      const old = existing.exitCode === 0 ? existing.stdout.trim() : undefined;
-      if (old && (await git(repo.dir, ['rev-parse', `${old}^{tree}`])) === tree) {
-        commits.set(repo, old);
-        continue;
-      }
-      const parent = old ?? (await git(repo.dir, ['rev-parse', 'HEAD']));
-      const name = process.env.GIT_AUTHOR_NAME ?? (await getGitConfig(repo.dir, 'user.name')) ?? 'Morph';
-      const email =
-        process.env.GIT_AUTHOR_EMAIL ?? (await getGitConfig(repo.dir, 'user.email')) ?? 'morph@localhost';
-      const message = `Morph build ${buildUuid}\n\nSystem branch: ${branch.name}\n`;
-      const commit = await runCommand(['git', 'commit-tree', tree, '-p', parent, '-F', '-'], {
-        cwd: repo.dir,
-        input: message,
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: name,
-          GIT_AUTHOR_EMAIL: email,
-          GIT_COMMITTER_NAME: `Morph (on behalf of ${name})`,
-          GIT_COMMITTER_EMAIL: email,
-        },
-      });
-      const now = commit.stdout.trim();
-      await app.runApp(['git', 'update-ref', '-m', 'morph build', repo.buildRef, now, old ?? ZERO], {
-        cwd: repo.dir,
-      });
-      created.push({ repo, old: old ?? ZERO, now });
-      commits.set(repo, now);
+      if (result.created) created.push({ repo, ...result.created });
+      commits.set(repo, result.commit);
     }
   } catch (err) {
     for (const { repo, old, now } of created.reverse()) {
@@ -259,6 +231,58 @@ async function commitAll(
     });
   }
   return commits;
+}
+
+/** Attempts at moving a build ref that another morph keeps moving first. */
+const UPDATE_ATTEMPTS = 5;
+
+/**
+ * Commits one repo's temporary index on its build ref, or reuses the ref's
+ * commit when its tree is the same. The ref moves by compare-and-swap; when
+ * another morph building the same branch moved it first, look again (its
+ * commit may already hold this very tree) and retry.
+ */
+async function commitRepo(
+  app: BuildApp,
+  repo: RepoState,
+  message: string,
+): Promise<{ commit: string; created?: { old: string; now: string } }> {
+  const tree = await git(repo.dir, ['write-tree'], { GIT_INDEX_FILE: repo.index });
+  for (let attempt = 1; ; attempt++) {
+    const existing = await runCommand(
+      ['git', 'rev-parse', '--verify', '--quiet', `${repo.buildRef}^{commit}`],
+      {
+        cwd: repo.dir,
+        allowFailure: true,
+      },
+    );
+    const old = existing.exitCode === 0 ? existing.stdout.trim() : undefined;
+    if (old && (await git(repo.dir, ['rev-parse', `${old}^{tree}`])) === tree) return { commit: old };
+    const parent = old ?? (await git(repo.dir, ['rev-parse', 'HEAD']));
+    const name = process.env.GIT_AUTHOR_NAME ?? (await getGitConfig(repo.dir, 'user.name')) ?? 'Morph';
+    const email =
+      process.env.GIT_AUTHOR_EMAIL ?? (await getGitConfig(repo.dir, 'user.email')) ?? 'morph@localhost';
+    const commit = await runCommand(['git', 'commit-tree', tree, '-p', parent, '-F', '-'], {
+      cwd: repo.dir,
+      input: message,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: name,
+        GIT_AUTHOR_EMAIL: email,
+        GIT_COMMITTER_NAME: `Morph (on behalf of ${name})`,
+        GIT_COMMITTER_EMAIL: email,
+      },
+    });
+    const now = commit.stdout.trim();
+    try {
+      await app.runApp(['git', 'update-ref', '-m', 'morph build', repo.buildRef, now, old ?? ZERO], {
+        cwd: repo.dir,
+      });
+      return { commit: now, created: { old: old ?? ZERO, now } };
+    } catch (err) {
+      if (attempt >= UPDATE_ATTEMPTS) throw err;
+    }
+  }
 }
 
 async function git(dir: string, args: string[], env: Record<string, string> = {}): Promise<string> {
