@@ -13,6 +13,7 @@ import gitServer from './git-server.js';
 import morphBuild from './morph-build.js';
 import morphDeploy from './morph-deploy.js';
 import morphOutcome from './morph-outcome.js';
+import rootlessSteps from './rootless-steps.js';
 import tarballs from './tarballs.js';
 import workspace from './workspace.js';
 import workspaceSteps from './workspace-steps.js';
@@ -30,6 +31,7 @@ const steps: StepImpl[] = [
   ...tarballs,
   ...diskImages,
   ...deploySteps,
+  ...rootlessSteps,
 ];
 
 export default steps;
