@@ -47,6 +47,7 @@ export async function upgradeRawdisk(
   const loop = info.isFile() ? await attachLoopDevice(ctx, target) : undefined;
   let filesystem = loop?.device ?? target;
   if (partitioned) filesystem = loop ? await loop.partition() : `${target}${/\d$/.test(target) ? 'p' : ''}1`;
+  await requireBtrfs(ctx, filesystem, location);
   const uuid = await filesystemUuid(ctx, filesystem);
   const mount = await mountFilesystem(ctx, filesystem);
   loop?.detach();
@@ -108,4 +109,21 @@ async function addVersion(
     throw err;
   }
   rollback.forget();
+}
+
+/**
+ * Refuses an image whose filesystem is known not to be btrfs, such as the
+ * ext4 images built without root (rawdisk-rootless.ts), before mounting it.
+ * @throws ExtensionError `not-btrfs`.
+ */
+async function requireBtrfs(ctx: ExtensionContext, filesystem: string, location: string): Promise<void> {
+  const probe = await runTool(ctx, ['blkid', '-p', '-s', 'TYPE', '-o', 'value', filesystem], {
+    allowFailure: true,
+  });
+  const type = probe.stdout.trim();
+  if (type !== '' && type !== 'btrfs') {
+    throw new ExtensionError('not-btrfs', `Cannot upgrade ${location}: it holds ${type}, not btrfs`, {
+      hint: 'images built without root (ext4) cannot be upgraded; deploy a new image instead',
+    });
+  }
 }
