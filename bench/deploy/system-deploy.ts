@@ -1,0 +1,394 @@
+/**
+ * Deploy benchmark of issue 5 (run by bench/deploy/run.sh, as root).
+ *
+ * Generates a ~300 MB, ~20,000-entry system (system-tree.ts), commits it to
+ * an OSTree artifact cache as a system artifact (ArtifactCache.commitTree,
+ * as the system builder does), then measures in one run:
+ *
+ *   (a) deploy-tree readiness: createDeployTree (hard-link checkout of the
+ *       artifact + overlay mount, the code `morph deploy` runs) against a
+ *       GNU `tar -xf` of the same system (the 2015 way); goal <= 0.1x;
+ *   (b) the tar, sysroot and rawdisk write extensions (morphlib/exts/) on a
+ *       fresh deploy tree each; rawdisk throughput goal >= 150 MB/s and
+ *       <= 2 s for 300 MB, with a per-phase profile from its status lines
+ *       and a by-hand replay of its steps (mkfs, cp -a, sync);
+ *   (c) the disk's sequential write speed (dd, O_DIRECT + fsync, and
+ *       buffered + fsync) on the same filesystem.
+ *
+ * Environment: BENCH_DIR (default /var/tmp), BENCH_RUNS (default 3),
+ * BENCH_ENTRIES (20000), BENCH_BYTES (300000000), KEEP=1 keeps the dir.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { type App, createApp } from '../../src/morph/app.js';
+import { checkoutSystemArtifact } from '../../src/morph/build/system-artifact.js';
+import { ArtifactCache } from '../../src/morph/cache/artifact-cache.js';
+import { createDeployTree, type DeployTree } from '../../src/morph/deploy/deploy-tree.js';
+import { computeImageSize, MIXED_MODE_LIMIT } from '../../src/morph/extensions/builtin/image-size.js';
+import { CleanupStack } from '../../src/morph/extensions/cleanup-stack.js';
+import { loadSettings } from '../../src/morph/settings/load-settings.js';
+import { generateSystemTree } from './system-tree.js';
+
+const SRC = fileURLToPath(new URL('../../../', import.meta.url));
+const EXTS = join(SRC, 'morphlib', 'exts');
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const entries = Number(process.env.BENCH_ENTRIES ?? 20_000);
+const targetBytes = Number(process.env.BENCH_BYTES ?? 300_000_000);
+const CACHE_KEY = 'b'.repeat(64);
+const ARTIFACT = 'bench-system-x86_64-rootfs';
+
+const sh = (cmd: string, ...args: string[]) =>
+  execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 }).toString();
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/**
+ * Flushes dirty pages, so that no run pays for an earlier one's writeback;
+ * with `cold` (or BENCH_COLD=1) also drops the page cache.
+ */
+function settle(cold = process.env.BENCH_COLD === '1'): void {
+  sh('sync');
+  if (cold) spawnSync('sh', ['-c', 'echo 3 > /proc/sys/vm/drop_caches'], { stdio: 'ignore' });
+}
+
+const top = mkdtempSync(join(process.env.BENCH_DIR ?? '/var/tmp', 'bench-deploy-'));
+const cleanup = new CleanupStack();
+
+/** Unmounts anything left under the top dir, detaches its loop devices, removes it. */
+function removeAll(): void {
+  cleanup.unwind();
+  const mounts = spawnSync('findmnt', ['-rn', '-o', 'TARGET'], { encoding: 'utf8' }).stdout ?? '';
+  for (const target of mounts
+    .split('\n')
+    .filter((m) => m.startsWith(top))
+    .reverse()) {
+    spawnSync('umount', ['-l', target], { stdio: 'ignore' });
+  }
+  const loops = spawnSync('losetup', ['-n', '-O', 'NAME,BACK-FILE'], { encoding: 'utf8' }).stdout ?? '';
+  for (const line of loops.split('\n')) {
+    const [name, file] = line.trim().split(/\s+/);
+    if (name && file?.startsWith(top)) spawnSync('losetup', ['-d', name], { stdio: 'ignore' });
+  }
+  if (process.env.KEEP === '1') console.error(`kept ${top}`);
+  else spawnSync('rm', ['-rf', '--one-file-system', top], { stdio: 'ignore' });
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    removeAll();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
+async function makeApp(): Promise<App> {
+  const argv = [
+    '--no-default-configs',
+    `--tempdir=${join(top, 'tmp')}`,
+    `--cachedir=${join(top, 'cache')}`,
+    '--union-filesystem=overlayfs',
+  ];
+  const { settings } = await loadSettings(argv, { env: {}, cwd: top, cpus: 2 });
+  return createApp(
+    settings,
+    { stdout: () => {}, stderr: (t) => process.stderr.write(t), log: { debug: () => {}, raw: () => {} } },
+    { cwd: top, signal: new AbortController().signal },
+  );
+}
+
+/** The deploy tree exactly as deploy-system.ts makes it. */
+async function deployTree(app: App, label: string): Promise<DeployTree> {
+  return createDeployTree(app, {
+    parentDir: join(top, 'tmp'),
+    label,
+    cleanup,
+    populate: (dir) => checkoutSystemArtifact(app, CACHE_KEY, ARTIFACT, dir),
+  });
+}
+
+interface ExtensionTiming {
+  ms: number;
+  /** Including a `sync` after the extension returned. */
+  syncedMs: number;
+  /** [elapsed ms, status line] for each stdout line. */
+  lines: [number, string][];
+}
+
+/** Runs `<type>.write TREE LOCATION` as morph would, timing it and its status lines. */
+function runWrite(type: string, tree: string, location: string, env: Record<string, string>) {
+  return new Promise<ExtensionTiming>((resolve, reject) => {
+    const lines: [number, string][] = [];
+    const start = performance.now();
+    const child = spawn(join(EXTS, `${type}.write`), [tree, location], {
+      env: { ...process.env, TMPDIR: join(top, 'tmp'), ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let buffered = '';
+    child.stdout.on('data', (data: Buffer) => {
+      buffered += data.toString();
+      const parts = buffered.split('\n');
+      buffered = parts.pop()!;
+      for (const line of parts) lines.push([performance.now() - start, line]);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - start;
+      if (code !== 0) return reject(new Error(`${type}.write exited with ${code}`));
+      sh('sync');
+      resolve({ ms, syncedMs: performance.now() - start, lines });
+    });
+  });
+}
+
+/** dd throughput in MB/s: 1 GiB of zeros, `flags` e.g. oflag=direct. */
+function ddSpeed(flags: string[]): number {
+  const file = join(top, 'dd.img');
+  settle();
+  const start = performance.now();
+  sh('dd', 'if=/dev/zero', `of=${file}`, 'bs=1M', 'count=1024', 'conv=fsync', ...flags);
+  const ms = performance.now() - start;
+  rmSync(file, { force: true });
+  return (1024 * 1048576) / 1e6 / (ms / 1000);
+}
+
+/** Replays rawdisk's steps by hand to see where the time goes. */
+function rawdiskReplay(tree: string, size: number, mixed: boolean): Record<string, number> {
+  const image = join(top, 'replay.img');
+  const mnt = mkdtempSync(join(top, 'replay-mnt-'));
+  const phases: Record<string, number> = {};
+  const step = (name: string, fn: () => void) => {
+    const start = performance.now();
+    fn();
+    phases[name] = performance.now() - start;
+  };
+  let loop = '';
+  let mounted = false;
+  try {
+    step('truncate+losetup', () => {
+      sh('truncate', '-s', String(size), image);
+      loop = sh('losetup', '--show', '-f', image).trim();
+    });
+    step(`mkfs.btrfs${mixed ? ' -M' : ''}`, () =>
+      sh('mkfs.btrfs', '-f', ...(mixed ? ['-M'] : []), '-L', 'baserock', loop),
+    );
+    step('mount', () => {
+      sh('mount', loop, mnt);
+      mounted = true;
+    });
+    step('subvolume create', () => {
+      mkdirSync(join(mnt, 'systems', 'factory'), { recursive: true });
+      sh('btrfs', 'subvolume', 'create', join(mnt, 'systems', 'factory', 'orig'));
+    });
+    step('cp -a (page cache)', () =>
+      sh('cp', '-a', `${tree}/.`, `${join(mnt, 'systems', 'factory', 'orig')}/.`),
+    );
+    step('sync (writeback + btrfs commit)', () => sh('sync'));
+    step('snapshot', () =>
+      sh(
+        'btrfs',
+        'subvolume',
+        'snapshot',
+        join(mnt, 'systems', 'factory', 'orig'),
+        join(mnt, 'systems', 'factory', 'run'),
+      ),
+    );
+    step('umount+detach', () => {
+      sh('umount', mnt);
+      mounted = false;
+      sh('losetup', '-d', loop);
+      loop = '';
+    });
+  } finally {
+    if (mounted) spawnSync('umount', ['-l', mnt], { stdio: 'ignore' });
+    if (loop) spawnSync('losetup', ['-d', loop], { stdio: 'ignore' });
+    rmSync(image, { force: true });
+  }
+  return phases;
+}
+
+async function main(): Promise<void> {
+  const out: string[] = [];
+  const print = (line = '') => {
+    out.push(line);
+    console.log(line);
+  };
+  const system = join(top, 'system');
+  mkdirSync(join(top, 'tmp'));
+  let start = performance.now();
+  const stats = generateSystemTree(system, { entries, bytes: targetBytes });
+  const genMs = performance.now() - start;
+  const du = Number.parseInt(sh('du', '-s', '-x', '--block-size=1', system), 10);
+
+  const app = await makeApp();
+  const cache = await ArtifactCache.open(join(top, 'cache'));
+  start = performance.now();
+  await cache.commitTree(system, cache.ref(CACHE_KEY, 'system', ARTIFACT), { subject: ARTIFACT });
+  const commitMs = performance.now() - start;
+  const tarball = join(top, 'system.tar');
+  sh('tar', '-C', system, '-cf', tarball, '.');
+  // The source tree is no longer needed; keep the disk for what is measured.
+  rmSync(system, { recursive: true, force: true });
+
+  // (c) the disk, first, on an idle page cache.
+  const ddDirect = ddSpeed(['oflag=direct']);
+  const ddBuffered = ddSpeed([]);
+
+  // (a) deploy tree readiness vs tar extraction, alternating, `runs` times.
+  const tarMs: number[] = [];
+  const treeMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    settle();
+    const dir = join(top, `extract-${i}`);
+    start = performance.now();
+    mkdirSync(dir);
+    sh('tar', '-C', dir, '-xf', tarball);
+    tarMs.push(performance.now() - start);
+    rmSync(dir, { recursive: true, force: true });
+
+    settle();
+    start = performance.now();
+    const tree = await deployTree(app, `ready-${i}`);
+    treeMs.push(performance.now() - start);
+    if (!existsSync(join(tree.path, 'boot', 'vmlinuz'))) throw new Error('deploy tree is incomplete');
+    tree.dispose();
+  }
+
+  // (a') the same once more with a cold page cache (the artifact not read since boot).
+  settle(true);
+  const coldDir = join(top, 'extract-cold');
+  start = performance.now();
+  mkdirSync(coldDir);
+  sh('tar', '-C', coldDir, '-xf', tarball);
+  const tarCold = performance.now() - start;
+  rmSync(coldDir, { recursive: true, force: true });
+  settle(true);
+  start = performance.now();
+  const coldTree = await deployTree(app, 'ready-cold');
+  const treeCold = performance.now() - start;
+  coldTree.dispose();
+
+  // (b) write extensions, each on a fresh deploy tree.
+  const results = new Map<string, ExtensionTiming[]>();
+  for (const type of ['tar', 'sysroot', 'rawdisk']) {
+    const samples: ExtensionTiming[] = [];
+    for (let i = 0; i < runs; i++) {
+      const tree = await deployTree(app, `${type}-${i}`);
+      const location = join(top, `${type}-${i}.out`);
+      settle();
+      try {
+        samples.push(await runWrite(type, tree.path, location, {}));
+      } finally {
+        tree.dispose();
+        rmSync(location, { recursive: true, force: true });
+      }
+    }
+    results.set(type, samples);
+  }
+
+  // Where rawdisk spends its time: the same steps by hand on a deploy tree,
+  // at the size rawdisk computes (mixed block groups below 1 GiB), and at 1 GiB without.
+  const imageBytes = computeImageSize(du);
+  const replays: [string, Record<string, number>][] = [];
+  for (const [size, mixed] of [
+    [imageBytes, imageBytes < MIXED_MODE_LIMIT],
+    [Math.max(imageBytes, MIXED_MODE_LIMIT), false],
+  ] as const) {
+    if (replays.length > 0 && !mixed && imageBytes >= MIXED_MODE_LIMIT) break;
+    const replayTree = await deployTree(app, 'replay');
+    settle();
+    try {
+      replays.push([
+        `${mb(size)} MB image${mixed ? ', mixed block groups' : ''}`,
+        rawdiskReplay(replayTree.path, size, mixed),
+      ]);
+    } finally {
+      replayTree.dispose();
+    }
+  }
+
+  const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? '?').trim();
+  const kernel = sh('uname', '-r').trim();
+  const fsType = sh('findmnt', '-n', '-o', 'FSTYPE,SOURCE', '--target', top).trim();
+  const treeMedian = median(treeMs);
+  const tarMedian = median(tarMs);
+  const rawdisk = results.get('rawdisk')!;
+  const rawMs = median(rawdisk.map((r) => r.syncedMs));
+  const rawMBs = stats.bytes / 1e6 / (rawMs / 1000);
+  const per300 = (rawMs / 1000) * (300e6 / stats.bytes);
+
+  print(`# Deploy benchmark (issue 5), ${new Date().toISOString()}`);
+  print(`machine: ${cpu}, ${sh('nproc').trim()} cpus, kernel ${kernel}, ${top} on ${fsType}`);
+  print(
+    `system: ${stats.files} files, ${stats.symlinks} symlinks, ${stats.hardlinks} hard links, ` +
+      `${stats.directories} dirs; ${mb(stats.bytes)} MB of content, ${mb(du)} MB on disk ` +
+      `(generated in ${seconds(genMs)} s, committed to OSTree in ${seconds(commitMs)} s)`,
+  );
+  print(
+    `medians of ${runs} runs after a sync, page cache ${process.env.BENCH_COLD === '1' ? 'dropped' : 'kept'} (BENCH_COLD=1 drops it)`,
+  );
+  print();
+  print('| measurement | time (s) | ratio / speed | goal | verdict |');
+  print('|---|---:|---:|---|---|');
+  const treeRatio = treeMedian / tarMedian;
+  print(`| GNU tar -xf of the system (reference) | ${seconds(tarMedian)} | 1.00 | | |`);
+  print(
+    `| deploy tree ready (hard-link checkout + overlay) | ${seconds(treeMedian)} | ${treeRatio.toFixed(3)}x tar | <= 0.1x | ${treeRatio <= 0.1 ? 'met' : `MISSED by ${(treeRatio / 0.1).toFixed(1)}x`} |`,
+  );
+  const coldRatio = treeCold / tarCold;
+  print(`| GNU tar -xf, cold page cache | ${seconds(tarCold)} | 1.00 | | |`);
+  print(
+    `| deploy tree ready, cold page cache | ${seconds(treeCold)} | ${coldRatio.toFixed(3)}x tar | <= 0.1x | ${coldRatio <= 0.1 ? 'met' : `MISSED by ${(coldRatio / 0.1).toFixed(1)}x`} |`,
+  );
+  for (const type of ['tar', 'sysroot', 'rawdisk']) {
+    const samples = results.get(type)!;
+    const ms = median(samples.map((s) => s.ms));
+    const synced = median(samples.map((s) => s.syncedMs));
+    const speed = stats.bytes / 1e6 / (synced / 1000);
+    let goal = '';
+    let verdict = '';
+    if (type === 'rawdisk') {
+      goal = '>= 150 MB/s, <= 2 s per 300 MB';
+      const ok = speed >= 150 && per300 <= 2;
+      verdict = ok
+        ? 'met'
+        : `MISSED: ${(150 / speed).toFixed(1)}x too slow (${per300.toFixed(1)} s per 300 MB)`;
+    }
+    print(
+      `| ${type}.write (+ sync: ${seconds(synced)} s) | ${seconds(ms)} | ${speed.toFixed(0)} MB/s | ${goal} | ${verdict} |`,
+    );
+  }
+  print(`| dd 1 GiB, oflag=direct conv=fsync | | ${ddDirect.toFixed(0)} MB/s | | |`);
+  print(`| dd 1 GiB, buffered conv=fsync | | ${ddBuffered.toFixed(0)} MB/s | | |`);
+  print();
+  print(
+    `rawdisk: ${rawMBs.toFixed(0)} MB/s = ${(rawMBs / ddDirect).toFixed(2)}x the disk's direct ` +
+      `sequential write speed, ${(rawMBs / ddBuffered).toFixed(2)}x buffered`,
+  );
+  print();
+  print('rawdisk phases (median run, from its status lines):');
+  const mid = [...rawdisk].sort((a, b) => a.syncedMs - b.syncedMs)[Math.floor(rawdisk.length / 2)]!;
+  let previous = 0;
+  for (const [at, line] of mid.lines) {
+    print(`  ${seconds(at - previous).padStart(6)} s  until: ${line}`);
+    previous = at;
+  }
+  print(`  ${seconds(mid.ms - previous).padStart(6)} s  to exit`);
+  print();
+  for (const [label, phases] of replays) {
+    print(`rawdisk replayed by hand (${label}):`);
+    for (const [name, ms] of Object.entries(phases)) print(`  ${seconds(ms).padStart(6)} s  ${name}`);
+  }
+}
+
+try {
+  await main();
+} finally {
+  removeAll();
+}
