@@ -104,6 +104,9 @@ test('without root, rawdisk.write builds a checked ext4 image with the layout; u
     assert.match(upgrade.stderr, /^ERROR: Upgrading a disk image needs root/m);
     const tooSmall = runUnprivileged('write', [tree, join(dir, 'small.img')], { ...env, DISK_SIZE: '1M' });
     assert.match(tooSmall.stderr, /^ERROR: DISK_SIZE 1M is too small/m);
+    const again = runUnprivileged('write', [tree, image], env);
+    assert.match(again.stderr, /^ERROR: cannot create .*disk\.img/m);
+    assert.match(debugfs(fs, 'cat /extlinux.conf'), /rootfstype=ext4/, 'an existing image is left alone');
     assert.deepEqual((await readdir(dir)).sort(), ['disk.img', 'tree'], 'no staging or partial image left');
   } finally {
     await rm(dir, { recursive: true, force: true });

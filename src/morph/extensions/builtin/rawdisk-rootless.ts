@@ -20,10 +20,21 @@
 
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
+import { type CleanupHandle, type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
 import { checkBootFiles, installBootFiles, writeBootloaderConfig } from './boot-files.js';
 import { FILESYSTEM_LABEL } from './btrfs-image.js';
 import { completeExt4Fstab } from './fstab-layout.js';
@@ -105,9 +116,7 @@ async function pathsOwnedBy(root: string, uid: number): Promise<string[]> {
   const walk = async (dir: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
-      const info = await stat(path).catch(() => undefined);
-      if (entry.isSymbolicLink() || info === undefined || info.uid === uid)
-        found.push(`/${relative(root, path)}`);
+      if ((await lstat(path)).uid === uid) found.push(`/${relative(root, path)}`);
       if (entry.isDirectory()) await walk(path);
     }
   };
@@ -165,8 +174,9 @@ export async function writeRootlessRawdisk(
   const work = await mkdtemp(join(ctx.env.TMPDIR || tmpdir(), 'rawdisk-rootless-'));
   const removeWork = ctx.cleanup.push(`remove ${work}`, () => removeTreeSync(work));
   const raw = options.format === 'raw' ? target : join(dirname(target), `.${Date.now()}-${process.pid}.raw`);
-  const partial = ctx.cleanup.push(`remove partial image ${raw}`, () => removeSync(raw));
-  const partialTarget = ctx.cleanup.push(`remove partial ${target}`, () => removeSync(target));
+  // Registered once the image exists: a file that was already there is never removed.
+  let partial: CleanupHandle | undefined;
+  let partialTarget: CleanupHandle | undefined;
   try {
     const staging = join(work, 'root');
     const uuid = randomUUID();
@@ -178,6 +188,8 @@ export async function writeRootlessRawdisk(
         cause,
       });
     });
+    partial = ctx.cleanup.push(`remove partial image ${raw}`, () => removeSync(raw));
+    partialTarget = ctx.cleanup.push(`remove partial ${target}`, () => removeSync(target));
     await file.truncate(size).finally(() => file.close());
     const offset = options.partitionTable ? PARTITION_OFFSET : 0;
     const extended = [`root_owner=0:0`, ...(offset ? [`offset=${offset}`] : [])].join(',');
@@ -213,13 +225,13 @@ export async function writeRootlessRawdisk(
     }
     ctx.status(`Disk image ${location} is ready (ext4 filesystem UUID ${uuid}, built without root)`);
   } catch (err) {
-    partial.release();
-    partialTarget.release();
+    partialTarget?.release();
+    partial?.release();
     throw err;
   } finally {
     removeWork.release();
   }
-  partial.forget();
-  partialTarget.forget();
+  partial?.forget();
+  partialTarget?.forget();
   if (options.format === 'qcow2') removeSync(raw);
 }
