@@ -17,11 +17,28 @@ const rootlessRun = varKey<{ exitCode: number; stdout: string; stderr: string }>
 /** `$DATADIR`-relative path; the shared directory is a symlink to a world-writable one outside it. */
 async function imageArgument(ctx: StepContext, image: string): Promise<string> {
   const path = ctx.path(image);
+  const start = await partitionStart(ctx, path, '83');
+  return start === undefined ? path : `${path}?offset=${start}`;
+}
+
+/** Byte offset of the first partition of `type` (sfdisk's hex id), undefined without a partition table. */
+async function partitionStart(ctx: StepContext, path: string, type: string): Promise<number | undefined> {
   const table = await ctx.run(['sfdisk', '-J', path]);
-  if (table.exitCode !== 0) return path;
-  const start = (JSON.parse(table.stdout) as { partitiontable: { partitions?: { start: number }[] } })
-    .partitiontable.partitions?.[0]?.start;
-  return start === undefined ? path : `${path}?offset=${start * 512}`;
+  if (table.exitCode !== 0) return undefined;
+  const partitions =
+    (JSON.parse(table.stdout) as { partitiontable: { partitions?: { start: number; type: string }[] } })
+      .partitiontable.partitions ?? [];
+  const found = partitions.find((partition) => partition.type === type);
+  check(found, `${path} has no partition of type ${type}`);
+  return found.start * 512;
+}
+
+/** `mtools` image argument of the FAT16 boot partition (type e). */
+async function bootPartition(ctx: StepContext, image: string): Promise<string> {
+  const path = ctx.path(image);
+  const start = await partitionStart(ctx, path, 'e');
+  check(start !== undefined, `${image} has no partition table`);
+  return `${path}@@${start}`;
 }
 
 async function debugfs(ctx: StepContext, image: string, request: string): Promise<string> {
@@ -183,6 +200,36 @@ export default [
         const [, , , uid, gid] = line.trim().split(/\s+/);
         check(uid === '0' && gid === '0', `not owned by root in ${image}: ${line}`);
       }
+    },
+  ),
+  step(
+    'THEN',
+    /file (\S+) in the boot partition of (\S+) contains "(.*)"/,
+    'mtype of PATH in the FAT boot partition (type e) of $DATADIR/IMAGE contains TEXT',
+    async (ctx, path, image, text) => {
+      const content = (await runChecked(ctx, ['mtype', '-i', await bootPartition(ctx, image), `::${path}`]))
+        .stdout;
+      check(content.includes(text), `${path} in the boot partition does not contain "${text}":\n${content}`);
+    },
+  ),
+  step(
+    'THEN',
+    /syslinux is installed on the bootable boot partition of (\S+)/,
+    'the FAT boot partition is marked bootable and has ldlinux.sys, and the image starts with the syslinux MBR boot code',
+    async (ctx, image) => {
+      const table = await runChecked(ctx, ['sfdisk', '-J', ctx.path(image)]);
+      const partitions = (
+        JSON.parse(table.stdout) as { partitiontable: { partitions: { type: string; bootable?: boolean }[] } }
+      ).partitiontable.partitions;
+      check(
+        partitions[0]?.type === 'e' && partitions[0].bootable,
+        `the first partition is not a bootable FAT16 one:\n${table.stdout}`,
+      );
+      const listing = (await runChecked(ctx, ['mdir', '-a', '-i', await bootPartition(ctx, image), '::/']))
+        .stdout;
+      check(/ldlinux +sys/.test(listing), `no ldlinux.sys in the boot partition:\n${listing}`);
+      const mbr = await ctx.run(['cmp', '-n', '440', ctx.path(image), '/usr/lib/syslinux/mbr/mbr.bin']);
+      check(mbr.exitCode === 0, `the MBR boot code is not syslinux's mbr.bin: ${mbr.stdout}`);
     },
   ),
   step(

@@ -71,15 +71,16 @@ test('without root, rawdisk.write builds a checked ext4 image with the layout; u
     const image = join(dir, 'disk.img');
     const env = {
       TMPDIR: dir,
-      DISK_SIZE: '20M',
+      DISK_SIZE: '40M',
       INITRAMFS_PATH: 'boot/initramfs.gz',
       PARTITION_TABLE: 'mbr',
     };
     const written = runUnprivileged('write', [tree, image], env);
     assert.equal(written.status, 0, written.stderr);
-    assert.match(written.stdout, /BOOTLOADER_INSTALL=extlinux skipped: without root/);
+    assert.match(written.stdout, /installing syslinux \(without root\)/);
 
-    const fs = filesystemPath(image, 1048576);
+    // A 16 MiB FAT boot partition at 1 MiB, the ext4 one after it.
+    const fs = filesystemPath(image, 17 * 1048576);
     assert.equal(spawnSync('e2fsck', ['-fn', fs]).status, 0, 'e2fsck finds the filesystem clean');
     const orig = debugfs(fs, 'ls -l /systems/factory/orig/bin');
     // One inode for the hard link pair (mkfs.ext4 -d keeps hard links), owned by root.
@@ -97,7 +98,17 @@ test('without root, rawdisk.write builds a checked ext4 image with the layout; u
     const config = debugfs(fs, 'cat /extlinux.conf');
     assert.match(config, /rootfstype=ext4 root=UUID=[0-9a-f-]{36}$/m);
     assert.match(debugfs(fs, 'cat /systems/factory/orig/etc/fstab'), /^UUID=[0-9a-f-]{36} {2}\/ ext4 /m);
-    assert.match(spawnSync('sfdisk', ['-l', image], { encoding: 'utf8' }).stdout, /disk\.img1 +\* +2048 /);
+    const table = spawnSync('sfdisk', ['-l', image], { encoding: 'utf8' }).stdout;
+    assert.match(table, /disk\.img1 +\* +2048 +34815 .* e W95 FAT16/);
+    assert.match(table, /disk\.img2 +34816 .* 83 Linux/);
+    const boot = spawnSync('mdir', ['-a', '-i', `${image}@@1M`, '::/'], { encoding: 'utf8' }).stdout;
+    assert.match(boot, /ldlinux +sys/, 'syslinux is installed on the boot partition');
+    const cfg = spawnSync('mtype', ['-i', `${image}@@1M`, '::/syslinux.cfg'], { encoding: 'utf8' }).stdout;
+    assert.match(cfg, /^kernel \/kernel$/m);
+    assert.match(cfg, /^initrd \/initramfs$/m);
+    assert.match(cfg, /rootfstype=ext4 root=UUID=/);
+    const mbr = spawnSync('cmp', ['-n', '440', image, '/usr/lib/syslinux/mbr/mbr.bin']);
+    assert.equal(mbr.status, 0, 'the MBR boot code is syslinux mbr.bin');
 
     const upgrade = runUnprivileged('write', [tree, image], { ...env, UPGRADE: 'yes', VERSION_LABEL: 'v2' });
     assert.equal(upgrade.status, 1);

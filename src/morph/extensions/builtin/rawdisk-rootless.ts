@@ -37,6 +37,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { type CleanupHandle, type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
 import { checkBootFiles, installBootFiles, writeBootloaderConfig } from './boot-files.js';
 import { FILESYSTEM_LABEL } from './btrfs-image.js';
+import { bootPartitionSize, writeFatBootPartition } from './fat-boot-partition.js';
 import { completeExt4Fstab } from './fstab-layout.js';
 import { computeImageSize, formatSize, minimumImageSize } from './image-size.js';
 import { treeDiskUsage } from './rawdisk-initial.js';
@@ -58,9 +59,14 @@ export function filesystemPath(image: string, offset: number): string {
  * copies, not snapshots), so the rules of image-size.ts apply to twice the
  * tree's usage.
  */
-async function imageSize(ctx: ExtensionContext, tree: string, options: RawdiskOptions): Promise<number> {
+async function imageSize(
+  ctx: ExtensionContext,
+  tree: string,
+  options: RawdiskOptions,
+  bootSize: number,
+): Promise<number> {
   const used = 2 * (await treeDiskUsage(ctx, tree));
-  const extra = options.partitionTable ? PARTITION_OFFSET : 0;
+  const extra = options.partitionTable ? PARTITION_OFFSET + bootSize : 0;
   if (options.diskSize === undefined) {
     const size = computeImageSize(used) + extra;
     ctx.status(`DISK_SIZE not set: using ${formatSize(size)} for two copies (orig and run) of the system`);
@@ -77,6 +83,22 @@ async function imageSize(ctx: ExtensionContext, tree: string, options: RawdiskOp
   return options.diskSize;
 }
 
+/** Bytes of the boot files the tree has (first kernel found, initramfs, dtb). */
+async function treeBootFilesSize(tree: string, options: RawdiskOptions): Promise<number> {
+  const sizeOf = async (path: string) => (await stat(join(tree, path)).catch(() => undefined))?.size;
+  let kernel = 0;
+  for (const name of ['vmlinuz', 'zImage', 'uImage']) {
+    const found = await sizeOf(join('boot', name));
+    if (found !== undefined) {
+      kernel = found;
+      break;
+    }
+  }
+  const initramfs = options.initramfsPath ? ((await sizeOf(options.initramfsPath)) ?? 0) : 0;
+  const dtb = options.dtbPath ? ((await sizeOf(options.dtbPath)) ?? 0) : 0;
+  return kernel + initramfs + dtb;
+}
+
 /** Stages the layout of an initial deployment under `root`. */
 async function stageLayout(
   ctx: ExtensionContext,
@@ -84,6 +106,7 @@ async function stageLayout(
   root: string,
   uuid: string,
   options: RawdiskOptions,
+  fatBoot: boolean,
 ): Promise<void> {
   const versionRoot = join(root, 'systems', INITIAL_LABEL);
   const orig = join(versionRoot, 'orig');
@@ -100,11 +123,11 @@ async function stageLayout(
   await installBootFiles(ctx, tree, versionRoot, options);
   if (options.bootloaderConfig) {
     await writeBootloaderConfig(ctx, root, orig, uuid, options);
-    if (options.installBootloader) {
+    if (options.installBootloader && !fatBoot) {
       ctx.status(
         'BOOTLOADER_INSTALL=extlinux skipped: without root the filesystem cannot be mounted for ' +
           '`extlinux --install`, so the image has extlinux.conf but no boot sector ' +
-          '(install it as root later, or set BOOTLOADER_INSTALL=none)',
+          '(use PARTITION_TABLE=mbr for a FAT boot partition with syslinux, or set BOOTLOADER_INSTALL=none)',
       );
     }
   }
@@ -170,7 +193,10 @@ export async function writeRootlessRawdisk(
       hint: 'deploy to an image file, or run morph as root',
     });
   }
-  const size = await imageSize(ctx, tree, options);
+  // A partitioned image gets a FAT boot partition first when a bootloader is wanted: syslinux needs no mount.
+  const fatBoot = options.partitionTable && options.bootloaderConfig && options.installBootloader;
+  const bootSize = fatBoot ? bootPartitionSize(await treeBootFilesSize(tree, options)) : 0;
+  const size = await imageSize(ctx, tree, options, bootSize);
   const work = await mkdtemp(join(ctx.env.TMPDIR || tmpdir(), 'rawdisk-rootless-'));
   const removeWork = ctx.cleanup.push(`remove ${work}`, () => removeTreeSync(work));
   const raw = options.format === 'raw' ? target : join(dirname(target), `.${Date.now()}-${process.pid}.raw`);
@@ -180,7 +206,7 @@ export async function writeRootlessRawdisk(
   try {
     const staging = join(work, 'root');
     const uuid = randomUUID();
-    await stageLayout(ctx, tree, staging, uuid, options);
+    await stageLayout(ctx, tree, staging, uuid, options, fatBoot);
 
     ctx.status(`Creating ${formatSize(size)} disk image ${location} (ext4, without root)`);
     const file = await open(raw, 'wx').catch((cause: unknown) => {
@@ -191,12 +217,14 @@ export async function writeRootlessRawdisk(
     partial = ctx.cleanup.push(`remove partial image ${raw}`, () => removeSync(raw));
     partialTarget = ctx.cleanup.push(`remove partial ${target}`, () => removeSync(target));
     await file.truncate(size).finally(() => file.close());
-    const offset = options.partitionTable ? PARTITION_OFFSET : 0;
+    const offset = options.partitionTable ? PARTITION_OFFSET + bootSize : 0;
     const extended = [`root_owner=0:0`, ...(offset ? [`offset=${offset}`] : [])].join(',');
     if (options.partitionTable) {
       ctx.status('Writing the partition table');
       await runTool(ctx, ['sfdisk', '--quiet', raw], {
-        input: 'label: dos\nstart=2048, type=83, bootable\n',
+        input: fatBoot
+          ? `label: dos\nstart=2048, size=${bootSize / 512}, type=e, bootable\nstart=${offset / 512}, type=83\n`
+          : 'label: dos\nstart=2048, type=83, bootable\n',
       });
     }
     ctx.status(`Creating ext4 filesystem from the staged layout`);
@@ -217,6 +245,11 @@ export async function writeRootlessRawdisk(
     ]);
     await giveToRoot(ctx, staging, filesystemPath(raw, offset), join(work, 'owners.debugfs'));
     await runTool(ctx, ['e2fsck', '-fn', filesystemPath(raw, offset)]);
+    if (fatBoot) {
+      const config = await readFile(join(staging, 'extlinux.conf'), 'utf8');
+      const versionRoot = join(staging, 'systems', INITIAL_LABEL);
+      await writeFatBootPartition(ctx, work, versionRoot, config, raw, PARTITION_OFFSET, bootSize);
+    }
     if (options.format === 'qcow2') {
       ctx.status(`Converting ${location} to qcow2`);
       const compress = options.compress ? ['-c'] : [];
