@@ -60,15 +60,29 @@ export async function writeInitialRawdisk(
   const size = await imageSize(ctx, tree, options);
   // qcow2 cannot be loop-mounted: build raw beside the target, convert at the end.
   const raw = options.format === 'raw' ? target : join(dirname(target), `.${Date.now()}-${process.pid}.raw`);
-  const partial = ctx.cleanup.push(`remove partial image ${raw}`, () => removeSync(raw));
-  const partialTarget = ctx.cleanup.push(`remove partial ${target}`, () => removeSync(target));
-  try {
-    ctx.status(`Creating ${formatSize(size)} disk image ${location}`);
-    const file = await open(raw, 'wx').catch((cause: unknown) => {
-      throw new ExtensionError('location-exists', `cannot create ${location}: ${(cause as Error).message}`, {
-        cause,
-      });
+  ctx.status(`Creating ${formatSize(size)} disk image ${location}`);
+  // Create the files before registering their removal, so that a file that
+  // was already at the location is refused and never deleted.
+  const exists = (cause: unknown): ExtensionError =>
+    new ExtensionError('location-exists', `cannot create ${location}: ${(cause as Error).message}`, {
+      cause,
     });
+  if (raw !== target) {
+    await open(target, 'wx')
+      .then((f) => f.close())
+      .catch((cause: unknown) => {
+        throw exists(cause);
+      });
+  }
+  const partialTarget = ctx.cleanup.push(`remove partial ${target}`, () => removeSync(target));
+  const file = await open(raw, 'wx').catch((cause: unknown) => {
+    // Remove the target only if this run created it (qcow2); a raw target was there before.
+    if (raw !== target) partialTarget.release();
+    else partialTarget.forget();
+    throw exists(cause);
+  });
+  const partial = ctx.cleanup.push(`remove partial image ${raw}`, () => removeSync(raw));
+  try {
     await file.truncate(size).finally(() => file.close());
     await fillDisk(ctx, tree, raw, size, options, true);
     if (options.format === 'qcow2') {

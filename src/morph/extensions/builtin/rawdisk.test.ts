@@ -92,6 +92,19 @@ test(
     }),
 );
 
+test('a file already at the location is refused and left as it was, raw or qcow2', { skip: !isRoot }, () =>
+  withTree(async (dir, tree) => {
+    for (const format of ['raw', 'qcow2']) {
+      const image = join(dir, `existing-${format}.img`);
+      await writeFile(image, 'precious');
+      const result = run('rawdisk.write', [tree, image], { DISK_SIZE: '64M', DISK_FORMAT: format });
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(result.stderr, /^ERROR: cannot create/m);
+      assert.equal(await readFile(image, 'utf8'), 'precious');
+    }
+  }),
+);
+
 test('a DISK_SIZE too small for the tree is refused before anything is written', { skip: !isRoot }, () =>
   withTree(async (dir, tree) => {
     await writeFile(join(tree, 'big'), Buffer.alloc(24 * 1024 * 1024, 1));
