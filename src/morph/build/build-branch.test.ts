@@ -42,6 +42,15 @@ async function repo(
   }
 }
 
+/** The part of BuildApp that prepareBuildBranch uses, with its scratch area under `top`. */
+async function buildApp(top: string): Promise<BuildApp> {
+  await mkdir(join(top, 'tmp'));
+  return {
+    settings: { tempdir: join(top, 'tmp'), 'build-ref-prefix': 'baserock/builds' },
+    runApp: (argv: readonly string[], options?: object) => runCommand(argv, { env, ...options }),
+  } as unknown as BuildApp;
+}
+
 const STRATUM = `name: core
 kind: stratum
 build-depends: []
@@ -62,11 +71,7 @@ test('temporary build branches hold uncommitted changes and point specs at them'
     await repo(morphs, 'test:morphs', { 'strata/core.morph': STRATUM }, true);
     await repo(chunk, 'test:c', { 'file.txt': 'old\n' }, true);
     const branch = new SystemBranch(sb, { name: 'master', rootRepo: 'test:morphs', uuid: 'c'.repeat(32) });
-    await mkdir(join(top, 'tmp'));
-    const app = {
-      settings: { tempdir: join(top, 'tmp'), 'build-ref-prefix': 'baserock/builds' },
-      runApp: (argv: readonly string[], options?: object) => runCommand(argv, { env, ...options }),
-    } as unknown as BuildApp;
+    const app = await buildApp(top);
 
     const clean = await prepareBuildBranch(app, branch, { push: false });
     assert.equal(clean.repo, 'test:morphs', 'nothing to commit: build the branch itself');
@@ -99,11 +104,7 @@ test('two builds of one system branch at once both get the same temporary build 
     await repo(morphs, 'test:morphs', { 'strata/core.morph': STRATUM }, true);
     await writeFile(join(morphs, 'strata', 'core.morph'), `${STRATUM}description: changed\n`);
     const branch = new SystemBranch(sb, { name: 'master', rootRepo: 'test:morphs', uuid: 'c'.repeat(32) });
-    await mkdir(join(top, 'tmp'));
-    const app = {
-      settings: { tempdir: join(top, 'tmp'), 'build-ref-prefix': 'baserock/builds' },
-      runApp: (argv: readonly string[], options?: object) => runCommand(argv, { env, ...options }),
-    } as unknown as BuildApp;
+    const app = await buildApp(top);
 
     const results = await Promise.all([1, 2, 3].map(() => prepareBuildBranch(app, branch, { push: false })));
     const trees = await Promise.all(results.map((r) => git(morphs, 'rev-parse', `${r.commit}^{tree}`)));
