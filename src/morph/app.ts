@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import {
   CommandError,
   type CommandOptions,
   type CommandResult,
   quoteArg,
-  runCommand,
+  runPipeline,
 } from '../shared/exec.js';
 import { checkFreeSpace } from './settings/check-free-space.js';
 import type { Settings } from './settings/setting-table.js';
@@ -90,14 +89,11 @@ export function createApp(
     const display = pipeline.map((cmd) => cmd.map(quoteArg).join(' ')).join(' | ');
     status.chatty(`# ${display}`);
     const withSignal = { signal: context.signal, ...options };
-    const result =
-      pipeline.length === 1
-        ? await runCommand(pipeline[0]!, { ...withSignal, allowFailure: true })
-        : await runPipeline(pipeline, withSignal);
+    const result = await runPipeline(pipeline, { ...withSignal, allowFailure: true });
     if (result.stdout) io.log.raw(result.stdout.endsWith('\n') ? result.stdout : `${result.stdout}\n`);
     if (result.stderr) io.log.raw(result.stderr.endsWith('\n') ? result.stderr : `${result.stderr}\n`);
     if (result.exitCode !== 0 && !options.allowFailure) {
-      throw new CommandError(pipeline.flat(), result);
+      throw new CommandError(pipeline, result);
     }
     return result;
   };
@@ -127,51 +123,4 @@ export function createApp(
 
 function isPipeline(argv: readonly string[] | readonly (readonly string[])[]): argv is readonly string[][] {
   return argv.length > 0 && Array.isArray(argv[0]);
-}
-
-/** Runs `a | b | c`: stdout chained, stderr collected, exit code of the first failing command. */
-function runPipeline(
-  pipeline: readonly (readonly string[])[],
-  options: CommandOptions,
-): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const children = pipeline.map(([file, ...args]) =>
-      spawn(file!, args, {
-        cwd: options.cwd,
-        env: options.env ?? process.env,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        signal: options.signal,
-      }),
-    );
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const codes: number[] = new Array(children.length).fill(0);
-    let open = children.length;
-    children.forEach((child, index) => {
-      const next = children[index + 1];
-      if (next) child.stdout.pipe(next.stdin);
-      else
-        child.stdout.on('data', (chunk: Buffer) => {
-          out.push(chunk);
-          options.onStdout?.(chunk.toString());
-        });
-      child.stderr.on('data', (chunk: Buffer) => {
-        err.push(chunk);
-        options.onStderr?.(chunk.toString());
-      });
-      child.stdin.on('error', () => {});
-      child.on('error', (cause) => reject(new CommandError(pipeline.flat(), undefined, cause)));
-      child.on('close', (code) => {
-        codes[index] = code ?? 1;
-        if (--open === 0) {
-          resolve({
-            exitCode: codes.find((c) => c !== 0) ?? 0,
-            stdout: Buffer.concat(out).toString(),
-            stderr: Buffer.concat(err).toString(),
-          });
-        }
-      });
-    });
-    children[0]!.stdin.end(options.input ?? '');
-  });
 }

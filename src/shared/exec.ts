@@ -23,8 +23,16 @@ export interface CommandOptions {
 /** A command that could not start or exited non-zero. */
 export class CommandError extends AppError {
   readonly result: CommandResult | undefined;
-  constructor(argv: readonly string[], result: CommandResult | undefined, cause?: unknown) {
-    const what = argv.map(quoteArg).join(' ');
+  /** `argv` is one command or a pipeline of them. */
+  constructor(
+    argv: readonly string[] | readonly (readonly string[])[],
+    result: CommandResult | undefined,
+    cause?: unknown,
+  ) {
+    const commands = (
+      argv.length > 0 && Array.isArray(argv[0]) ? argv : [argv]
+    ) as readonly (readonly string[])[];
+    const what = commands.map((command) => command.map(quoteArg).join(' ')).join(' | ');
     const detail = result
       ? `exited with code ${result.exitCode}${result.stderr.trim() ? `: ${lastLines(result.stderr)}` : ''}`
       : `could not be started: ${(cause as Error | undefined)?.message ?? 'unknown error'}`;
@@ -39,37 +47,66 @@ export class CommandError extends AppError {
  *   (unless `allowFailure`).
  */
 export function runCommand(argv: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
-  const [file, ...args] = argv;
-  if (file === undefined) throw new Error('runCommand: empty argv');
+  return runPipeline([argv], options);
+}
+
+/**
+ * Runs `a | b | c` without a shell: stdout chained, stderr of all collected,
+ * exit code of the first failing command.
+ * @throws CommandError (code COMMAND_FAILED) when one cannot start or the pipeline fails
+ *   (unless `allowFailure`).
+ */
+export function runPipeline(
+  pipeline: readonly (readonly string[])[],
+  options: CommandOptions = {},
+): Promise<CommandResult> {
+  if (pipeline.length === 0 || pipeline.some((argv) => argv.length === 0)) {
+    throw new Error('runPipeline: empty argv');
+  }
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      signal: options.signal,
-    });
+    const children = pipeline.map(([file, ...args]) =>
+      spawn(file!, args, {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        signal: options.signal,
+      }),
+    );
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => {
-      out.push(chunk);
-      options.onStdout?.(chunk.toString());
+    const codes: number[] = new Array(children.length).fill(0);
+    let open = children.length;
+    let failedToStart = false;
+    children.forEach((child, index) => {
+      const next = children[index + 1];
+      if (next) child.stdout.pipe(next.stdin);
+      else
+        child.stdout.on('data', (chunk: Buffer) => {
+          out.push(chunk);
+          options.onStdout?.(chunk.toString());
+        });
+      child.stderr.on('data', (chunk: Buffer) => {
+        err.push(chunk);
+        options.onStderr?.(chunk.toString());
+      });
+      child.stdin.on('error', () => {});
+      child.on('error', (cause) => {
+        failedToStart = true;
+        reject(new CommandError(pipeline, undefined, cause));
+      });
+      child.on('close', (code, signal) => {
+        codes[index] = code ?? (signal ? 128 + signalNumber(signal) : 1);
+        if (--open > 0 || failedToStart) return;
+        const result = {
+          exitCode: codes.find((c) => c !== 0) ?? 0,
+          stdout: Buffer.concat(out).toString(),
+          stderr: Buffer.concat(err).toString(),
+        };
+        if (result.exitCode !== 0 && !options.allowFailure) reject(new CommandError(pipeline, result));
+        else resolve(result);
+      });
     });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err.push(chunk);
-      options.onStderr?.(chunk.toString());
-    });
-    child.on('error', (cause) => reject(new CommandError(argv, undefined, cause)));
-    child.on('close', (code, signal) => {
-      const result = {
-        exitCode: code ?? (signal ? 128 + signalNumber(signal) : 1),
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-      };
-      if (result.exitCode !== 0 && !options.allowFailure) reject(new CommandError(argv, result));
-      else resolve(result);
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? '');
+    children[0]!.stdin.end(options.input ?? '');
   });
 }
 
