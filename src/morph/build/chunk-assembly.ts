@@ -83,17 +83,19 @@ export async function assembleChunkArtifacts(options: {
     const record = { ...plan.record, 'artifact-name': plan.name, contents };
     await mkdir(join(tree, 'baserock'), { recursive: true });
     await writeFile(join(tree, metaPath), formatMetadata(record));
-    commits.push(
-      (async () => {
-        await options.cache.commitTree(tree, plan.ref, {
-          subject: plan.name,
-          metadata: devicesMetadata(devices),
-          consume: true,
-        });
-        await storeArtifactDevices(options.cache, plan.ref, devices, options.workDir);
-        await rm(tree, { recursive: true, force: true });
-      })(),
-    );
+    const commit = (async () => {
+      await options.cache.commitTree(tree, plan.ref, {
+        subject: plan.name,
+        metadata: devicesMetadata(devices),
+        consume: true,
+      });
+      await storeArtifactDevices(options.cache, plan.ref, devices, options.workDir);
+      await rm(tree, { recursive: true, force: true });
+    })();
+    // Awaited only after the loop: mark it handled now, so a commit failing
+    // while later trees are carved out is not an unhandled rejection.
+    commit.catch(() => {});
+    commits.push(commit);
   }
   const results = await Promise.allSettled(commits);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

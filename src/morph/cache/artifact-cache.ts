@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CommandError, runCommand } from '../../shared/exec.js';
 import { MorphError } from '../errors.js';
 import { artifactRef } from './artifact-ref.js';
+import { serialiseWrites } from './write-queue.js';
 
 /** The three kinds of artifact morph stores. */
 export type ArtifactKind = 'chunk' | 'stratum' | 'system';
@@ -110,7 +111,7 @@ export class ArtifactCache {
       argv.push(`--add-metadata-string=${key}=${value}`);
     }
     try {
-      const result = await runCommand(argv);
+      const result = await serialiseWrites(this.repoPath, () => runCommand(argv));
       return result.stdout.trim();
     } catch (err) {
       throw new MorphError('cache', 'commit-failed', `cannot store artifact ${ref}: ${errorText(err)}`, {
@@ -165,7 +166,7 @@ export class ArtifactCache {
         '--subject=layers',
       ];
       for (const ref of refs) argv.push(`--tree=ref=${ref}`);
-      layered = (await runCommand(argv)).stdout.trim();
+      layered = (await serialiseWrites(this.repoPath, () => runCommand(argv))).stdout.trim();
     } catch (err) {
       throw new MorphError(
         'cache',
