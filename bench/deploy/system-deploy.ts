@@ -18,7 +18,7 @@
  * Environment: BENCH_DIR (default /var/tmp), BENCH_RUNS (default 3),
  * BENCH_ENTRIES (20000), BENCH_BYTES (300000000), KEEP=1 keeps the dir.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -81,8 +81,15 @@ function removeAll(): void {
   else spawnSync('rm', ['-rf', '--one-file-system', top], { stdio: 'ignore' });
 }
 
+let interrupted: NodeJS.Signals | undefined;
+let running: ChildProcess | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = signal;
+    process.stderr.write(`ERROR: bench/deploy interrupted by ${signal}; cleaning up\n`);
+    // The extension cleans up after itself (unmount, loop device, partial image) on SIGTERM.
+    running?.kill('SIGTERM');
     removeAll();
     // A child started asynchronously (ostree, the extension) may still be writing: once more after it.
     setTimeout(() => {
@@ -134,6 +141,7 @@ function runWrite(type: string, tree: string, location: string, env: Record<stri
       env: { ...process.env, TMPDIR: join(top, 'tmp'), ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    running = child;
     let buffered = '';
     child.stdout.on('data', (data: Buffer) => {
       buffered += data.toString();
@@ -143,6 +151,7 @@ function runWrite(type: string, tree: string, location: string, env: Record<stri
     });
     child.on('error', reject);
     child.on('close', (code) => {
+      running = undefined;
       const ms = performance.now() - start;
       if (code !== 0) return reject(new Error(`${type}.write exited with ${code}`));
       sh('sync');
@@ -408,6 +417,9 @@ async function main(): Promise<void> {
 
 try {
   await main();
+} catch (err) {
+  // An interrupted run fails wherever it was: the signal handler reports and exits.
+  if (!interrupted) throw err;
 } finally {
-  removeAll();
+  if (!interrupted) removeAll();
 }
