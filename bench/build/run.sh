@@ -5,7 +5,8 @@
 #
 # Usage: bench/build/run.sh [STRATA] [CHUNKS-PER-STRATUM] [FILES-PER-CHUNK]
 #   defaults 10 20 5 (200 chunks). Run as root after the project is built.
-#   BENCH_DIR (default /var/tmp) holds the temporary directory; KEEP=1 keeps it.
+#   BENCH_DIR (default /var/tmp) holds the temporary directory; KEEP=1 keeps it;
+#   RETRIES (default 10) bounds the attempts per build.
 #
 # The wide system = the suite's build-essential stratum (the test shell) +
 # STRATA generated strata w1..wN, each build-depending on the previous one,
@@ -125,8 +126,8 @@ timed_build() { # LABEL SYSTEM -> prints seconds; output in $TOP/out-LABEL
     echo "$1: attempt $attempt failed: $(grep -m1 -E 'ERROR|Error:' "$TOP/err-$1" | cut -c1-220)" >&2
     echo "$1 $attempt" >>"$TOP/failures"
     attempt=$((attempt + 1))
-    [ "$attempt" -le 3 ] || { tail -5 "$TOP/out-$1"; cat "$TOP/err-$1"; } >&2
-    [ "$attempt" -le 3 ] || exit 1
+    [ "$attempt" -le "${RETRIES:-10}" ] || { tail -5 "$TOP/out-$1"; cat "$TOP/err-$1"; } >&2
+    [ "$attempt" -le "${RETRIES:-10}" ] || exit 1
   done
   end=$(now)
   echo "$end - $start" | bc -l
