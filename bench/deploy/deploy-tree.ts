@@ -7,6 +7,8 @@
  *
  * Each variant ends with the tree gone (unmount + rm), as after a deploy.
  * Usage (root): node dist/bench/deploy/deploy-tree.js [FILES] [KIB-PER-FILE] [RUNS]
+ * (The issue 5 benchmark, a 300 MB system through the real deploy code and
+ * the write extensions, is system-deploy.ts, run by run.sh.)
  * Prints the median of each and the ratios against the reference.
  */
 import { execFileSync } from 'node:child_process';
