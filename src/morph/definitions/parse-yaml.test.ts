@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MorphError } from '../errors.js';
+import { thrownReason } from '../thrown-reason.js';
 import { parseYaml } from './parse-yaml.js';
 import { fileOf, getProvenance, locationOf } from './provenance.js';
 
 function parse(text: string): Record<string, unknown> {
   return parseYaml(text, 'test.morph') as Record<string, unknown>;
-}
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof MorphError, String(err));
-    return err.reason;
-  }
-  assert.fail('expected an error');
 }
 
 describe('parseYaml (PyYAML safe_load semantics)', () => {
@@ -79,7 +70,7 @@ describe('parseYaml (PyYAML safe_load semantics)', () => {
 
   it('reports syntax errors with a location', () => {
     assert.equal(
-      reasonOf(() => parse('a: [1, 2\nb: 3\n')),
+      thrownReason(() => parse('a: [1, 2\nb: 3\n')),
       'syntax-error',
     );
     try {
@@ -94,11 +85,11 @@ describe('parseYaml (PyYAML safe_load semantics)', () => {
 
   it('rejects several documents and invalid UTF-8', () => {
     assert.equal(
-      reasonOf(() => parse('a: 1\n---\nb: 2\n')),
+      thrownReason(() => parse('a: 1\n---\nb: 2\n')),
       'syntax-error',
     );
     assert.equal(
-      reasonOf(() => parseYaml(Buffer.from([0x61, 0x3a, 0x20, 0xff, 0x0a]), 'bad.morph')),
+      thrownReason(() => parseYaml(Buffer.from([0x61, 0x3a, 0x20, 0xff, 0x0a]), 'bad.morph')),
       'syntax-error',
     );
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MorphError } from '../errors.js';
 import type { ClusterMorphology } from '../model.js';
+import { thrownReason } from '../thrown-reason.js';
 import { splitDeployArguments } from './deploy-arguments.js';
 
 const cluster: ClusterMorphology = {
@@ -19,16 +19,6 @@ const cluster: ClusterMorphology = {
     },
     { morph: 'systems/b.morph', deploy: { 'second-system': {} }, 'deploy-defaults': {} },
   ],
-};
-
-const reason = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof MorphError);
-    return err.reason;
-  }
-  assert.fail('expected an error');
 };
 
 test('leading deployment names filter, the rest are overrides', () => {
@@ -52,23 +42,23 @@ test('leading deployment names filter, the rest are overrides', () => {
 
 test('subsystems, unknown names and overrides naming no deployment are refused', () => {
   assert.equal(
-    reason(() => splitDeployArguments(cluster, ['test-system.sysroot'])),
+    thrownReason(() => splitDeployArguments(cluster, ['test-system.sysroot'])),
     'cannot-deploy-subsystem',
   );
   assert.equal(
-    reason(() => splitDeployArguments(cluster, ['not-a-system'])),
+    thrownReason(() => splitDeployArguments(cluster, ['not-a-system'])),
     'unknown-deployment',
   );
   assert.equal(
-    reason(() => splitDeployArguments(cluster, ['test-system', 'bogus'])),
+    thrownReason(() => splitDeployArguments(cluster, ['test-system', 'bogus'])),
     'unknown-deployment',
   );
   assert.equal(
-    reason(() => splitDeployArguments(cluster, ['other.KEY=1'])),
+    thrownReason(() => splitDeployArguments(cluster, ['other.KEY=1'])),
     'unknown-deployment',
   );
   assert.equal(
-    reason(() => splitDeployArguments(cluster, ['test-system.=1'])),
+    thrownReason(() => splitDeployArguments(cluster, ['test-system.=1'])),
     'unknown-deployment',
   );
 });

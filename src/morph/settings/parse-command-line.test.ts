@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MorphError } from '../errors.js';
+import { thrownReason } from '../thrown-reason.js';
 import { parseCommandLine } from './parse-command-line.js';
 
 const simple = (argv: string[]) => {
   const parsed = parseCommandLine(argv);
   return { options: parsed.options.map((o) => [o.spec.name, o.value]), positional: parsed.positional };
-};
-
-const reasonOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof MorphError);
-    return err.reason;
-  }
-  assert.fail('expected an error');
 };
 
 describe('parseCommandLine', () => {
@@ -72,31 +62,31 @@ describe('parseCommandLine', () => {
 
   it('rejects unknown, ambiguous, valueless and value-taking-booleans', () => {
     assert.equal(
-      reasonOf(() => parseCommandLine(['--bogus'])),
+      thrownReason(() => parseCommandLine(['--bogus'])),
       'usage',
     );
     assert.equal(
-      reasonOf(() => parseCommandLine(['--c=x'])),
+      thrownReason(() => parseCommandLine(['--c=x'])),
       'usage',
     );
     assert.equal(
-      reasonOf(() => parseCommandLine(['--log'])),
+      thrownReason(() => parseCommandLine(['--log'])),
       'usage',
     );
     assert.equal(
-      reasonOf(() => parseCommandLine(['--verbose=yes'])),
+      thrownReason(() => parseCommandLine(['--verbose=yes'])),
       'usage',
     );
     assert.equal(
-      reasonOf(() => parseCommandLine(['-x'])),
+      thrownReason(() => parseCommandLine(['-x'])),
       'usage',
     );
     assert.equal(
-      reasonOf(() => parseCommandLine(['--max-jobs=many'])),
+      thrownReason(() => parseCommandLine(['--max-jobs=many'])),
       'bad-value',
     );
     assert.equal(
-      reasonOf(() => parseCommandLine(['--local-changes=maybe'])),
+      thrownReason(() => parseCommandLine(['--local-changes=maybe'])),
       'bad-value',
     );
   });
