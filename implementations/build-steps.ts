@@ -70,13 +70,20 @@ export default [
   step(
     'THEN',
     /(a|no) failed build staging area is kept/,
-    'checks $DATADIR/tmp/failed (the tempdir of the suite config) for staging areas',
+    'checks $DATADIR/tmp/failed (the tempdir of the suite config) for staging areas; a kept one holds the staged dependencies (bin/sh) and a build directory',
     async (ctx, which) => {
       const entries = await readdir(ctx.path('tmp', 'failed')).catch(() => [] as string[]);
       check(
         which === 'a' ? entries.length > 0 : entries.length === 0,
         `tmp/failed holds ${entries.length === 0 ? 'nothing' : entries.join(', ')}`,
       );
+      for (const entry of which === 'a' ? entries : []) {
+        const kept = await readdir(ctx.path('tmp', 'failed', entry));
+        check(
+          kept.includes('bin') && kept.some((name) => name.endsWith('.build')),
+          `tmp/failed/${entry} holds ${kept.join(', ')}: no bin/ or *.build`,
+        );
+      }
     },
   ),
   step(

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { artifactRef } from '../cache/artifact-ref.js';
 import { RemoteArtifactCache } from '../cache/remote-artifact-cache.js';
@@ -7,6 +8,7 @@ import type { BuildApp } from './build-app.js';
 import type { BuildContext } from './build-context.js';
 import type { Source } from './build-graph.js';
 import { buildChunk } from './chunk-builder.js';
+import { DependencyTrees } from './dependency-trees.js';
 import type { ResolvedBuild } from './resolve-build-graph.js';
 import { buildStratum } from './stratum-builder.js';
 import { buildSystem } from './system-builder.js';
@@ -84,6 +86,9 @@ export async function buildArtifacts(
   };
   const progress = (): void => options.onProgress?.({ done, total, running: [...running] });
 
+  const dependencyTrees = new DependencyTrees(cache, join(app.settings.tempdir, 'staging'), (argv) =>
+    app.runApp(argv),
+  );
   const finished = new Map<Source, Promise<void>>();
   const run = (source: Source, index: number): Promise<void> => {
     let promise = finished.get(source);
@@ -104,7 +109,14 @@ export async function buildArtifacts(
           progress();
           const start = Date.now();
           status.normal(`Building ${source.kind} ${label}`);
-          const ctx: BuildContext = { app, cache, arch: build.arch, env: build.env, status };
+          const ctx: BuildContext = {
+            app,
+            cache,
+            arch: build.arch,
+            env: build.env,
+            status,
+            dependencyTrees,
+          };
           await buildSource(ctx, source);
           status.normal(`Built ${source.kind} ${label} in ${formatElapsed(Date.now() - start)}`);
         } catch (err) {
@@ -127,7 +139,12 @@ export async function buildArtifacts(
     return promise;
   };
   const all = order.map((source, index) => run(source, index).catch(() => {}));
-  await Promise.all(all);
+  try {
+    await Promise.all(all);
+  } finally {
+    await dependencyTrees.removeAll();
+    cache.close();
+  }
   if (failure !== undefined) throw failure;
   return { ref: refsOf(build.graph.root.source)[0] as string, built: missing.size };
 }

@@ -1,6 +1,7 @@
 import type { ArtifactCache } from '../cache/artifact-cache.js';
 import type { StatusReporter } from '../status/status-reporter.js';
 import type { BuildApp } from './build-app.js';
+import type { DependencyTrees } from './dependency-trees.js';
 
 /** What every source builder gets: the app, the cache and the system-wide build settings. */
 export interface BuildContext {
@@ -12,4 +13,6 @@ export interface BuildContext {
   readonly env: Record<string, string>;
   /** Status lines of the source being built (`[N/M] name` prefix). */
   readonly status: StatusReporter;
+  /** The shared read-only dependency trees of this build's chunk sandboxes. */
+  readonly dependencyTrees: DependencyTrees;
 }

@@ -1,6 +1,6 @@
 import { chmod, chown, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ArtifactCache } from '../cache/artifact-cache.js';
+import type { ArtifactCache, TreeCommit } from '../cache/artifact-cache.js';
 import { MorphError } from '../errors.js';
 import type { ByteString, SystemIntegration } from '../model.js';
 import { devicesMetadata, storeArtifactDevices } from './artifact-devices.js';
@@ -45,9 +45,9 @@ export async function assembleChunkArtifacts(options: {
   }
   const kinds = new Map(entries.map((entry) => [entry.path, entry.isDir]));
 
-  // Trees are made one after the other (they are carved out of one DESTDIR);
-  // their commits are independent and run concurrently.
-  const commits: Promise<void>[] = [];
+  // Trees are carved out of DESTDIR one after the other, then committed together.
+  const trees: TreeCommit[] = [];
+  const devicesOf = new Map<string, DeviceNode[]>();
   for (const plan of options.artifacts) {
     const tree = join(options.workDir, `${plan.name}.artifact`);
     await rm(tree, { recursive: true, force: true });
@@ -83,23 +83,23 @@ export async function assembleChunkArtifacts(options: {
     const record = { ...plan.record, 'artifact-name': plan.name, contents };
     await mkdir(join(tree, 'baserock'), { recursive: true });
     await writeFile(join(tree, metaPath), formatMetadata(record));
-    const commit = (async () => {
-      await options.cache.commitTree(tree, plan.ref, {
-        subject: plan.name,
-        metadata: devicesMetadata(devices),
-        consume: true,
-      });
-      await storeArtifactDevices(options.cache, plan.ref, devices, options.workDir);
-      await rm(tree, { recursive: true, force: true });
-    })();
-    // Awaited only after the loop: mark it handled now, so a commit failing
-    // while later trees are carved out is not an unhandled rejection.
-    commit.catch(() => {});
-    commits.push(commit);
+    devicesOf.set(plan.ref, devices);
+    trees.push({
+      dir: tree,
+      ref: plan.ref,
+      subject: plan.name,
+      metadata: devicesMetadata(devices),
+      consume: true,
+    });
   }
-  const results = await Promise.allSettled(commits);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  try {
+    await options.cache.commitTrees(trees);
+    for (const [ref, devices] of devicesOf) {
+      await storeArtifactDevices(options.cache, ref, devices, options.workDir);
+    }
+  } finally {
+    for (const tree of trees) await rm(tree.dir, { recursive: true, force: true });
+  }
 
   const left = (await walk(destdir)).filter((entry) => !entry.isDir).map((entry) => entry.path);
   if (left.length > 0) {

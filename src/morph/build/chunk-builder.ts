@@ -11,11 +11,11 @@ import { ChunkBuildError } from './chunk-build-error.js';
 import { createDeviceNodes, deviceFromSpec } from './device-nodes.js';
 import { morphVersion } from './metadata-record.js';
 import { runChunkCommands } from './run-chunk-commands.js';
-import { mountPoints, type SandboxSpec } from './sandbox.js';
+import type { SandboxSpec } from './sandbox.js';
 import { checkoutSource } from './source-checkout.js';
 import { SourceTiming } from './source-timing.js';
 import { matchRule } from './split-rules.js';
-import { createStagingArea, installArtifacts, needsLdconfig } from './staging-area.js';
+import { createStagingArea } from './staging-area.js';
 
 /**
  * The chunk artifacts installed in a chunk's staging area (morph.md 5.9):
@@ -50,16 +50,11 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
   let keepStaging = false;
   try {
     const deps = stagingDependencies(source);
-    await timing.stage('install-dependencies', async () => {
+    const chrooted = source.buildMode === 'staging';
+    const depsTree = await timing.stage('install-dependencies', () => {
       ctx.status.chatty(`Installing ${deps.length} chunk artifacts into the staging area`);
-      await installArtifacts(
-        cache,
-        deps.map((a) => artifactRef(a.source.cacheKey as string, 'chunk', a.name)),
-        staging,
-      );
-      if (source.buildMode === 'staging' && needsLdconfig(staging)) {
-        await app.runApp(['ldconfig', '-r', staging]);
-      }
+      const refs = deps.map((a) => artifactRef(a.source.cacheKey as string, 'chunk', a.name));
+      return ctx.dependencyTrees.get(refs, { ldconfig: chrooted });
     });
     await mkdir(buildDir, { recursive: true });
     await mkdir(instDir, { recursive: true });
@@ -67,7 +62,6 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
       checkoutSource(app, source.repoName, source.commit, buildDir),
     );
 
-    const chrooted = source.buildMode === 'staging';
     const prefixes = [...new Set(deps.map((a) => a.source.prefix))];
     let ccacheDir: string | undefined;
     if (!settings['no-ccache']) {
@@ -83,7 +77,7 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
       PATH: chunkPath({
         dependencyPrefixes: prefixes,
         noCcache: settings['no-ccache'],
-        staging: chrooted ? undefined : { dir: staging, hostPath: process.env.PATH ?? '/usr/bin:/bin' },
+        staging: chrooted ? undefined : { dir: depsTree, hostPath: process.env.PATH ?? '/usr/bin:/bin' },
       }),
       DESTDIR: chrooted ? `/${source.name}.inst` : instDir,
     };
@@ -91,12 +85,14 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
     if (chrooted) {
       sandbox = {
         kind: 'chroot',
-        root: staging,
-        writable: [buildDir, instDir],
+        root: depsTree,
+        binds: [
+          { host: buildDir, inside: `/${source.name}.build` },
+          { host: instDir, inside: `/${source.name}.inst` },
+        ],
         ccacheDir,
         cwd: `/${source.name}.build`,
       };
-      for (const dir of mountPoints(sandbox)) await mkdir(dir, { recursive: true });
     } else {
       sandbox = {
         kind: 'host',
@@ -127,6 +123,8 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
       const failed = join(settings.tempdir, 'failed', basename(staging));
       await mkdir(join(settings.tempdir, 'failed'), { recursive: true });
       await rm(failed, { recursive: true, force: true });
+      // The failed staging area shows what the sandbox saw: the dependencies too (hard links).
+      await runCommand(['cp', '-al', `${depsTree}/.`, `${staging}/`], { allowFailure: true });
       await rename(staging, failed);
       keepStaging = true;
       const marker = Buffer.from(failure.command).toString('utf8');

@@ -9,6 +9,7 @@ import { CHUNK_COMMAND_FIELDS, type ChunkMorphology } from '../model.js';
 import type { BuildApp } from './build-app.js';
 import type { Source } from './build-graph.js';
 import { buildChunk } from './chunk-builder.js';
+import { DependencyTrees } from './dependency-trees.js';
 import { resolveBuildGraph } from './resolve-build-graph.js';
 import { createStagingArea, installArtifacts } from './staging-area.js';
 
@@ -58,14 +59,21 @@ export async function crossBootstrap(
   }
   const cache = await ArtifactCache.open(app.settings.cachedir);
   const total = bootstrap.length;
-  for (const [index, source] of bootstrap.entries()) {
-    const status = app.status.withPrefix(`[${index + 1}/${total}] ${source.name}: `);
-    const missing = await Promise.all(
-      source.artifacts.map(async (a) => !(await cache.has(source.cacheKey as string, 'chunk', a.name))),
-    );
-    if (!missing.some(Boolean)) continue;
-    status.normal(`Building bootstrap chunk ${source.name}`);
-    await buildChunk({ app, cache, arch: build.arch, env: build.env, status }, source);
+  const dependencyTrees = new DependencyTrees(cache, join(app.settings.tempdir, 'staging'), (argv) =>
+    app.runApp(argv),
+  );
+  try {
+    for (const [index, source] of bootstrap.entries()) {
+      const status = app.status.withPrefix(`[${index + 1}/${total}] ${source.name}: `);
+      const missing = await Promise.all(
+        source.artifacts.map(async (a) => !(await cache.has(source.cacheKey as string, 'chunk', a.name))),
+      );
+      if (!missing.some(Boolean)) continue;
+      status.normal(`Building bootstrap chunk ${source.name}`);
+      await buildChunk({ app, cache, arch: build.arch, env: build.env, status, dependencyTrees }, source);
+    }
+  } finally {
+    await dependencyTrees.removeAll();
   }
 
   const tree = await createStagingArea(app.settings.tempdir);

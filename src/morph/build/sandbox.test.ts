@@ -1,28 +1,80 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { bwrapArgs, mountPoints, runInSandbox } from './sandbox.js';
 
-test('a chroot sandbox binds the root read-only and the writable dirs inside it', () => {
-  const spec = {
-    kind: 'chroot',
-    root: '/s',
-    writable: ['/s/a.build', '/s/a.inst'],
-    cwd: '/a.build',
-  } as const;
-  const args = bwrapArgs(spec);
-  assert.deepEqual(args.slice(args.indexOf('--ro-bind'), args.indexOf('--ro-bind') + 3), [
-    '--ro-bind',
-    '/s',
-    '/',
-  ]);
-  assert.ok(args.join(' ').includes('--bind /s/a.build /a.build --bind /s/a.inst /a.inst'));
-  assert.ok(args.join(' ').includes('--tmpfs /tmp'));
-  assert.deepEqual(mountPoints(spec), ['/s/proc', '/s/dev', '/s/tmp', '/s/a.build', '/s/a.inst']);
-  assert.throws(() => bwrapArgs({ ...spec, writable: ['/elsewhere'] }));
+test('a chroot sandbox shows its root read-only, entry by entry, with the binds inside', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'sandbox-'));
+  try {
+    const root = join(top, 'root');
+    await mkdir(join(root, 'usr/bin'), { recursive: true });
+    await mkdir(join(root, 'proc'));
+    await symlink('usr/bin', join(root, 'bin'));
+    await writeFile(join(root, 'file'), '');
+    const spec = {
+      kind: 'chroot',
+      root,
+      binds: [{ host: '/s/a.build', inside: '/a.build' }],
+      cwd: '/a.build',
+    } as const;
+    const args = bwrapArgs(spec).join(' ');
+    assert.ok(args.includes(`--ro-bind ${root}/usr /usr`), args);
+    assert.ok(args.includes(`--ro-bind ${root}/file /file`), args);
+    assert.ok(args.includes('--symlink usr/bin /bin'), args);
+    assert.ok(!args.includes(`${root}/proc`), 'proc, dev and tmp are mounted afresh');
+    assert.ok(args.includes('--bind /s/a.build /a.build'));
+    assert.ok(args.includes('--tmpfs /tmp'));
+    assert.ok(args.endsWith('--remount-ro / --chdir /a.build'), args);
+    assert.deepEqual(mountPoints(spec), [], 'nothing is created in the root');
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
+});
+
+test('a chroot sandbox can write its binds and /tmp only, and leaves its root untouched', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'sandbox-'));
+  try {
+    // A root with just a shell: the host's dash and the libraries it loads.
+    const root = join(top, 'root');
+    const dash = execFileSync('sh', ['-c', 'command -v dash'], { encoding: 'utf8' }).trim();
+    const libs = execFileSync('ldd', [dash], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
+    for (const file of [...libs, dash]) {
+      await mkdir(join(root, dirname(file)), { recursive: true });
+      await copyFile(file, join(root, file));
+      await chmod(join(root, file), 0o755);
+    }
+    await mkdir(join(root, 'bin'), { recursive: true });
+    await copyFile(dash, join(root, 'bin/sh'));
+    await chmod(join(root, 'bin/sh'), 0o755);
+    const before = (await readdir(root)).sort();
+    const build = join(top, 'build');
+    await mkdir(build);
+    const log = join(top, 'log');
+    const fd = openSync(log, 'a');
+    const spec = {
+      kind: 'chroot',
+      root,
+      binds: [{ host: build, inside: '/x.build' }],
+      cwd: '/x.build',
+    } as const;
+    const run = (command: string) =>
+      runInSandbox(spec, command, { PATH: '/usr/bin:/bin' }, { outputFd: fd, scratchDir: top });
+    try {
+      assert.equal((await run('echo built > out && echo t > /tmp/t')).exitCode, 0);
+      assert.notEqual((await run('echo no > /new-file')).exitCode, 0, 'the root is read-only');
+      assert.notEqual((await run('echo no > /bin/new-file')).exitCode, 0, 'so are its entries');
+    } finally {
+      closeSync(fd);
+    }
+    assert.equal(await readFile(join(build, 'out'), 'utf8'), 'built\n');
+    assert.deepEqual((await readdir(root)).sort(), before, 'no mount point was made in the root');
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
 });
 
 test('byte-string commands reach sh unchanged; the host is read-only outside writable dirs', async () => {

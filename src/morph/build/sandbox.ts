@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeSync } from 'node:fs';
+import { readdirSync, readlinkSync, writeSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -10,10 +10,15 @@ export type BuildMode = 'staging' | 'bootstrap' | 'test';
 /** Where a sandboxed command runs. */
 export type SandboxSpec =
   | {
-      /** Chrooted in `root`: read-only except `writable` (host paths under `root`), `/dev`, `/proc`, `/tmp`. */
+      /**
+       * Chrooted in a view of `root`: its top-level entries bound read-only
+       * onto an empty root, plus `binds` (writable host directories at paths
+       * inside), `/dev`, `/proc` and `/tmp`; the rest is read-only. Nothing is
+       * created in `root`, so one dependency tree serves many sandboxes at once.
+       */
       kind: 'chroot';
       root: string;
-      writable: readonly string[];
+      binds: readonly { host: string; inside: string }[];
       /** Host directory to bind at `/tmp` (else a tmpfs). */
       tmpDir?: string;
       /** Host directory bound at `/tmp/ccache`. */
@@ -41,12 +46,19 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
   const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts'];
   switch (spec.kind) {
     case 'chroot':
-      args.push('--ro-bind', spec.root, '/');
-      for (const dir of spec.writable) args.push('--bind', dir, insideRoot(spec.root, dir));
+      for (const entry of readdirSync(spec.root, { withFileTypes: true })) {
+        if (MOUNTED_AFRESH.has(entry.name)) continue;
+        const path = join(spec.root, entry.name);
+        if (entry.isSymbolicLink()) args.push('--symlink', readlinkSync(path), `/${entry.name}`);
+        else args.push('--ro-bind', path, `/${entry.name}`);
+      }
+      for (const bind of spec.binds) args.push('--bind', bind.host, bind.inside);
       args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/dev/shm');
       if (spec.tmpDir) args.push('--bind', spec.tmpDir, '/tmp');
       else args.push('--tmpfs', '/tmp');
       if (spec.ccacheDir) args.push('--bind', spec.ccacheDir, '/tmp/ccache');
+      // bwrap's own root (a tmpfs holding the mount points) is read-only too.
+      args.push('--remount-ro', '/');
       break;
     case 'writable-chroot':
       args.push('--bind', spec.root, '/', '--proc', '/proc', '--dev', '/dev');
@@ -63,12 +75,13 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
   return args;
 }
 
-/** The directories that must exist under a read-only root before bwrap can mount on them. */
+/** Top-level names a chroot sandbox never takes from its root: bwrap mounts them itself. */
+const MOUNTED_AFRESH = new Set(['proc', 'dev', 'tmp']);
+
+/** The directories that must exist under a writable root before bwrap can mount on them. */
 export function mountPoints(spec: SandboxSpec): string[] {
-  if (spec.kind === 'host') return [];
-  const dirs = ['proc', 'dev', 'tmp'].map((dir) => join(spec.root, dir));
-  if (spec.kind === 'chroot') dirs.push(...spec.writable);
-  return dirs;
+  if (spec.kind !== 'writable-chroot') return [];
+  return ['proc', 'dev', 'tmp'].map((dir) => join(spec.root, dir));
 }
 
 /** What a sandboxed command did. */
@@ -135,14 +148,6 @@ export async function runInSandbox(
   } finally {
     await rm(argFile, { force: true });
   }
-}
-
-function insideRoot(root: string, hostPath: string): string {
-  const prefix = root.replace(/\/+$/, '');
-  if (hostPath !== prefix && !hostPath.startsWith(`${prefix}/`)) {
-    throw new Error(`sandbox: ${hostPath} is not inside ${root}`);
-  }
-  return hostPath.slice(prefix.length) || '/';
 }
 
 /**

@@ -71,7 +71,11 @@ export async function buildSystem(ctx: BuildContext, source: Source): Promise<vo
       await timing.stage('system-integration', () => runSystemIntegration(ctx, tree));
     }
     await timing.stage('commit', () =>
-      ctx.cache.commitTree(tree, plan.ref, { subject: artifact.name, metadata: devicesMetadata(devices) }),
+      ctx.cache.commitTree(tree, plan.ref, {
+        subject: artifact.name,
+        metadata: devicesMetadata(devices),
+        linkCheckoutSpeedup: true,
+      }),
     );
     await storeArtifactDevices(ctx.cache, plan.ref, devices, staging);
     await timing.write(ctx.cache.sourceMetaPath(source.cacheKey as string));

@@ -3,9 +3,79 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { runCommand } from '../../shared/exec.js';
+import { MorphError } from '../errors.js';
 import { ArtifactCache, parseGVariantString } from './artifact-cache.js';
 
-test('an artifact round-trips through the OSTree repository', async () => {
+/** Runs `fn` with commits written by the libostree worker, or by one `ostree` process each. */
+async function withWriter<T>(writer: 'worker' | 'cli', fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.MORPH_OSTREE_WORKER;
+  if (writer === 'cli') process.env.MORPH_OSTREE_WORKER = '0';
+  else delete process.env.MORPH_OSTREE_WORKER;
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env.MORPH_OSTREE_WORKER;
+    else process.env.MORPH_OSTREE_WORKER = saved;
+  }
+}
+
+async function makeTree(dir: string, files: Record<string, string>): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(join(dir, path, '..'), { recursive: true });
+    await writeFile(join(dir, path), content, { mode: 0o644 });
+  }
+}
+
+for (const writer of ['worker', 'cli'] as const) {
+  test(`an artifact round-trips through the OSTree repository (${writer} writes)`, () =>
+    withWriter(writer, roundTrip));
+}
+
+test('the worker and the ostree command write the same commits, which fsck accepts', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'artifact-cache-'));
+  try {
+    const files = { 'usr/bin/a': 'a\n', 'usr/share/doc/b': 'bb\n', 'etc/c': '' };
+    const checksums: string[] = [];
+    for (const writer of ['worker', 'cli'] as const) {
+      const cache = await withWriter(writer, () => ArtifactCache.open(join(top, writer)));
+      for (const consume of [false, true]) {
+        const tree = join(top, `${writer}-${consume}`);
+        await makeTree(tree, files);
+        const ref = cache.ref('k', 'chunk', `x-${consume}`);
+        const options = { subject: 'x', metadata: { 'morph.k': 'v' }, consume };
+        checksums.push(await withWriter(writer, () => cache.commitTree(tree, ref, options)));
+        await assert.rejects(stat(join(tree, 'usr/bin/a')).then(() => consume || Promise.reject()));
+      }
+      cache.close();
+      await runCommand(['ostree', `--repo=${cache.repoPath}`, 'fsck', '--quiet']);
+    }
+    assert.equal(new Set(checksums).size, 1, `one checksum: ${checksums.join(' ')}`);
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
+});
+
+test('a failed write through the worker is a cache/commit-failed error naming the artifact', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'artifact-cache-'));
+  try {
+    const cache = await ArtifactCache.open(join(top, 'cache'));
+    const ref = cache.ref('k', 'chunk', 'gone');
+    await assert.rejects(
+      cache.commitTree(join(top, 'missing'), ref, { subject: 'x' }),
+      (err) => err instanceof MorphError && err.reason === 'commit-failed' && err.message.includes(ref),
+    );
+    // The worker goes on after a failure.
+    await makeTree(join(top, 'tree'), { f: 'x' });
+    await cache.commitTree(join(top, 'tree'), ref, { subject: 'x' });
+    assert.equal(await cache.hasRef(ref), true);
+    cache.close();
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
+});
+
+async function roundTrip(): Promise<void> {
   const top = await mkdtemp(join(tmpdir(), 'artifact-cache-'));
   try {
     const cache = await ArtifactCache.open(join(top, 'cache'));
@@ -45,10 +115,11 @@ test('an artifact round-trips through the OSTree repository', async () => {
 
     await cache.deleteRefs([ref]);
     assert.equal(await cache.has('k1', 'chunk', 'hello-bins'), false);
+    cache.close();
   } finally {
     await rm(top, { recursive: true, force: true });
   }
-});
+}
 
 test('GVariant strings are unquoted', () => {
   assert.equal(parseGVariantString("'abc'"), 'abc');

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CommandError, runCommand } from '../../shared/exec.js';
 import { MorphError } from '../errors.js';
 import { artifactRef } from './artifact-ref.js';
+import { OstreeWorker } from './ostree-worker.js';
 import { serialiseWrites } from './write-queue.js';
 
 /** The three kinds of artifact morph stores. */
@@ -16,6 +17,12 @@ export interface CommitOptions {
   metadata?: Record<string, string>;
   /** Move files into the repository instead of copying them (the tree is deleted). */
   consume?: boolean;
+}
+
+/** One tree to commit with {@link ArtifactCache.commitTrees}. */
+export interface TreeCommit extends CommitOptions {
+  dir: string;
+  ref: string;
 }
 
 /** How to check an artifact out. */
@@ -37,6 +44,9 @@ export class ArtifactCache {
   readonly dir: string;
   /** The OSTree repository path. */
   readonly repoPath: string;
+
+  /** The libostree writer: undefined until the first write, null where none can run. */
+  private worker?: OstreeWorker | null;
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -89,35 +99,88 @@ export class ArtifactCache {
 
   /**
    * Commits `dir` as the artifact `ref` and returns the commit checksum.
-   * Files hard-linked from checkouts of this repository are not re-read.
    * @throws MorphError `cache/commit-failed`.
    */
-  async commitTree(dir: string, ref: string, options: CommitOptions): Promise<string> {
+  async commitTree(
+    dir: string,
+    ref: string,
+    options: CommitOptions & { linkCheckoutSpeedup?: boolean },
+  ): Promise<string> {
+    const [checksum] = await this.commitTrees([{ dir, ref, ...options }], options);
+    return checksum as string;
+  }
+
+  /**
+   * Commits several trees (one transaction when the libostree worker runs)
+   * and returns their checksums. Commits are orphans with a fixed timestamp.
+   * `linkCheckoutSpeedup`: the trees are mostly hard links into this
+   * repository (checkouts), which are then not re-read.
+   * @throws MorphError `cache/commit-failed`.
+   */
+  async commitTrees(
+    trees: readonly TreeCommit[],
+    options: { linkCheckoutSpeedup?: boolean } = {},
+  ): Promise<string[]> {
+    if (trees.length === 0) return [];
+    try {
+      return await serialiseWrites(this.repoPath, async () => {
+        const worker = this.writer();
+        if (worker) {
+          return worker.commit(
+            trees.map((t) => ({
+              dir: t.dir,
+              ref: t.ref,
+              subject: t.subject,
+              metadata: t.metadata,
+              consume: t.consume,
+            })),
+            options,
+          );
+        }
+        const checksums: string[] = [];
+        for (const tree of trees) checksums.push(await this.commitWithCli(tree, options));
+        return checksums;
+      });
+    } catch (err) {
+      const refs = trees.map((t) => t.ref).join(', ');
+      throw new MorphError('cache', 'commit-failed', `cannot store artifact ${refs}: ${errorText(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /** Stops the libostree worker (it is restarted by the next write). */
+  close(): void {
+    this.worker?.close();
+    this.worker = undefined;
+  }
+
+  private writer(): OstreeWorker | undefined {
+    if (this.worker === undefined) this.worker = OstreeWorker.forRepo(this.repoPath) ?? null;
+    return this.worker ?? undefined;
+  }
+
+  private async commitWithCli(tree: TreeCommit, options: { linkCheckoutSpeedup?: boolean }): Promise<string> {
     const argv = [
       'ostree',
       `--repo=${this.repoPath}`,
       'commit',
-      `--tree=dir=${dir}`,
-      `--branch=${ref}`,
-      `--subject=${options.subject}`,
-      '--link-checkout-speedup',
+      `--tree=dir=${tree.dir}`,
+      `--branch=${tree.ref}`,
+      '--parent=none',
+      '--no-bindings',
+      `--subject=${tree.subject}`,
       // Artifacts can always be rebuilt: not syncing every object makes commits
       // many times faster (see bench/build/staging-area.ts).
       '--fsync=false',
       '--timestamp=1991-08-25 00:00:00+00:00',
     ];
-    if (options.consume) argv.push('--consume');
-    for (const [key, value] of Object.entries(options.metadata ?? {})) {
+    if (options.linkCheckoutSpeedup) argv.push('--link-checkout-speedup');
+    if (tree.consume) argv.push('--consume');
+    for (const [key, value] of Object.entries(tree.metadata ?? {})) {
       argv.push(`--add-metadata-string=${key}=${value}`);
     }
-    try {
-      const result = await serialiseWrites(this.repoPath, () => runCommand(argv));
-      return result.stdout.trim();
-    } catch (err) {
-      throw new MorphError('cache', 'commit-failed', `cannot store artifact ${ref}: ${errorText(err)}`, {
-        cause: err,
-      });
-    }
+    return (await runCommand(argv)).stdout.trim();
   }
 
   /**
@@ -155,29 +218,36 @@ export class ArtifactCache {
   async checkoutMany(refs: readonly string[], dest: string, options: CheckoutOptions = {}): Promise<void> {
     if (refs.length === 0) return;
     if (refs.length === 1) return this.checkout(refs[0] as string, dest, options);
-    let layered: string;
+    const layered = await this.layer(refs);
+    await this.checkout(layered, dest, options);
+  }
+
+  /**
+   * Layers `revs` (refs or checksums) into one unreferenced orphan commit,
+   * later files replacing earlier ones and directories merging (metadata
+   * only, no file is read), and returns its checksum. `gc` removes it.
+   * @throws MorphError `cache/commit-failed`.
+   */
+  async layer(revs: readonly string[]): Promise<string> {
     try {
-      const argv = [
-        'ostree',
-        `--repo=${this.repoPath}`,
-        'commit',
-        '--orphan',
-        '--fsync=false',
-        '--subject=layers',
-      ];
-      for (const ref of refs) argv.push(`--tree=ref=${ref}`);
-      layered = (await serialiseWrites(this.repoPath, () => runCommand(argv))).stdout.trim();
+      return await serialiseWrites(this.repoPath, async () => {
+        const worker = this.writer();
+        if (worker) return worker.layer(revs);
+        const argv = ['ostree', `--repo=${this.repoPath}`, 'commit', '--orphan', '--fsync=false'];
+        argv.push('--subject=layers', '--timestamp=1991-08-25 00:00:00+00:00');
+        for (const rev of revs) argv.push(`--tree=ref=${rev}`);
+        return (await runCommand(argv)).stdout.trim();
+      });
     } catch (err) {
       throw new MorphError(
         'cache',
         'commit-failed',
-        `cannot combine ${refs.length} artifacts: ${errorText(err)}`,
+        `cannot combine ${revs.length} artifacts: ${errorText(err)}`,
         {
           cause: err,
         },
       );
     }
-    await this.checkout(layered, dest, options);
   }
 
   /** A metadata string of the commit at `ref`, or undefined when absent. */

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ArtifactCache } from '../cache/artifact-cache.js';
+import { DependencyTrees } from './dependency-trees.js';
+
+/** An ArtifactCache that records the revisions of every layered commit it makes. */
+class CountingCache {
+  readonly layers: string[][] = [];
+  constructor(readonly cache: ArtifactCache) {}
+  wrap(): ArtifactCache {
+    return new Proxy(this.cache, {
+      get: (target, name) => {
+        if (name === 'layer')
+          return (revs: string[]) => {
+            this.layers.push(revs);
+            return target.layer(revs);
+          };
+        const value = Reflect.get(target, name, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+}
+
+async function commitFiles(cache: ArtifactCache, top: string, name: string, files: Record<string, string>) {
+  const dir = join(top, 'trees', name);
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(join(dir, path, '..'), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  const ref = cache.ref(name, 'chunk', name);
+  await cache.commitTree(dir, ref, { subject: name, consume: true });
+  return ref;
+}
+
+test('one checkout per dependency list, layered on the longest layered prefix, removed at the end', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'dependency-trees-'));
+  const cache = await ArtifactCache.open(join(top, 'cache'));
+  try {
+    const a = await commitFiles(cache, top, 'a', { 'usr/bin/a': 'a1', 'etc/x': 'from a' });
+    const b = await commitFiles(cache, top, 'b', { 'usr/bin/b': 'b' });
+    const c = await commitFiles(cache, top, 'c', { 'etc/x': 'from c' });
+    const d = await commitFiles(cache, top, 'd', { 'usr/lib/d': 'd' });
+    const counting = new CountingCache(cache);
+    const trees = new DependencyTrees(counting.wrap(), join(top, 'staging'));
+
+    const [first, again] = await Promise.all([
+      trees.get([a, b], { ldconfig: false }),
+      trees.get([a, b], { ldconfig: false }),
+    ]);
+    assert.equal(first, again, 'concurrent requests share one tree');
+    assert.deepEqual((await readdir(join(first, 'usr/bin'))).sort(), ['a', 'b']);
+    assert.ok((await stat(join(first, 'usr/bin/a'))).nlink >= 2, 'files are hard links');
+
+    const wider = await trees.get([a, b, c, d], { ldconfig: false });
+    assert.notEqual(wider, first);
+    assert.equal(await readFile(join(wider, 'etc/x'), 'utf8'), 'from c', 'later artifacts win');
+    assert.equal(await readFile(join(wider, 'usr/lib/d'), 'utf8'), 'd');
+    assert.equal(counting.layers.length, 2);
+    assert.deepEqual(counting.layers[0], [a, b]);
+    assert.equal(counting.layers[1]?.length, 3, 'the second layering starts from the first');
+    assert.deepEqual(counting.layers[1]?.slice(1), [c, d]);
+
+    const single = await trees.get([d], { ldconfig: false });
+    assert.deepEqual(await readdir(join(single, 'usr/lib')), ['d']);
+    assert.equal(counting.layers.length, 2, 'one artifact needs no layering');
+    const none = await trees.get([], { ldconfig: false });
+    assert.deepEqual(await readdir(none), []);
+
+    await trees.removeAll();
+    for (const tree of [first, wider, single, none]) assert.equal(existsSync(tree), false, tree);
+  } finally {
+    cache.close();
+    await rm(top, { recursive: true, force: true });
+  }
+});
+
+test('ldconfig runs only when asked and the tree has etc/ld.so.conf', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'dependency-trees-'));
+  const cache = await ArtifactCache.open(join(top, 'cache'));
+  try {
+    const withConf = await commitFiles(cache, top, 'libc', { 'etc/ld.so.conf': '' });
+    const without = await commitFiles(cache, top, 'plain', { 'usr/bin/x': 'x' });
+    const ran: string[][] = [];
+    const trees = new DependencyTrees(cache, join(top, 'staging'), async (argv) => {
+      ran.push(argv);
+    });
+    const plain = await trees.get([withConf], { ldconfig: false });
+    assert.deepEqual(ran, []);
+    const staged = await trees.get([withConf], { ldconfig: true });
+    assert.notEqual(staged, plain, 'an ldconfig tree is not shared with a plain one');
+    assert.deepEqual(ran, [['ldconfig', '-r', staged]]);
+    await trees.get([without], { ldconfig: true });
+    assert.equal(ran.length, 1);
+    await trees.removeAll();
+  } finally {
+    cache.close();
+    await rm(top, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""Writes commits into one OSTree repository for morph, through libostree.
+
+One `ostree commit` process costs ~35 ms even for a tiny tree (it opens the
+repository, scans it, and runs one transaction per commit); a chunk makes up
+to seven commits. This worker keeps the repository open and writes all the
+commits of one request in a single transaction (about 2 ms each): see
+docs/decisions.md, "OSTree writes go through a libostree worker".
+
+Protocol: one JSON object a line on stdin, one answer a line on stdout.
+  {"id": 1, "op": "commit", "commits": [{"dir", "ref", "subject",
+   "metadata": {str: str}, "consume": bool}], "linkCheckoutSpeedup": bool}
+      -> {"id": 1, "ok": true, "result": [checksum, ...]}
+  {"id": 2, "op": "layer", "refs": [ref or checksum, ...]}
+      -> {"id": 2, "ok": true, "result": checksum}   (an orphan commit,
+         later trees replacing earlier files, directories merging)
+  Any failure -> {"id": N, "ok": false, "error": "text"}; the worker goes on.
+End of input ends the worker. Commits are orphans stamped 1991-08-25, so the
+same tree always gives the same checksum.
+"""
+
+import json
+import sys
+
+import gi
+
+gi.require_version("OSTree", "1.0")
+from gi.repository import Gio, GLib, OSTree  # noqa: E402
+
+TIMESTAMP = 683078400  # 1991-08-25 00:00:00 UTC
+
+
+def open_repo(path):
+    repo = OSTree.Repo.new(Gio.File.new_for_path(path))
+    repo.open(None)
+    # Artifacts can always be rebuilt: never fsync (as `--fsync=false`).
+    repo.set_disable_fsync(True)
+    return repo
+
+
+def in_transaction(repo, work):
+    repo.prepare_transaction(None)
+    try:
+        result = work()
+        repo.commit_transaction(None)
+        return result
+    except BaseException:
+        repo.abort_transaction(None)
+        raise
+
+
+def write_commit(repo, root, subject, metadata):
+    variant = GLib.Variant("a{sv}", {k: GLib.Variant("s", v) for k, v in metadata.items()})
+    _, checksum = repo.write_commit_with_time(None, subject, None, variant, root, TIMESTAMP, None)
+    return checksum
+
+
+def commit(repo, request):
+    def work():
+        if request.get("linkCheckoutSpeedup"):
+            # Files hard-linked from this repository's objects are not re-read.
+            repo.scan_hardlinks(None)
+        checksums = []
+        for spec in request["commits"]:
+            flags = OSTree.RepoCommitModifierFlags.NONE
+            if spec.get("consume"):
+                flags |= OSTree.RepoCommitModifierFlags.CONSUME
+            modifier = OSTree.RepoCommitModifier.new(flags, None)
+            mtree = OSTree.MutableTree.new()
+            directory = Gio.File.new_for_path(spec["dir"])
+            repo.write_directory_to_mtree(directory, mtree, modifier, None)
+            _, root = repo.write_mtree(mtree, None)
+            checksum = write_commit(repo, root, spec["subject"], spec.get("metadata") or {})
+            repo.transaction_set_ref(None, spec["ref"], checksum)
+            checksums.append(checksum)
+        return checksums
+
+    return in_transaction(repo, work)
+
+
+def layer(repo, request):
+    def work():
+        mtree = OSTree.MutableTree.new()
+        for rev in request["refs"]:
+            _, root, _ = repo.read_commit(rev, None)
+            repo.write_directory_to_mtree(root, mtree, None, None)
+        _, root = repo.write_mtree(mtree, None)
+        return write_commit(repo, root, "layers", {})
+
+    return in_transaction(repo, work)
+
+
+OPERATIONS = {"commit": commit, "layer": layer}
+
+
+def main():
+    repo = open_repo(sys.argv[1])
+    for line in sys.stdin:
+        request = json.loads(line)
+        answer = {"id": request.get("id")}
+        try:
+            answer["result"] = OPERATIONS[request["op"]](repo, request)
+            answer["ok"] = True
+        except GLib.Error as err:
+            answer.update(ok=False, error=err.message)
+        except (KeyError, TypeError, ValueError) as err:
+            answer.update(ok=False, error=f"bad request: {err!r}")
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
