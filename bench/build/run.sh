@@ -1,28 +1,37 @@
 #!/bin/bash
-# Build benchmark (issue 4): cold build, no-op rebuild and one-chunk rebuild of
-# a generated wide system, the cold build's overhead over its build commands,
-# and the artifact-cache growth for a second system sharing 90% of the files.
+# Build benchmark (issue 4): the suite's test system (cold, no-op) and a
+# generated wide system of chunks compiling real C (cold, no-op, a variant
+# sharing 90% of the files, one chunk changed); the cold build's overhead over
+# the build commands on its critical path; the artifact-cache growth for the
+# variant. Definitions and the reasons for them: docs/build.md, Benchmarks.
 #
-# Usage: bench/build/run.sh [STRATA] [CHUNKS-PER-STRATUM] [FILES-PER-CHUNK]
-#   defaults 10 20 5 (200 chunks). Run as root after the project is built.
-#   BENCH_DIR (default /var/tmp) holds the temporary directory; KEEP=1 keeps it;
-#   RETRIES (default 10) bounds the attempts per build.
+# Usage: bench/build/run.sh [STRATA] [CHUNKS-PER-STRATUM] [FUNCTIONS-PER-CHUNK]
+#   defaults 10 20 60 (200 chunks, each compiling a generated C file of 60
+#   functions with gcc -O2: about 1 s of CPU). Run as root after building the
+#   project. BENCH_DIR (default /var/tmp) holds the temporary directory; KEEP=1
+#   keeps it; RETRIES (default 10) bounds the attempts per build.
 #
-# The wide system = the suite's build-essential stratum (the test shell) +
-# STRATA generated strata w1..wN, each build-depending on the previous one,
-# each of CHUNKS-PER-STRATUM independent chunks. Every chunk is a tiny git
-# repo; its commands are what the sandbox's test shell understands
-# (fixtures/test-shell/README.md): one `create file` build command and one
-# `create file "$DESTDIR/..."` install command per file.
-# The variant system replaces the last stratum by wNv, whose chunks install
-# different files (same names, other contents): 90% of files shared with 10 strata.
+# The wide system = STRATA generated strata w1..wN, each build-depending on
+# the previous one, w1 on the stratum `toolchain`; each of CHUNKS-PER-STRATUM
+# independent chunks, built in staging mode (chrooted): gcc -O2 of its own
+# generated C file and a main.c, linked, installed into DESTDIR with a header,
+# a README and three data files (bins, devel, doc and misc split artifacts).
+# `toolchain` (build-only, not in the systems) gives the chroot its gcc:
+# `toolchain-host`, a bootstrap-mode chunk, copies the host's gcc, cpp,
+# binutils, libc6-dev, coreutils and dash (dpkg -L) into DESTDIR; `toolchain`,
+# a staging-mode chunk of the same stratum, copies them from its staging root
+# into its own DESTDIR (bootstrap chunks of other strata are not staged,
+# morph.md 5.9). The variant system replaces the last stratum by wNv: the
+# same installed paths with other contents.
 set -euo pipefail
 
 STRATA=${1:-10}
 PER=${2:-20}
-FILES=${3:-5}
+FUNCS=${3:-60}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 MORPH="$SRC/morph"
+REPORT="$SRC/dist/bench/build/cold-build-report.js"
+[ -f "$REPORT" ] || { echo "ERROR: $REPORT missing: build the project first (npx tsc -p tsconfig.json)" >&2; exit 1; }
 TOP=$(mktemp -d "${BENCH_DIR:-/var/tmp}/bench-build.XXXXXX")
 SERVER_PID=
 
@@ -40,6 +49,7 @@ mkdir -p "$GITS"
 ARCH=$("$MORPH" print-architecture)
 
 commit_all() { git -C "$1" add -A && git -C "$1" commit -q -m "$2"; }
+sha() { git -C "$GITS/$1" rev-parse "$2^{commit}"; }
 
 # --- the suite's repositories (as implementations/fixture-repos.ts makes them)
 git init -q -b bootstrap "$GITS/bootstrap-chunk"
@@ -52,77 +62,181 @@ git -C "$GITS/bootstrap-chunk" rm -q -r -f .
 mkdir "$GITS/bootstrap-chunk/bin"
 cp "$TOP/sh" "$GITS/bootstrap-chunk/bin/sh"
 commit_all "$GITS/bootstrap-chunk" 'Add prebuilt shell'
-sha() { git -C "$GITS/$1" rev-parse "$2^{commit}"; }
+git init -q -b master "$GITS/test-chunk"
+cp -a "$SRC/fixtures/test-chunk/." "$GITS/test-chunk/"
+commit_all "$GITS/test-chunk" 'Add test chunk files'
 
 DEFS="$GITS/morphs"
 git init -q -b master "$DEFS"
 cp -a "$SRC/fixtures/morphs/." "$DEFS/"
-sed -i -e "s/@SHA:bootstrap-chunk:bootstrap@/$(sha bootstrap-chunk bootstrap)/" \
-  -e "s/@SHA:bootstrap-chunk:master@/$(sha bootstrap-chunk master)/" "$DEFS/strata/build-essential.morph"
-rm -rf "$DEFS/clusters" "$DEFS/systems" "$DEFS/strata/core.morph" "$DEFS/test-chunk.morph"
-mkdir -p "$DEFS/systems" "$DEFS/chunks"
+rm -rf "$DEFS/clusters"
+find "$DEFS" -name '*.morph' -exec sed -i -e "s/@ARCH@/$ARCH/" \
+  -e "s/@SHA:bootstrap-chunk:bootstrap@/$(sha bootstrap-chunk bootstrap)/" \
+  -e "s/@SHA:bootstrap-chunk:master@/$(sha bootstrap-chunk master)/" \
+  -e "s/@SHA:test-chunk:master@/$(sha test-chunk master)/" {} +
+if grep -rq '@SHA:' "$DEFS"; then echo "ERROR: unfilled placeholder in fixtures/morphs" >&2; exit 1; fi
+mkdir -p "$DEFS/chunks"
+
+# --- the toolchain stratum
+TC="$GITS/toolchain-host"
+git init -q -b master "$TC"
+printf '%s\n' dash coreutils gcc gcc-12 cpp cpp-12 gcc-12-base libgcc-12-dev libgcc-s1 \
+  binutils binutils-common binutils-x86-64-linux-gnu libbinutils libctf0 libctf-nobfd0 libjansson4 \
+  libc6 libc6-dev libcrypt-dev libcrypt1 linux-libc-dev libgmp10 libisl23 libmpc3 libmpfr6 \
+  libzstd1 zlib1g libselinux1 libpcre2-8-0 libacl1 libattr1 >"$TC/packages"
+# Not needed to compile C: documentation, LTO, gold, sanitizers, static libc.
+printf '%s\n' '^/usr/share/(doc|man|info|locale|lintian|bug|gdb)/' 'lto1$' 'lto-dump' 'ld\.gold$' \
+  'dwp$' 'gprofng' 'lib(asan|tsan|lsan|ubsan|hwasan)[^/]*$' '/libc\.a$' '/libm-[0-9.]*\.a$' \
+  '/libmvec\.a$' >"$TC/exclude"
+cat >"$TC/install-toolchain.sh" <<'EOF'
+#!/bin/sh
+# Copies the host's C toolchain, the Debian packages listed in ./packages
+# without the paths matching ./exclude, into $DESTDIR. Merged /usr: /bin,
+# /sbin, /lib and /lib64 become symlinks into /usr, as on the host.
+set -eu
+dpkg -L $(cat packages) | sort -u | grep -vE -f exclude |
+  while read -r f; do
+    case $f in /bin | /sbin | /lib | /lib64) continue ;; esac
+    if [ -L "$f" ] || [ -f "$f" ]; then echo "${f#/}"; fi
+  done >files
+tar -C / -cf - --no-recursion -T files |
+  tar -C "$DESTDIR" -xf - --transform 's,^\(bin\|sbin\|lib\|lib64\)/,usr/\1/,'
+for d in bin sbin lib lib64; do ln -s "usr/$d" "$DESTDIR/$d"; done
+EOF
+commit_all "$TC" 'Add toolchain copy script'
+git init -q -b master "$GITS/toolchain"
+echo 'The toolchain-host chunk, copied from the staging root.' >"$GITS/toolchain/README"
+commit_all "$GITS/toolchain" 'Add README'
+printf 'name: toolchain-host\nkind: chunk\nbuild-system: manual\ninstall-commands:\n- sh install-toolchain.sh\n' \
+  >"$DEFS/chunks/toolchain-host.morph"
+cat >"$DEFS/chunks/toolchain.morph" <<'EOF'
+name: toolchain
+kind: chunk
+build-system: manual
+install-commands:
+- cp -a /usr /etc /bin /sbin /lib /lib64 "$DESTDIR/"
+EOF
+cat >"$DEFS/strata/toolchain.morph" <<EOF
+name: toolchain
+kind: stratum
+description: The host's C toolchain, for the chunks of the generated strata.
+chunks:
+- name: toolchain-host
+  morph: chunks/toolchain-host.morph
+  repo: test:toolchain-host
+  ref: $(sha toolchain-host master)
+  unpetrify-ref: master
+  build-mode: bootstrap
+  build-depends: []
+- name: toolchain
+  morph: chunks/toolchain.morph
+  repo: test:toolchain
+  ref: $(sha toolchain master)
+  unpetrify-ref: master
+  build-depends:
+  - toolchain-host
+EOF
+DEPS="$TOP/dependencies"
+printf 'toolchain-host\ntoolchain toolchain-host\n' >"$DEPS"
 
 # --- generated chunks and strata
-WORDS=$(printf 'lorem%03d ' $(seq 1 40)) # ~370 bytes per file
-gen_chunk() { # STRATUM-NAME INDEX VARIANT
-  local name="$1-c$2" repo="$GITS/$1-c$2"
-  git init -q -b master "$repo"
-  printf '%s chunk %s\n' "$name" "$3" >"$repo/README"
-  commit_all "$repo" "Add $name"
-  {
-    printf 'name: %s\nkind: chunk\nbuild-system: manual\nbuild-commands:\n' "$name"
-    printf -- '- create file build/%s.o built %s\ninstall-commands:\n' "$name" "$3"
-    for f in $(seq 1 "$FILES"); do
-      printf -- '- create file "$DESTDIR/usr/share/bench/%s/f%s" %s %s %s\n' "$1" "$f" "$2" "$3" "$WORDS"
-    done
-  } >"$DEFS/chunks/$name.morph"
+GEN_AWK="$TOP/gen.awk"
+cat >"$GEN_AWK" <<'EOF'
+# A C file of FUNCS functions, their constants drawn from SEED, and IDENT_entry calling them all.
+BEGIN {
+  srand(SEED);
+  for (f = 0; f < FUNCS; f++) {
+    printf "static unsigned long f%d(unsigned long x) {\n  unsigned long r = %dUL;\n", f, int(rand() * 1000000);
+    printf "  for (int i = 0; i < %d; i++) {\n    switch ((x + i) %% 8) {\n", 3 + int(rand() * 20);
+    for (c = 0; c < 8; c++)
+      printf "    case %d: r = r * %dUL + (x >> %d) ^ %dUL; break;\n", c, int(rand() * 1000) + 1, int(rand() * 16), int(rand() * 100000);
+    printf "    }\n    if (r %% %d == 0) x = x * %d + r;\n  }\n  return r;\n}\n", int(rand() * 50) + 2, int(rand() * 100) + 1;
+  }
+  printf "unsigned long %s_entry(unsigned long x) {\n  unsigned long r = 0;\n", IDENT;
+  for (f = 0; f < FUNCS; f++) printf "  r ^= f%d(x + %d);\n", f, f;
+  printf "  return r;\n}\n";
 }
-gen_stratum() { # NAME PREVIOUS VARIANT
+EOF
+WORDS=$(printf 'lorem%03d ' $(seq 1 40)) # ~370 bytes per data file
+gen_chunk() { # NAME PRODUCT SEED: a repo and a morphology; PRODUCT names the installed files
+  local name="$1" product="$2" seed="$3" repo="$GITS/$1" ident=${2//-/_}
+  git init -q -b master "$repo"
+  awk -v SEED="$seed" -v FUNCS="$FUNCS" -v IDENT="$ident" -f "$GEN_AWK" >"$repo/gen.c"
+  printf 'unsigned long %s_entry(unsigned long x);\n' "$ident" >"$repo/gen.h"
+  printf '#include <stdio.h>\n#include "gen.h"\nint main(void) {\n  printf("%s %%lu\\n", %s_entry(%s));\n  return 0;\n}\n' \
+    "$product" "$ident" "$seed" >"$repo/main.c"
+  printf '%s, generated by bench/build/run.sh (seed %s).\n' "$product" "$seed" >"$repo/README"
+  mkdir "$repo/data"
+  for f in 1 2 3; do printf '%s %s %s %s\n' "$product" "$seed" "$f" "$WORDS" >"$repo/data/d$f"; done
+  commit_all "$repo" "Add $name"
+  cat >"$DEFS/chunks/$name.morph" <<EOF
+name: $name
+kind: chunk
+build-system: manual
+build-commands:
+- '[ "\$(pwd)" = /$name.build ] || { echo "not in the staging chroot" >&2; exit 1; }'
+- gcc -O2 -c gen.c
+- gcc -O2 -c main.c
+- gcc -o $product main.o gen.o
+install-commands:
+- mkdir -p "\$DESTDIR/usr/bin" "\$DESTDIR/usr/include" "\$DESTDIR/usr/share/doc/$product" "\$DESTDIR/usr/share/bench/$product"
+- cp $product "\$DESTDIR/usr/bin/" && cp gen.h "\$DESTDIR/usr/include/$product.h" && cp README "\$DESTDIR/usr/share/doc/$product/" && cp data/* "\$DESTDIR/usr/share/bench/$product/"
+EOF
+}
+gen_stratum() { # NAME PREVIOUS-STRATUM INDEX VARIANT(0|1)
+  local deps
+  if [ "$2" = toolchain ]; then deps='toolchain-host toolchain'; else deps=$(printf "$2-c%s " $(seq 1 "$PER")); fi
   {
     printf 'name: %s\nkind: stratum\nbuild-depends:\n- morph: strata/%s.morph\nchunks:\n' "$1" "$2"
     for c in $(seq 1 "$PER"); do
-      gen_chunk "$1" "$c" "$3"
+      gen_chunk "$1-c$c" "w$3-c$c" $((100000 * $4 + 1000 * $3 + c))
       printf -- '- name: %s-c%s\n  morph: chunks/%s-c%s.morph\n  repo: test:%s-c%s\n  ref: %s\n  unpetrify-ref: master\n  build-depends: []\n' \
         "$1" "$c" "$1" "$c" "$1" "$c" "$(sha "$1-c$c" master)"
+      echo "$1-c$c $deps" >>"$DEPS"
     done
   } >"$DEFS/strata/$1.morph"
 }
 gen_system() { # NAME LAST-STRATUM
-  printf 'name: %s\nkind: system\narch: %s\nstrata:\n- name: build-essential\n  morph: strata/build-essential.morph\n' "$1" "$ARCH"
+  printf 'name: %s\nkind: system\narch: %s\nstrata:\n' "$1" "$ARCH"
   for s in $(seq 1 $((STRATA - 1))); do printf -- '- name: w%s\n  morph: strata/w%s.morph\n' "$s" "$s"; done
   printf -- '- name: %s\n  morph: strata/%s.morph\n' "$2" "$2"
 }
-prev=build-essential
-for s in $(seq 1 "$STRATA"); do gen_stratum "w$s" "$prev" base; prev="w$s"; done
-gen_stratum "w${STRATA}v" "w$((STRATA - 1))" variant
+prev=toolchain
+for s in $(seq 1 "$STRATA"); do gen_stratum "w$s" "$prev" "$s" 0; prev="w$s"; done
+gen_stratum "w${STRATA}v" "$([ "$STRATA" = 1 ] && echo toolchain || echo "w$((STRATA - 1))")" "$STRATA" 1
 gen_system wide-system "w$STRATA" >"$DEFS/systems/wide-system.morph"
 gen_system variant-system "w${STRATA}v" >"$DEFS/systems/variant-system.morph"
+# The toolchain alone, built into a cache of its own to know its size.
+printf 'name: toolchain-system\nkind: system\narch: %s\nstrata:\n- name: toolchain\n  morph: strata/toolchain.morph\n' \
+  "$ARCH" >"$DEFS/systems/toolchain-system.morph"
 commit_all "$DEFS" 'Add generated definitions'
 
-# --- git server, morph.conf, workspace
+# --- git server, morph.conf per cache, workspace
 node "$SRC/dist/test-git-server/cli.js" --root "$GITS" --port-file "$TOP/port" >/dev/null &
 SERVER_PID=$!
 for _ in $(seq 1 100); do [ -s "$TOP/port" ] && break; sleep 0.1; done
 PORT=$(cat "$TOP/port")
 URL="git://127.0.0.1:$PORT/%s"
-printf '[config]\nrepo-alias = test=%s#%s\ncachedir = %s\ntempdir = %s\ntrove-host= []\n' \
-  "$URL" "$URL" "$TOP/cache" "$TOP/tmp" >"$TOP/morph.conf"
-morph() {
+for cache in test toolchain wide; do
+  printf '[config]\nrepo-alias = test=%s#%s\ncachedir = %s\ntempdir = %s\ntrove-host= []\n' \
+    "$URL" "$URL" "$TOP/cache-$cache" "$TOP/tmp" >"$TOP/morph-$cache.conf"
+done
+morph() { # CACHE LOG-NAME ARGS...
+  local cache="$1" log="$2"
+  shift 2
   "$MORPH" --verbose --cachedir-min-space=0 --tempdir-min-space=0 --no-default-config \
-    --config "$TOP/morph.conf" --log="$TOP/log-$1" "$@"
+    --config "$TOP/morph-$cache.conf" --log="$TOP/log-$log" "$@"
 }
-morph init "$TOP/ws" >/dev/null
-(cd "$TOP/ws" && morph checkout test:morphs master >/dev/null)
+morph wide init init "$TOP/ws" >/dev/null
+(cd "$TOP/ws" && morph wide checkout checkout test:morphs master >/dev/null)
 CHECKOUT="$TOP/ws/master/test/morphs"
 
 now() { date +%s.%N; }
-timed_build() { # LABEL SYSTEM -> prints seconds; output in $TOP/out-LABEL
-  local start end
-  local attempt=1
+timed_build() { # LABEL CACHE SYSTEM -> prints seconds; output in $TOP/out-LABEL
+  local start end attempt=1
   start=$(now)
-  # A failed attempt is retried (its work is kept in the cache, its time counted):
-  # concurrent `ostree commit`s sometimes race on the repo's staging directory.
-  until (cd "$CHECKOUT" && morph build "$2" >>"$TOP/out-$1" 2>"$TOP/err-$1"); do
+  # A failed attempt is retried (its work is kept in the cache, its time counted).
+  until (cd "$CHECKOUT" && morph "$2" "$1" build "$3" >>"$TOP/out-$1" 2>"$TOP/err-$1"); do
     echo "$1: attempt $attempt failed: $(grep -m1 -E 'ERROR|Error:' "$TOP/err-$1" | cut -c1-220)" >&2
     echo "$1 $attempt" >>"$TOP/failures"
     attempt=$((attempt + 1))
@@ -130,77 +244,93 @@ timed_build() { # LABEL SYSTEM -> prints seconds; output in $TOP/out-LABEL
     [ "$attempt" -le "${RETRIES:-10}" ] || exit 1
   done
   end=$(now)
+  echo "$start $end" >"$TOP/span-$1"
   echo "$end - $start" | bc -l
 }
-repo_size() { du -sk "$TOP/cache/artifacts/repo" | cut -f1; }
+cache_kib() { du -sk "$TOP/cache-$1/artifacts" | cut -f1; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+built() { grep -c 'Building chunk' "$TOP/out-$1" || true; }
 
-CHUNKS=$((STRATA * PER + 2))
-echo "bench/build: $STRATA strata x $PER chunks (+2 bootstrap) x $FILES files, $(nproc) cores, $(date -u +%FT%TZ)"
+echo "bench/build: test system; wide system of $STRATA strata x $PER chunks (+2 toolchain), $FUNCS functions per C file;" \
+  "$(nproc) cores, $(date -u +%FT%TZ), $(git -C "$SRC" rev-parse --short HEAD)"
 echo "load before: $(load)"
-COLD=$(timed_build cold systems/wide-system.morph)
-COLD_KIB=$(repo_size)
-NOOP=$(timed_build noop systems/wide-system.morph)
+
+# --- the suite's test system
+TEST_COLD=$(timed_build test-cold test systems/test-system.morph)
+TEST_NOOP=$(timed_build test-noop test systems/test-system.morph)
+
+# --- the toolchain alone (for its share of the cache)
+TC_TIME=$(timed_build toolchain toolchain systems/toolchain-system.morph)
+TC_KIB=$(cache_kib toolchain)
+
+# --- the wide system: cold, no-op
+COLD=$(timed_build cold wide systems/wide-system.morph)
+COLD_KIB=$(cache_kib wide)
+# Proof that the chunks ran in the chroot with the staged gcc: a built binary runs and prints its seed.
+BIN_REF=$(grep -o -m1 "artifacts/[0-9a-f]*/chunk/w1-c1-bins" "$TOP/out-cold")
+ostree --repo="$TOP/cache-wide/artifacts/repo" checkout -U "$BIN_REF" "$TOP/w1-c1-bins"
+RAN=$("$TOP/w1-c1-bins/usr/bin/w1-c1")
+case $RAN in "w1-c1 "*) ;; *) echo "ERROR: w1-c1 printed '$RAN'" >&2; exit 1 ;; esac
+NOOP=$(timed_build noop wide systems/wide-system.morph)
+
+# --- the variant system: 90% of the files shared
+VARIANT=$(timed_build variant wide systems/variant-system.morph)
+VARIANT_KIB=$(cache_kib wide)
 
 # --- change one chunk: commit to its repo, point the stratum at the new commit
-MID=$STRATA # the last stratum: a change earlier rebuilds every later stratum (cache keys cascade)
-CH="$GITS/w$MID-c1"
-echo changed >>"$CH/README"
+CH="$GITS/w$STRATA-c1" # the last stratum: a change earlier rebuilds every later stratum (cache keys cascade)
+echo '/* changed */' >>"$CH/gen.c"
 commit_all "$CH" 'Change one chunk'
 NEW=$(git -C "$CH" rev-parse HEAD)
-OLD=$(sha "w$MID-c1" HEAD~1)
-sed -i "s/$OLD/$NEW/" "$CHECKOUT/strata/w$MID.morph"
-ONE=$(timed_build one-chunk systems/wide-system.morph)
-REBUILT=$(grep -c 'Building chunk' "$TOP/out-one-chunk" || true)
-
-# --- second system sharing 90% of files
-BEFORE_KIB=$(repo_size)
-VARIANT=$(timed_build variant systems/variant-system.morph)
-AFTER_KIB=$(repo_size)
+OLD=$(sha "w$STRATA-c1" HEAD~1)
+sed -i "s/$OLD/$NEW/" "$CHECKOUT/strata/w$STRATA.morph"
+ONE=$(timed_build one-chunk wide systems/wide-system.morph)
 echo "load after: $(load)"
 
-# --- build-command time on the critical path, from the <key>.meta records
-# (stage "build" = all of a chunk's command lists, bwrap start-up included).
-# The critical path is build-essential's two chunks, then the slowest chunk
-# of each generated stratum (the chunks of a stratum are independent, each
-# stratum build-depends on the previous one).
-read -r CRIT SUM STAGES < <(node --input-type=module - "$TOP/cache/artifacts" "$TOP/out-cold" <<'EOF'
-import { readFileSync } from 'node:fs';
-const [dir, out] = process.argv.slice(2);
-// The cold build's chunks: "[i/n] NAME: Artifact is in cache: ...artifacts/KEY/chunk/..."
-const names = new Map();
-for (const m of readFileSync(out, 'utf8').matchAll(/\] ([\w.-]+): (?:Artifact|System) is in cache: \S*artifacts\/([0-9a-f]{64})\/(\w+)\//g))
-  names.set(m[2], m[3] === 'chunk' ? m[1] : m[3]);
-const byStratum = new Map();
-let sum = 0;
-const stages = {};
-for (const [key, name] of names) {
-  const times = JSON.parse(readFileSync(`${dir}/${key}.meta`, 'utf8'))['build-times'] ?? {};
-  for (const [stage, t] of Object.entries(times)) stages[stage] = (stages[stage] ?? 0) + t.delta;
-  if (!times.build) continue;
-  sum += times.build.delta;
-  const stratum = /^w\d+v?-c\d+$/.test(name) ? name.replace(/-c\d+$/, '') : name;
-  byStratum.set(stratum, Math.max(byStratum.get(stratum) ?? 0, times.build.delta));
-}
-let crit = 0;
-for (const v of byStratum.values()) crit += v;
-const fmt = Object.entries(stages).map(([k, v]) => `${k}=${v.toFixed(1)}`).join(',');
-console.log(crit.toFixed(3), sum.toFixed(3), fmt);
-EOF
-)
+# --- the cold build's critical paths (bench/build/critical-path.ts)
+declare -A R
+node "$REPORT" "$TOP/cache-wide/artifacts" "$TOP/out-cold" "$DEPS" >"$TOP/report"
+while read -r k v; do R[$k]=$v; done <"$TOP/report"
+read -r COLD_START COLD_END <"$TOP/span-cold"
 
-pct() { echo "scale=2; 100 * $1 / $2" | bc -l; }
-printf '\n| measure | value | goal |\n|---|---|---|\n'
-printf '| cold build (%s sources) | %.1f s | |\n' "$CHUNKS" "$COLD"
-printf '| no-op rebuild | %.2f s | |\n' "$NOOP"
-printf '| no-op / cold | %s %% | <= 2 %% |\n' "$(pct "$NOOP" "$COLD")"
-printf '| rebuild after one chunk changed (%s chunk(s) rebuilt) | %.1f s | |\n' "$REBUILT" "$ONE"
-printf '| build commands on the critical path (meta "build" stages) | %.2f s | |\n' "$CRIT"
-printf '| cold overhead over critical-path commands | %.0f %% | <= 10 %% |\n' "$(pct "($COLD - $CRIT)" "$CRIT")"
-printf '| sum of all chunk "build" stages | %.1f s | |\n' "$SUM"
-printf '| cache after cold build | %s KiB | |\n' "$COLD_KIB"
-printf '| cache, wide system (+ one-chunk rebuild) | %s KiB | |\n' "$BEFORE_KIB"
-printf '| cache, + variant system (90%% shared), built in %.1f s | %s KiB | |\n' "$VARIANT" "$AFTER_KIB"
-printf '| two systems / one | %s | <= 1.15 |\n' "$(echo "scale=3; $AFTER_KIB / $BEFORE_KIB" | bc -l)"
-printf '| failed attempts retried | %s | 0 |\n' "$(cat "$TOP/failures" 2>/dev/null | tr '\n' ',' || true)"
-printf '\nsummed stage times of all .meta records (s): %s\n' "$STAGES"
+f1() { printf '%.1f' "$(echo "$1" | bc -l)"; }
+f2() { printf '%.2f' "$(echo "$1" | bc -l)"; }
+pct() { printf '%.1f' "$(echo "100 * ($1) / ($2)" | bc -l)"; }
+met() { if [ "$(echo "$1" | bc -l)" = 1 ]; then echo yes; else echo no; fi; }
+SCHED=${R[schedule-build]}
+OWN_ONE=$((COLD_KIB - TC_KIB))
+OWN_TWO=$((VARIANT_KIB - TC_KIB))
+NOOP_PCT=$(pct "$NOOP" "$COLD")
+OVER_PCT=$(pct "$COLD - $SCHED" "$SCHED")
+RATIO=$(printf '%.3f' "$(echo "$OWN_TWO / $OWN_ONE" | bc -l)")
+
+printf '\n| goal | value | target | met |\n|---|---|---|---|\n'
+printf '| no-op rebuild / cold build | %s %% (%s s / %s s) | <= 2 %% | %s |\n' "$NOOP_PCT" "$(f2 "$NOOP")" "$(f1 "$COLD")" "$(met "$NOOP_PCT <= 2")"
+printf '| cold overhead over build commands on the schedule critical path | %s %% (%s s over %s s) | <= 10 %% | %s |\n' \
+  "$OVER_PCT" "$(f1 "$COLD")" "$(f1 "$SCHED")" "$(met "$OVER_PCT <= 10")"
+printf '| artifact cache, two systems / one (toolchain excluded) | %s (%s / %s KiB) | <= 1.15 | %s |\n' \
+  "$RATIO" "$OWN_TWO" "$OWN_ONE" "$(met "$RATIO <= 1.15")"
+
+printf '\n| measure | value |\n|---|---|\n'
+printf '| test system: cold build | %s s |\n' "$(f1 "$TEST_COLD")"
+printf '| test system: no-op rebuild | %s s (%s %% of cold) |\n' "$(f2 "$TEST_NOOP")" "$(pct "$TEST_NOOP" "$TEST_COLD")"
+printf '| toolchain alone (own cache) | %s s, %s KiB |\n' "$(f1 "$TC_TIME")" "$TC_KIB"
+printf '| wide system: cold build (%s chunks) | %s s |\n' "${R[chunks]}" "$(f1 "$COLD")"
+printf '| - before the first chunk started (resolution, git) | %s s |\n' "$(f1 "${R[first-start]} - $COLD_START")"
+printf '| - after the last chunk ended (strata, system) | %s s |\n' "$(f1 "$COLD_END - ${R[last-stop]}")"
+printf '| wide system: no-op rebuild | %s s |\n' "$(f2 "$NOOP")"
+printf '| schedule critical path: chunks, build stages, whole chunk intervals | %s, %s s, %s s |\n' \
+  "${R[schedule-chunks]}" "$(f1 "$SCHED")" "$(f1 "${R[schedule-busy]}")"
+printf '| dependency-only critical path: chunks, build stages | %s, %s s (cold overhead over it: %s %%) |\n' \
+  "${R[dependency-chunks]}" "$(f1 "${R[dependency-build]}")" "$(pct "$COLD - ${R[dependency-build]}" "${R[dependency-build]}")"
+printf '| all chunks: build stages summed | %s s |\n' "$(f1 "${R[all-build]}")"
+printf '| variant system (%s chunks rebuilt) | %s s |\n' "$(built variant)" "$(f1 "$VARIANT")"
+printf '| one chunk changed (%s chunk(s) rebuilt) | %s s |\n' "$(built one-chunk)" "$(f1 "$ONE")"
+printf '| artifact cache: wide system; + variant (toolchain included) | %s KiB; %s KiB (%s) |\n' \
+  "$COLD_KIB" "$VARIANT_KIB" "$(printf '%.3f' "$(echo "$VARIANT_KIB / $COLD_KIB" | bc -l)")"
+FAILED=none
+[ -s "$TOP/failures" ] && FAILED=$(tr '\n' ',' <"$TOP/failures")
+printf '| failed attempts retried | %s |\n' "$FAILED"
+printf '\nstage-seconds, all chunks: %s\n' "${R[all-stages]}"
+printf 'stage-seconds, schedule critical path: %s\n' "${R[schedule-stages]}"
+printf 'w1-c1 built in the chroot prints: %s\n' "$RAN"
