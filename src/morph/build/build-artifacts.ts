@@ -9,6 +9,7 @@ import type { BuildContext } from './build-context.js';
 import type { Source } from './build-graph.js';
 import { buildChunk } from './chunk-builder.js';
 import { DependencyTrees } from './dependency-trees.js';
+import { JobSlots } from './job-slots.js';
 import type { ResolvedBuild } from './resolve-build-graph.js';
 import { buildStratum } from './stratum-builder.js';
 import { buildSystem } from './system-builder.js';
@@ -70,20 +71,15 @@ export async function buildArtifacts(
     for (const ref of refsOf(source)) if (!(await cache.hasRef(ref))) missing.add(source);
   }
 
+  // Up to max-jobs sources run their commands (or assemble a stratum or
+  // system) at once; as many more prepare (staging, sources) or store their
+  // artifacts meanwhile, so that the command slots do not wait for them.
   const limit = Math.max(1, app.settings['max-jobs']);
+  const commandSlots = new JobSlots(limit);
+  const inFlight = new JobSlots(2 * limit);
   const running = new Set<string>();
-  let active = 0;
   let done = 0;
   let failure: unknown;
-  const waiting: (() => void)[] = [];
-  const acquire = async (): Promise<void> => {
-    while (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-  };
-  const release = (): void => {
-    active--;
-    waiting.shift()?.();
-  };
   const progress = (): void => options.onProgress?.({ done, total, running: [...running] });
 
   const dependencyTrees = new DependencyTrees(cache, join(app.settings.tempdir, 'staging'), (argv) =>
@@ -101,8 +97,7 @@ export async function buildArtifacts(
       const status = app.status.withPrefix(`[${index + 1}/${total}] ${label}: `);
       if (missing.has(source)) {
         if (failure !== undefined) throw failure;
-        await acquire();
-        try {
+        await inFlight.run(async () => {
           if (failure !== undefined) throw failure;
           if (app.signal?.aborted) throw new MorphError('build', 'interrupted', 'build interrupted');
           running.add(label);
@@ -116,16 +111,21 @@ export async function buildArtifacts(
             env: build.env,
             status,
             dependencyTrees,
+            // A source still waiting for a slot when another fails does not start.
+            commandSlot: (work) =>
+              commandSlots.run(() => (failure === undefined ? work() : Promise.reject(failure))),
           };
-          await buildSource(ctx, source);
-          status.normal(`Built ${source.kind} ${label} in ${formatElapsed(Date.now() - start)}`);
-        } catch (err) {
-          failure ??= err;
-          throw err;
-        } finally {
-          running.delete(label);
-          release();
-        }
+          try {
+            if (source.kind === 'chunk') await buildChunk(ctx, source);
+            else await commandSlots.run(() => buildSource(ctx, source));
+            status.normal(`Built ${source.kind} ${label} in ${formatElapsed(Date.now() - start)}`);
+          } catch (err) {
+            failure ??= err;
+            throw err;
+          } finally {
+            running.delete(label);
+          }
+        });
       }
       done++;
       progress();

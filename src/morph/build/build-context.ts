@@ -15,4 +15,6 @@ export interface BuildContext {
   readonly status: StatusReporter;
   /** The shared read-only dependency trees of this build's chunk sandboxes. */
   readonly dependencyTrees: DependencyTrees;
+  /** Runs `work` (a chunk's commands) when one of the build's max-jobs command slots is free. */
+  readonly commandSlot: <T>(work: () => Promise<T>) => Promise<T>;
 }

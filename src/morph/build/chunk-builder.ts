@@ -103,19 +103,21 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
     }
 
     await rm(logPath, { force: true });
-    const failure = await timing.stage('build', () =>
-      runChunkCommands({
-        morphology,
-        sandbox,
-        env,
-        maxJobs: morphology['max-jobs'] ?? settings['max-jobs'],
-        logPath,
-        scratchDir: settings.tempdir,
-        signal: app.signal,
-        onStep: (step) => ctx.status.chatty(`Running ${step} commands`),
-        onOutput:
-          settings['build-log-on-stdout'] && app.out ? (chunk) => app.out?.(chunk.toString()) : undefined,
-      }),
+    const failure = await ctx.commandSlot(() =>
+      timing.stage('build', () =>
+        runChunkCommands({
+          morphology,
+          sandbox,
+          env,
+          maxJobs: morphology['max-jobs'] ?? settings['max-jobs'],
+          logPath,
+          scratchDir: settings.tempdir,
+          signal: app.signal,
+          onStep: (step) => ctx.status.chatty(`Running ${step} commands`),
+          onOutput:
+            settings['build-log-on-stdout'] && app.out ? (chunk) => app.out?.(chunk.toString()) : undefined,
+        }),
+      ),
     );
     if (failure) {
       const log = await readFile(logPath, 'utf8').catch(() => '');

@@ -70,7 +70,8 @@ export async function crossBootstrap(
       );
       if (!missing.some(Boolean)) continue;
       status.normal(`Building bootstrap chunk ${source.name}`);
-      await buildChunk({ app, cache, arch: build.arch, env: build.env, status, dependencyTrees }, source);
+      const ctx = { app, cache, arch: build.arch, env: build.env, status, dependencyTrees };
+      await buildChunk({ ...ctx, commandSlot: (work) => work() }, source);
     }
   } finally {
     await dependencyTrees.removeAll();
