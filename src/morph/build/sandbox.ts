@@ -93,8 +93,9 @@ export interface SandboxResult {
  * Runs `sh -c COMMAND` in the sandbox with exactly `env`, its stdout and
  * stderr both going to the file descriptor `outputFd` (interleaved as
  * written). COMMAND may be a byte string: Node encodes argv as UTF-8, so the
- * bytes are written NUL-terminated to a file under `scratchDir` and `xargs -0`
- * appends them, untouched, to the bwrap command line (morph.md 12.5).
+ * bytes of a command that is not valid UTF-8 are written NUL-terminated to a
+ * file under `scratchDir` and `xargs -0` appends them, untouched, to the
+ * bwrap command line (morph.md 12.5).
  */
 export async function runInSandbox(
   spec: SandboxSpec,
@@ -109,16 +110,25 @@ export async function runInSandbox(
     signal?: AbortSignal;
   },
 ): Promise<SandboxResult> {
-  const argFile = join(options.scratchDir, `.morph-command-${randomBytes(6).toString('hex')}`);
   const bytes = typeof command === 'string' ? Buffer.from(command) : Buffer.from(command);
-  await writeFile(argFile, Buffer.concat([bytes, Buffer.from([0])]));
+  // Commands that are valid UTF-8 (nearly all) go straight to bwrap; others
+  // through a file and `xargs -0`, which passes their bytes untouched.
+  const text = bytes.toString('utf8');
+  const argFile =
+    Buffer.from(text).equals(bytes) && !text.includes('\0')
+      ? undefined
+      : join(options.scratchDir, `.morph-command-${randomBytes(6).toString('hex')}`);
+  if (argFile) await writeFile(argFile, Buffer.concat([bytes, Buffer.from([0])]));
   try {
     // bwrap reports the command's own exit code on fd 3 (xargs folds it into 123-127).
-    const argv = ['-0', '-a', argFile, 'bwrap', '--json-status-fd', '3', ...bwrapArgs(spec), 'sh', '-c'];
+    const bwrap = ['--json-status-fd', '3', ...bwrapArgs(spec), 'sh', '-c'];
+    const [program, argv] = argFile
+      ? ['/usr/bin/xargs', ['-0', '-a', argFile, 'bwrap', ...bwrap]]
+      : ['bwrap', [...bwrap, text]];
     const exitCode = await new Promise<number>((resolve, reject) => {
       const out = options.outputFd;
       const tee = options.onOutput && typeof out === 'number' ? options.onOutput : undefined;
-      const child = spawn('/usr/bin/xargs', argv, {
+      const child = spawn(program, argv, {
         env,
         stdio: ['ignore', tee ? 'pipe' : out, tee ? 'pipe' : out, 'pipe'],
         signal: options.signal,
@@ -146,7 +156,7 @@ export async function runInSandbox(
     });
     return { exitCode };
   } finally {
-    await rm(argFile, { force: true });
+    if (argFile) await rm(argFile, { force: true });
   }
 }
 
