@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../shared/exec.js';
 import { loadAllMorphologies } from '../definitions/load-all-morphologies.js';
@@ -61,7 +61,7 @@ export async function prepareBuildBranch(
       const commit = await git(root.dir, ['rev-parse', '--verify', `${branch.name}^{commit}`]);
       return { repo: branch.rootRepo, commit, ref: branch.name, cleanup: async () => {} };
     }
-    await injectRefs(branch, repos, root, options.push);
+    await injectRefs(branch, repos, root, options.push, scratch);
     const commits = await commitAll(app, branch, repos);
     if (!options.push) {
       return {
@@ -153,6 +153,7 @@ async function injectRefs(
   repos: RepoState[],
   root: RepoState,
   push: boolean,
+  scratch: string,
 ): Promise<void> {
   const morphologies = await loadAllMorphologies(root.dir);
   const byPair = new Map(repos.map((r) => [`${r.repo}\0${r.head}`, r]));
@@ -175,20 +176,33 @@ async function injectRefs(
       for (const spec of morphology.chunks) retarget(spec, true);
     }
   }
-  const env = { ...process.env, GIT_INDEX_FILE: root.index };
-  for (const [file, morphology] of morphologies) {
-    const blob = await runCommand(['git', 'hash-object', '-w', '--stdin'], {
-      cwd: root.dir,
-      input: serialise(morphology, file, branch),
-    });
-    await runCommand(
-      ['git', 'update-index', '--add', '--cacheinfo', `100644,${blob.stdout.trim()},${file}`],
-      {
-        cwd: root.dir,
-        env,
-      },
+  // Two processes for all files: write the blobs, then stage them.
+  const files = [...morphologies.keys()];
+  if (files.length === 0) return;
+  const blobs = await mkdtemp(join(scratch, 'blobs-'));
+  const paths = files.map((_, i) => join(blobs, String(i)));
+  await Promise.all(
+    files.map((file, i) =>
+      writeFile(paths[i] as string, serialise(morphologies.get(file) as Morphology, file, branch)),
+    ),
+  );
+  const hashed = await runCommand(['git', 'hash-object', '-w', '--no-filters', '--stdin-paths'], {
+    cwd: root.dir,
+    input: `${paths.join('\n')}\n`,
+  });
+  const oids = hashed.stdout.split('\n').filter((line) => line !== '');
+  if (oids.length !== files.length) {
+    throw new MorphError(
+      'build',
+      'build-branch-failed',
+      `git hash-object wrote ${oids.length} of ${files.length} morphologies`,
     );
   }
+  await runCommand(['git', 'update-index', '-z', '--index-info'], {
+    cwd: root.dir,
+    env: { ...process.env, GIT_INDEX_FILE: root.index },
+    input: files.map((file, i) => `100644 ${oids[i]}\t${file}\0`).join(''),
+  });
 }
 
 function serialise(morphology: Morphology, file: string, branch: SystemBranch): string {

@@ -1,4 +1,3 @@
-import { runCommand } from '../../shared/exec.js';
 import { detectBuildSystem } from '../definitions/build-systems.js';
 import { loadMorphology } from '../definitions/load-morphology.js';
 import { MorphError } from '../errors.js';
@@ -142,7 +141,7 @@ async function loadChunkMorphology(
   if (data !== undefined) {
     morphology = loadMorphology(data, file);
   } else {
-    const buildSystem = detectBuildSystem(await topLevelNames(app, repo));
+    const buildSystem = detectBuildSystem(await app.gitCache.listTopLevel(repo.repoName, repo.commit));
     if (!buildSystem) {
       throw new MorphError('build', 'no-morphology', `Couldn't find morphology: ${file}`, {
         hint: `${repo.repoName} has no ${file} and no recognisable build system`,
@@ -165,24 +164,14 @@ async function loadChunkMorphology(
   return { file, morphology };
 }
 
-async function topLevelNames(app: BuildApp, repo: ResolvedRepo): Promise<string[]> {
-  const path = (await app.gitCache.getRepo(repo.repoName)).path;
-  const out = await runCommand(['git', 'ls-tree', '-z', '--name-only', repo.commit], { cwd: path });
-  return out.stdout.split('\0').filter((name) => name !== '');
-}
-
 /**
  * Resolves `ref` of `repoName` in the git cache, updating the mirror first
  * when the ref may have moved (morph.md 5.3).
  */
-export async function resolveRepoRef(
+export function resolveRepoRef(
   app: BuildApp,
   repoName: string,
   ref: string,
 ): Promise<{ commit: string; tree: string }> {
-  const cache = app.gitCache;
-  if (cache.hasRepo(repoName) && (await cache.requiresUpdate(repoName, ref))) {
-    await cache.updateRepo(await cache.getRepo(repoName));
-  }
-  return cache.resolveRef(repoName, ref);
+  return app.gitCache.resolveCurrentRef(repoName, ref);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -99,7 +99,32 @@ describe('GitCache', () => {
     const head = git('rev-parse', 'HEAD');
     assert.deepEqual(await cache.readFile('up:repo', head, 'dir/file'), Buffer.from([0, 1, 2, 255]));
     assert.deepEqual(await cache.listFiles('up:repo', head), ['dir/file', 'top']);
+    assert.deepEqual(await cache.listTopLevel('up:repo', head), ['dir', 'top']);
     await assert.rejects(cache.readFile('up:repo', head, 'missing'), { code: 'sources/file-not-found' });
+    await assert.rejects(cache.readFile('up:repo', head, 'dir'), { code: 'sources/file-not-found' });
+    await assert.rejects(cache.listTopLevel('up:repo', 'f'.repeat(40)), { code: 'sources/invalid-ref' });
+  });
+
+  it('updates before resolving a branch, but not for a SHA-1 already mirrored', async () => {
+    const { cache, git, commands, makeCache } = setup();
+    const first = git('rev-parse', 'HEAD');
+    await cache.getRepo('up:repo');
+    git('commit', '-q', '--allow-empty', '-m', 'two');
+    const second = git('rev-parse', 'HEAD');
+    const updates = () => commands.filter((c) => c === 'git remote update --prune').length;
+
+    const known = makeCache();
+    assert.equal((await known.resolveCurrentRef('up:repo', first)).commit, first);
+    assert.equal(updates(), 0, 'a mirrored SHA-1 cannot have moved');
+    assert.equal((await known.resolveCurrentRef('up:repo', second)).commit, second);
+    assert.equal(updates(), 1, 'a SHA-1 not mirrored yet is fetched');
+
+    const branch = makeCache();
+    git('commit', '-q', '--allow-empty', '-m', 'three');
+    assert.equal((await branch.resolveCurrentRef('up:repo', 'master')).commit, git('rev-parse', 'HEAD'));
+    assert.equal((await branch.resolveCurrentRef('up:repo', 'master')).commit, git('rev-parse', 'HEAD'));
+    assert.equal(updates(), 2, 'a branch is fetched once per process');
+    await assert.rejects(branch.resolveCurrentRef('up:repo', 'nosuch'), { code: 'sources/invalid-ref' });
   });
 
   it('updates once per process, and never under no-git-update', async () => {
@@ -119,13 +144,38 @@ describe('GitCache', () => {
     assert.ok(!frozen.commands.includes('git remote update --prune'));
   });
 
+  it('resolves a SHA-1 resolved in an earlier run without git, if the mirror has it', async () => {
+    const { root, cache, git, makeCache } = setup();
+    const head = git('rev-parse', 'HEAD');
+    const tree = git('rev-parse', 'HEAD^{tree}');
+    assert.deepEqual(await cache.resolveCurrentRef('up:repo', head), { commit: head, tree });
+    git('commit', '-q', '--allow-empty', '-m', 'two');
+    const two = git('rev-parse', 'HEAD');
+    const other = makeCache({ cachedir: join(root, 'other') });
+    assert.equal((await other.resolveCurrentRef('up:repo', two)).commit, two);
+    // The first mirror lacks `two`, though its memo (given the other cache's) knows its tree.
+    const memo = join(root, 'cache', 'gits', 'commit-trees');
+    appendFileSync(memo, readFileSync(join(root, 'other', 'gits', 'commit-trees')));
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      assert.deepEqual(await makeCache().resolveCurrentRef('up:repo', head), { commit: head, tree });
+      await assert.rejects(makeCache().tryResolveRef('up:repo', two), { code: 'sources/git-failed' });
+    } finally {
+      process.env.PATH = path;
+    }
+    assert.equal(await makeCache().tryResolveRef('up:repo', two), undefined);
+  });
+
   it('uses file:// repositories in place', async () => {
-    const { upstream, cache, git, commands } = setup();
+    const { root, upstream, cache, git, commands } = setup();
     const name = `file://${upstream}`;
     assert.equal(cache.mirrorPath(name), upstream);
     await cache.getUpdatedRepo(name);
     assert.deepEqual(commands, []);
     assert.equal((await cache.resolveRef(name, 'master')).commit, git('rev-parse', 'HEAD'));
+    await cache.resolveRef(name, git('rev-parse', 'HEAD'));
+    assert.equal(existsSync(join(root, 'cache', 'gits', 'commit-trees')), false, 'nothing remembered');
   });
 
   it('reports missing repos and refs', async () => {

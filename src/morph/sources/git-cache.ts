@@ -3,8 +3,11 @@ import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { CommandOptions, CommandResult } from '../../shared/exec.js';
 import { MorphError } from '../errors.js';
+import { CommitTreeMemo } from './commit-tree-memo.js';
 import { escapeRepoUrl } from './escape-repo-url.js';
-import { gitOutput, gitText } from './git-output.js';
+import { GitBatch, type GitObject } from './git-batch.js';
+import { gitOutput } from './git-output.js';
+import { hasObjectFile } from './object-presence.js';
 import type { RepoAliasResolver } from './repo-alias.js';
 
 /** A repository as present in the git cache. */
@@ -36,6 +39,9 @@ export interface GitCacheHost {
 
 const SHA1 = /^[0-9a-f]{40}$/;
 
+/** How many `git cat-file --batch` processes stay open at once (least recently used ones close). */
+const OPEN_BATCHES = 16;
+
 /**
  * morph's private bare mirrors under `<cachedir>/gits` (morph.md 3.3).
  * `file://` repositories are used in place and never fetched. Each mirror
@@ -45,10 +51,15 @@ export class GitCache {
   private readonly updated = new Set<string>();
   /** Clones and updates in progress, so concurrent callers share one (key: `clone:`/`update:` + path). */
   private readonly pending = new Map<string, Promise<void>>();
+  /** Object readers by repo path, least recently used first. */
+  private readonly batches = new Map<string, GitBatch>();
+  /** Trees of commits resolved by SHA-1 in mirrors, across runs. */
+  private readonly commitTrees: CommitTreeMemo;
   private readonly host: GitCacheHost;
 
   constructor(host: GitCacheHost) {
     this.host = host;
+    this.commitTrees = new CommitTreeMemo(join(host.cachedir, 'gits', 'commit-trees'));
   }
 
   /** The directory holding the cached copy of `name` (present or not). */
@@ -102,12 +113,32 @@ export class GitCache {
 
   /** True when `ref` of `name` should be fetched before resolving it (morph.md 5.3). */
   async requiresUpdate(name: string, ref: string): Promise<boolean> {
-    const path = this.mirrorPath(name);
+    if (!this.mayUpdate(name)) return false;
+    return !(
+      SHA1.test(ref) && (await this.readObject(this.mirrorPath(name), `${ref}^{commit}`)) !== undefined
+    );
+  }
+
+  /**
+   * Resolves `ref` of `name`, cloning the repo first if absent and updating
+   * it first when the ref may have moved (morph.md 5.3): a SHA-1 already
+   * in the mirror needs no update. Reads the SHA-1 once, not once to
+   * decide and once to resolve.
+   * @throws MorphError sources/invalid-ref, sources/no-remote-repo, sources/update-failed
+   */
+  async resolveCurrentRef(name: string, ref: string): Promise<ResolvedRef> {
+    if (this.hasRepo(name) && this.mayUpdate(name)) {
+      const present = SHA1.test(ref) ? await this.tryResolveRef(name, ref) : undefined;
+      if (present) return present;
+      await this.updateRepo(await this.getRepo(name));
+    }
+    return this.resolveRef(name, ref);
+  }
+
+  /** False when `name` is never fetched (`file://`, `no-git-update`) or was fetched already. */
+  private mayUpdate(name: string): boolean {
     if (this.host.noGitUpdate || fileUrlPath(this.host.aliases.pullUrl(name)) !== undefined) return false;
-    if (this.updated.has(path)) return false;
-    if (SHA1.test(ref) && (await gitText(path, ['cat-file', '-e', `${ref}^{commit}`])) !== undefined)
-      return false;
-    return true;
+    return !this.updated.has(this.mirrorPath(name));
   }
 
   /**
@@ -159,14 +190,24 @@ export class GitCache {
     return resolved;
   }
 
-  /** `resolveRef`, but undefined when the ref does not exist. */
+  /**
+   * `resolveRef`, but undefined when the ref does not exist. A SHA-1 of a
+   * commit in a mirror whose tree is remembered from an earlier run
+   * resolves without running git.
+   */
   async tryResolveRef(name: string, ref: string): Promise<ResolvedRef | undefined> {
     const repo = await this.getRepo(name);
-    const commit = await gitText(repo.path, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-    if (!commit) return undefined;
-    const tree = await gitText(repo.path, ['rev-parse', '--verify', '--quiet', `${commit}^{tree}`]);
-    if (!tree) return undefined;
-    return { commit, tree };
+    const memo = SHA1.test(ref) && fileUrlPath(repo.url) === undefined;
+    if (memo) {
+      const tree = this.commitTrees.get(ref);
+      if (tree && hasObjectFile(repo.path, ref)) return { commit: ref, tree };
+    }
+    // One read: the peeled commit's name, and its tree from the commit's first line.
+    const commit = await this.readObject(repo.path, `${ref}^{commit}`);
+    const tree = commit && /^tree ([0-9a-f]+)\n/.exec(commit.data.toString('latin1'))?.[1];
+    if (!commit || !tree) return undefined;
+    if (memo) this.commitTrees.remember(commit.oid, tree);
+    return { commit: commit.oid, tree };
   }
 
   /**
@@ -175,11 +216,43 @@ export class GitCache {
    */
   async readFile(name: string, commit: string, path: string): Promise<Buffer> {
     const repo = await this.getRepo(name);
-    const data = await gitOutput(repo.path, ['cat-file', 'blob', `${commit}:${path}`]);
-    if (data === undefined) {
+    const object = await this.readObject(repo.path, `${commit}:${path}`);
+    if (object?.type !== 'blob') {
       throw new MorphError('sources', 'file-not-found', `file ${path} not found at ${commit} of ${name}`);
     }
-    return data;
+    return object.data;
+  }
+
+  /**
+   * The names in the top-level tree of `commit` of `name`, in tree order.
+   * @throws MorphError sources/invalid-ref when the commit is not there
+   */
+  async listTopLevel(name: string, commit: string): Promise<string[]> {
+    const repo = await this.getRepo(name);
+    const tree = await this.readObject(repo.path, `${commit}^{tree}`);
+    if (tree?.type !== 'tree')
+      throw new MorphError('sources', 'invalid-ref', `no commit ${commit} in ${repo.path}`);
+    return treeEntryNames(tree.data, tree.oid.length / 2);
+  }
+
+  /** Ends the object readers (they end by themselves when node exits, too). */
+  close(): void {
+    for (const batch of this.batches.values()) batch.close();
+    this.batches.clear();
+  }
+
+  /** Reads one object of the repo at `path` through its `git cat-file --batch`. */
+  private readObject(path: string, rev: string): Promise<GitObject | undefined> {
+    let batch = this.batches.get(path);
+    this.batches.delete(path);
+    if (!batch?.usable) batch = new GitBatch(path);
+    this.batches.set(path, batch);
+    if (this.batches.size > OPEN_BATCHES) {
+      const [oldest, least] = this.batches.entries().next().value as [string, GitBatch];
+      this.batches.delete(oldest);
+      least.close();
+    }
+    return batch.read(rev);
   }
 
   /**
@@ -249,6 +322,19 @@ export class GitCache {
       return false;
     }
   }
+}
+
+/** The names of a tree object's entries (`<mode> <name>\0<binary object name>` each). */
+function treeEntryNames(data: Buffer, oidBytes: number): string[] {
+  const names: string[] = [];
+  for (let at = 0; at < data.length; ) {
+    const space = data.indexOf(32, at);
+    const nul = data.indexOf(0, space);
+    if (space === -1 || nul === -1) break;
+    names.push(data.subarray(space + 1, nul).toString());
+    at = nul + 1 + oidBytes;
+  }
+  return names;
 }
 
 /** Moves a finished clone into place; another process having cloned it meanwhile is fine. */
