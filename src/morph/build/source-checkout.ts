@@ -5,9 +5,12 @@ import { MorphError } from '../errors.js';
 import type { BuildApp } from './build-app.js';
 
 /**
- * Makes `dir` a git working copy of `repoName` at `commit`, `.git` included
- * (morph.md 5.10 step 1), with submodules checked out recursively from
- * the git cache.
+ * Makes `dir` (absent or empty) a git working copy of `repoName` at
+ * `commit`, `.git` included and self-contained (morph.md 5.10 step 1), with
+ * submodules checked out recursively from the git cache. Two git processes
+ * without submodules: a local clone (objects hard-linked, not copied) and
+ * one checkout, which writes every file now. The spec's `git clean -fxd` and
+ * `git reset --hard` would change nothing in a fresh clone, so they are not run.
  * @throws MorphError build/source-checkout-failed.
  */
 export async function checkoutSource(
@@ -20,8 +23,6 @@ export async function checkoutSource(
   try {
     await runCommand(['git', 'clone', '--quiet', '--no-checkout', repo.path, dir]);
     await runCommand(['git', 'checkout', '--quiet', '--detach', commit], { cwd: dir });
-    await runCommand(['git', 'clean', '-fxdq'], { cwd: dir });
-    await runCommand(['git', 'reset', '--quiet', '--hard'], { cwd: dir });
     if (existsSync(join(dir, '.gitmodules'))) await checkoutSubmodules(app, dir);
   } catch (err) {
     if (err instanceof MorphError) throw err;

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { runCommand } from '../../shared/exec.js';
+import { GitCache } from '../sources/git-cache.js';
+import { parseRepoAlias, RepoAliasResolver } from '../sources/repo-alias.js';
+import type { BuildApp } from './build-app.js';
+import { checkoutSource } from './source-checkout.js';
+
+const env = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'T',
+  GIT_AUTHOR_EMAIL: 't@x',
+  GIT_COMMITTER_NAME: 'T',
+  GIT_COMMITTER_EMAIL: 't@x',
+  GIT_AUTHOR_DATE: '2001-01-01T00:00:00Z',
+  GIT_COMMITTER_DATE: '2001-01-01T00:00:00Z',
+};
+const git = async (cwd: string, ...args: string[]): Promise<string> =>
+  (await runCommand(['git', '-c', 'protocol.file.allow=always', ...args], { cwd, env })).stdout.trim();
+
+async function commitFiles(dir: string, files: Record<string, string>): Promise<string> {
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  await git(dir, 'add', '.');
+  await git(dir, 'commit', '-q', '-m', 'c');
+  return git(dir, 'rev-parse', 'HEAD');
+}
+
+test('a source checkout is a self-contained working copy at the commit, submodules from the cache', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'source-checkout-'));
+  try {
+    const sub = join(top, 'sub');
+    const chunk = join(top, 'chunk');
+    for (const dir of [sub, chunk]) await git(top, 'init', '-q', '-b', 'master', dir);
+    await commitFiles(sub, { 'inner.txt': 'inner\n' });
+    await commitFiles(chunk, { 'file.txt': 'one\n', '.gitignore': 'ignored\n' });
+    await git(chunk, 'submodule', 'add', '-q', `file://${sub}`, 'sub');
+    await git(chunk, 'config', '-f', '.gitmodules', 'submodule.sub.url', 'tt:sub');
+    const wanted = await commitFiles(chunk, { 'dir/two.txt': 'two\n' });
+    await commitFiles(chunk, { 'file.txt': 'later\n' });
+
+    const aliases = new RepoAliasResolver([parseRepoAlias(`tt=file://${top}/%s#file://${top}/%s`)]);
+    const status = { normal: () => {}, chatty: () => {}, error: () => {}, withPrefix: () => status };
+    const runApp = (argv: readonly string[], options?: object) => runCommand(argv, options);
+    const gitCache = new GitCache({
+      cachedir: join(top, 'cache'),
+      tarballServer: '',
+      noGitUpdate: true,
+      aliases,
+      status,
+      runApp,
+    });
+    const app = { settings: {}, status, gitCache, aliases, runApp } as unknown as BuildApp;
+
+    const build = join(top, 'build');
+    await mkdir(build);
+    const before = Date.now();
+    await checkoutSource(app, 'tt:chunk', wanted, build);
+
+    assert.equal(await git(build, 'rev-parse', 'HEAD'), wanted);
+    assert.equal(await git(build, 'symbolic-ref', '-q', 'HEAD').catch(() => 'detached'), 'detached');
+    assert.equal(
+      await git(build, 'status', '--porcelain', '--ignored'),
+      '',
+      'nothing changed, nothing extra',
+    );
+    assert.equal(await readFile(join(build, 'file.txt'), 'utf8'), 'one\n');
+    assert.equal(await readFile(join(build, 'dir', 'two.txt'), 'utf8'), 'two\n');
+    assert.equal(await readFile(join(build, 'sub', 'inner.txt'), 'utf8'), 'inner\n');
+    assert.equal(await git(build, 'config', 'submodule.sub.url'), `${top}/sub`, 'the cached repo');
+    const mtime = (await stat(join(build, 'dir', 'two.txt'))).mtimeMs;
+    assert.ok(mtime >= before - 1000, 'files are written now, not at the commit date');
+    await assert.rejects(stat(join(build, '.git', 'objects', 'info', 'alternates')), 'no alternates');
+    await rm(chunk, { recursive: true });
+    assert.equal(await git(build, 'cat-file', '-t', `${wanted}^{tree}`), 'tree', 'objects are its own');
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
+});
+
+test('a commit that is not there is a build/source-checkout-failed error', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'source-checkout-'));
+  try {
+    const chunk = join(top, 'chunk');
+    await git(top, 'init', '-q', '-b', 'master', chunk);
+    await commitFiles(chunk, { 'file.txt': 'one\n' });
+    const status = { normal: () => {}, chatty: () => {}, error: () => {}, withPrefix: () => status };
+    const runApp = (argv: readonly string[], options?: object) => runCommand(argv, options);
+    const aliases = new RepoAliasResolver([]);
+    const gitCache = new GitCache({
+      cachedir: join(top, 'cache'),
+      tarballServer: '',
+      noGitUpdate: true,
+      aliases,
+      status,
+      runApp,
+    });
+    const app = { settings: {}, status, gitCache, aliases, runApp } as unknown as BuildApp;
+    await assert.rejects(checkoutSource(app, `file://${chunk}`, 'f'.repeat(40), join(top, 'build')), {
+      code: 'build/source-checkout-failed',
+    });
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
+});
