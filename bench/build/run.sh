@@ -318,6 +318,8 @@ printf '| toolchain alone (own cache) | %s s, %s KiB |\n' "$(f1 "$TC_TIME")" "$T
 printf '| wide system: cold build (%s chunks) | %s s |\n' "${R[chunks]}" "$(f1 "$COLD")"
 printf '| - before the first chunk started (resolution, git) | %s s |\n' "$(f1 "${R[first-start]} - $COLD_START")"
 printf '| - after the last chunk ended (strata, system) | %s s |\n' "$(f1 "$COLD_END - ${R[last-stop]}")"
+printf '| - gaps between the chunks of the schedule critical path | %s s |\n' \
+  "$(f1 "${R[last-stop]} - ${R[first-start]} - ${R[schedule-busy]}")"
 printf '| wide system: no-op rebuild | %s s |\n' "$(f2 "$NOOP")"
 printf '| schedule critical path: chunks, build stages, whole chunk intervals | %s, %s s, %s s |\n' \
   "${R[schedule-chunks]}" "$(f1 "$SCHED")" "$(f1 "${R[schedule-busy]}")"
