@@ -9,16 +9,18 @@
  *
  * Prints `NAME VALUE` lines (seconds): every chunk's build stages summed, the
  * schedule and dependency critical paths (critical-path.ts) with their build
- * stages, and the stages summed over all chunks and over the schedule path.
+ * stages (`@slot`: the path enters that chunk at its build stage, which
+ * waited for a command slot), the time the schedule path spends inside its
+ * chunks, and the stages summed over all chunks.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   buildSeconds,
-  busySeconds,
   type ChunkRun,
   chunkRunFromMeta,
   dependencyCriticalPath,
+  pathSeconds,
   scheduleCriticalPath,
 } from './critical-path.js';
 
@@ -58,6 +60,7 @@ const stageSums = (chunks: readonly ChunkRun[]): string => {
 };
 
 const schedule = scheduleCriticalPath(runs);
+const scheduleRuns = schedule.map((step) => step.run);
 const byDependencies = dependencyCriticalPath(runs, dependencies);
 const first = Math.min(...runs.map((r) => r.start));
 const last = Math.max(...runs.map((r) => r.stop));
@@ -67,13 +70,16 @@ const lines: [string, string | number][] = [
   ['first-start', first.toFixed(3)],
   ['last-stop', last.toFixed(3)],
   ['schedule-chunks', schedule.length],
-  ['schedule-build', buildSeconds(schedule).toFixed(3)],
-  ['schedule-busy', busySeconds(schedule).toFixed(3)],
-  ['schedule-path', schedule.map((r) => r.name).join(',')],
+  ['schedule-slot-entries', schedule.filter((step) => step.entry === 'build').length],
+  ['schedule-build', buildSeconds(scheduleRuns).toFixed(3)],
+  ['schedule-inside', pathSeconds(schedule).toFixed(3)],
+  [
+    'schedule-path',
+    schedule.map((step) => `${step.run.name}${step.entry === 'build' ? '@slot' : ''}`).join(','),
+  ],
   ['dependency-chunks', byDependencies.length],
   ['dependency-build', buildSeconds(byDependencies).toFixed(3)],
   ['dependency-path', byDependencies.map((r) => r.name).join(',')],
   ['all-stages', stageSums(runs)],
-  ['schedule-stages', stageSums(schedule)],
 ];
 for (const [name, value] of lines) console.log(`${name} ${value}`);

@@ -318,11 +318,11 @@ printf '| toolchain alone (own cache) | %s s, %s KiB |\n' "$(f1 "$TC_TIME")" "$T
 printf '| wide system: cold build (%s chunks) | %s s |\n' "${R[chunks]}" "$(f1 "$COLD")"
 printf '| - before the first chunk started (resolution, git) | %s s |\n' "$(f1 "${R[first-start]} - $COLD_START")"
 printf '| - after the last chunk ended (strata, system) | %s s |\n' "$(f1 "$COLD_END - ${R[last-stop]}")"
-printf '| - gaps between the chunks of the schedule critical path | %s s |\n' \
-  "$(f1 "${R[last-stop]} - ${R[first-start]} - ${R[schedule-busy]}")"
+printf '| - between the steps of the schedule critical path | %s s |\n' \
+  "$(f1 "${R[last-stop]} - ${R[first-start]} - ${R[schedule-inside]}")"
 printf '| wide system: no-op rebuild | %s s |\n' "$(f2 "$NOOP")"
-printf '| schedule critical path: chunks, build stages, whole chunk intervals | %s, %s s, %s s |\n' \
-  "${R[schedule-chunks]}" "$(f1 "$SCHED")" "$(f1 "${R[schedule-busy]}")"
+printf '| schedule critical path: chunks (entered at a command slot), build stages, time inside its steps | %s (%s), %s s, %s s |\n' \
+  "${R[schedule-chunks]}" "${R[schedule-slot-entries]}" "$(f1 "$SCHED")" "$(f1 "${R[schedule-inside]}")"
 printf '| dependency-only critical path: chunks, build stages | %s, %s s (cold overhead over it: %s %%) |\n' \
   "${R[dependency-chunks]}" "$(f1 "${R[dependency-build]}")" "$(pct "$COLD - ${R[dependency-build]}" "${R[dependency-build]}")"
 printf '| all chunks: build stages summed | %s s |\n' "$(f1 "${R[all-build]}")"
@@ -334,5 +334,5 @@ FAILED=none
 [ -s "$TOP/failures" ] && FAILED=$(tr '\n' ',' <"$TOP/failures")
 printf '| failed attempts retried | %s |\n' "$FAILED"
 printf '\nstage-seconds, all chunks: %s\n' "${R[all-stages]}"
-printf 'stage-seconds, schedule critical path: %s\n' "${R[schedule-stages]}"
+printf 'schedule critical path: %s\n' "${R[schedule-path]}"
 printf 'w1-c1 built in the chroot prints: %s\n' "$RAN"
