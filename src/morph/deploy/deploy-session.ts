@@ -15,6 +15,12 @@ export interface ResolvedSystem {
    * @throws MorphError `build/not-built` when no cache has it.
    */
   checkout(dir: string, options: { hardlink: boolean }): Promise<void>;
+  /**
+   * What identifies the checked-out content (the artifact's OSTree commit
+   * and that of its device list), naming its shared checkout; undefined
+   * when the local repository cannot tell.
+   */
+  revision(): Promise<string | undefined>;
 }
 
 /** Resolves a system morphology path of the definitions commit being deployed. */

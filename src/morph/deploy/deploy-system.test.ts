@@ -22,10 +22,14 @@ interface Fixture {
   stderr: string[];
   stdout: string[];
   log: string[];
+  /** How many times the system was checked out. */
+  checkouts: () => number;
 }
 
 /** A session over a fake system (a directory copied by `checkout`), with real extensions and mounts. */
-async function fixture(options: { union?: string; configure?: string[] } = {}): Promise<Fixture> {
+async function fixture(
+  options: { union?: string; configure?: string[]; revision?: string } = {},
+): Promise<Fixture> {
   const top = await mkdtemp(join(tmpdir(), 'deploy-system-'));
   const root = join(top, 'definitions');
   const system = join(top, 'system');
@@ -56,13 +60,16 @@ async function fixture(options: { union?: string; configure?: string[] } = {}): 
     strata: [],
     'configuration-extensions': options.configure ?? [],
   };
+  let checkouts = 0;
   const resolved: ResolvedSystem = {
     artifactName: 'test-system-rootfs',
     cacheKey: 'f'.repeat(64),
     morphology,
     checkout: async (dir) => {
+      checkouts++;
       await cp(system, dir, { recursive: true });
     },
+    revision: async () => options.revision,
   };
   const tempDir = join(top, 'tmp', 'deployments', 'd');
   await mkdir(tempDir, { recursive: true });
@@ -78,7 +85,7 @@ async function fixture(options: { union?: string; configure?: string[] } = {}): 
     definitionsVersion: 'abc1234',
     status: app.status,
   };
-  return { top, root, session, stderr, stdout, log };
+  return { top, root, session, stderr, stdout, log, checkouts: () => checkouts };
 }
 
 function mountsUnder(dir: string): string[] {
@@ -190,6 +197,51 @@ test('a subsystem location may not escape the parent tree; unknown types are rep
     assert.deepEqual(mountsUnder(f.top), []);
     assert.deepEqual(await readdir(f.session.tempDir), []);
   } finally {
+    await rm(f.top, { recursive: true, force: true });
+  }
+});
+
+test('deployments of one revision share one read-only checkout; their writes stay in their own trees', {
+  skip: !isRoot,
+}, async () => {
+  const revision = 'a'.repeat(64);
+  const f = await fixture({ revision, configure: ['set-hostname'] });
+  try {
+    const shared = join(f.top, 'cache', 'deploy-checkouts', revision, 'tree');
+    await deploySystem(
+      f.session,
+      entry({
+        one: { type: 'tar', location: 'one.tar', HOSTNAME: 'one' },
+        two: { type: 'sysroot', location: 'two', HOSTNAME: 'two' },
+      }),
+      undefined,
+      [],
+    );
+    assert.equal(f.checkouts(), 1, 'the second deployment reuses the first one’s checkout');
+    assert.ok(existsSync(join(shared, 'etc', 'os-release')));
+    assert.equal(existsSync(join(shared, 'etc', 'hostname')), false, 'nothing is written into the checkout');
+    assert.equal(existsSync(join(shared, 'baserock', 'deployment.meta')), false);
+    assert.equal(await readFile(join(f.root, 'two', 'etc', 'hostname'), 'utf8'), 'two\n');
+    const hostname = spawnSync('tar', ['-xOf', join(f.root, 'one.tar'), './etc/hostname'], {
+      encoding: 'utf8',
+    });
+    assert.equal(hostname.stdout, 'one\n');
+    assert.deepEqual(mountsUnder(f.top), []);
+    assert.deepEqual(await readdir(f.session.tempDir), []);
+
+    // Without a known revision every deployment checks out its own lower layer, removed after it.
+    const g = await fixture();
+    try {
+      await deploySystem(g.session, entry({ one: { type: 'tar', location: 'one.tar' } }), undefined, []);
+      await deploySystem(g.session, entry({ one: { type: 'tar', location: 'two.tar' } }), undefined, []);
+      assert.equal(g.checkouts(), 2);
+      assert.equal(existsSync(join(g.top, 'cache', 'deploy-checkouts')), false);
+      assert.deepEqual(await readdir(g.session.tempDir), []);
+    } finally {
+      await rm(g.top, { recursive: true, force: true });
+    }
+  } finally {
+    f.session.cleanup.unwind();
     await rm(f.top, { recursive: true, force: true });
   }
 });

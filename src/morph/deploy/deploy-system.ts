@@ -2,14 +2,16 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../shared/atomic-file.js';
 import { formatMetadata } from '../build/metadata-record.js';
+import { ArtifactCache } from '../cache/artifact-cache.js';
 import { MorphError } from '../errors.js';
 import type { ClusterSystemSpec } from '../model.js';
-import type { DeploySession } from './deploy-session.js';
-import { createDeployTree } from './deploy-tree.js';
+import type { DeploySession, ResolvedSystem } from './deploy-session.js';
+import { createDeployTree, type SharedLower } from './deploy-tree.js';
 import { deploymentEnvironment } from './deployment-environment.js';
 import { deploymentMetadata } from './deployment-metadata.js';
 import { findExtension, runExtension } from './extension-runner.js';
 import { joinNestedLocation } from './nested-location.js';
+import { sharedCheckoutsDir } from './shared-checkout.js';
 
 /**
  * Deploys one cluster entry and, inside each of its trees, its subsystems
@@ -56,6 +58,7 @@ export async function deploySystem(
       label: system.artifactName,
       cleanup: session.cleanup,
       populate: (dir, options) => system.checkout(dir, options),
+      shared: await sharedLower(session, system),
     });
     try {
       status.chatty(`System checked out at ${tree.path}`);
@@ -102,4 +105,13 @@ export async function deploySystem(
       tree.dispose();
     }
   }
+}
+
+/** The shared checkout a deploy tree of `system` may use, if its revision is known. */
+async function sharedLower(session: DeploySession, system: ResolvedSystem): Promise<SharedLower | undefined> {
+  const revision = await system.revision();
+  if (revision === undefined) return undefined;
+  const cachedir = session.app.settings.cachedir;
+  const repo = (await ArtifactCache.open(cachedir)).repoPath;
+  return { dir: sharedCheckoutsDir(cachedir), revision, repo };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { App } from '../app.js';
 import { MorphError } from '../errors.js';
 import { type CleanupStack, unmountSync } from '../extensions/cleanup-stack.js';
+import { type SharedCheckout, sharedCheckout } from './shared-checkout.js';
 
 /** `union-filesystem` values (design.md 3.2). */
 export type UnionFilesystem = 'overlayfs' | 'unionfs-fuse' | 'copy';
@@ -23,27 +24,50 @@ export interface DeployTree {
 export type PopulateTree = (dir: string, options: { hardlink: boolean }) => Promise<void>;
 
 /**
+ * Where a deploy tree may take its read-only lower layer from a shared
+ * checkout (shared-checkout.ts) instead of a checkout of its own.
+ */
+export interface SharedLower {
+  /** The directory of the shared checkouts (sharedCheckoutsDir). */
+  dir: string;
+  /** The artifact's content identity (ResolvedSystem.revision). */
+  revision: string;
+  /** The OSTree repository the checkouts link to. */
+  repo: string;
+}
+
+/**
  * Makes the writable deploy tree of design.md 3.2 in a new directory under
- * `parentDir`: the system checked out with hard links (`lower`), and a union
- * mount over it whose writes land in `upper` (overlayfs, unionfs-fuse), so
- * that the cached files are never written; or, for `copy`, a plain copy.
- * Whatever happens later, `dispose` (also registered on `cleanup`, which
- * runs at process exit) unmounts and removes it all.
+ * `parentDir`: the system checked out with hard links (`lower`, or with
+ * `shared` the shared checkout of its revision, made once and kept), and a
+ * union mount over it whose writes land in `upper` (overlayfs,
+ * unionfs-fuse), so that the cached files are never written; or, for
+ * `copy`, a plain copy. Whatever happens later, `dispose` (also registered
+ * on `cleanup`, which runs at process exit) unmounts and removes it all
+ * but the shared checkout.
  * @throws MorphError `deploy/union-mount-failed` with a hint to use `copy`.
  */
 export async function createDeployTree(
   app: App,
-  options: { parentDir: string; label: string; cleanup: CleanupStack; populate: PopulateTree },
+  options: {
+    parentDir: string;
+    label: string;
+    cleanup: CleanupStack;
+    populate: PopulateTree;
+    shared?: SharedLower;
+  },
 ): Promise<DeployTree> {
   const method = app.settings['union-filesystem'] as UnionFilesystem;
   const dir = await mkdtemp(join(options.parentDir, 'deploy-'));
   const mountpoint = join(dir, `overlay-deploy-${options.label.replace(/[^\w.-]/g, '_')}`);
   let mounted = false;
+  let shared: SharedCheckout | undefined;
   const handle = options.cleanup.push(`remove deploy tree ${dir}`, () => {
     if (mounted) {
       unmountSync(mountpoint);
       mounted = false;
     }
+    shared?.release();
     // --one-file-system: should an unmount ever have failed, never delete through a mount.
     spawnSync('rm', ['-rf', '--one-file-system', dir], { stdio: 'ignore' });
   });
@@ -54,11 +78,18 @@ export async function createDeployTree(
       await options.populate(mountpoint, { hardlink: false });
       return tree;
     }
-    const lower = join(dir, 'lower');
     const upper = join(dir, 'upper');
     const work = join(dir, 'work');
     await Promise.all([mkdir(upper), mkdir(work)]);
-    await options.populate(lower, { hardlink: true });
+    if (options.shared) {
+      shared = await sharedCheckout({
+        ...options.shared,
+        cleanup: options.cleanup,
+        populate: (tree) => options.populate(tree, { hardlink: true }),
+      });
+    }
+    const lower = shared?.tree ?? join(dir, 'lower');
+    if (!shared) await options.populate(lower, { hardlink: true });
     const argv =
       method === 'overlayfs'
         ? [

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { App } from '../app.js';
+import { devicesRef } from '../build/artifact-devices.js';
 import { prepareBuildBranch } from '../build/build-branch.js';
 import { createDeviceNodes } from '../build/device-nodes.js';
 import { artifactDevices } from '../build/staging-area.js';
@@ -57,5 +60,24 @@ async function resolveSystem(
       await cache.checkout(artifact.ref, dir, { hardlink: false });
       await createDeviceNodes(dir, await artifactDevices(cache, artifact.ref));
     },
+    async revision() {
+      const cache = await ArtifactCache.open(app.settings.cachedir);
+      return artifactRevision(cache.repoPath, artifact.ref);
+    },
   };
+}
+
+/**
+ * The commit checksums of `ref` and of its device list (if any), read from
+ * the repository's ref files: `<commit>` or `<commit>+<devices commit>`.
+ */
+export async function artifactRevision(repo: string, ref: string): Promise<string | undefined> {
+  const read = (name: string) =>
+    readFile(join(repo, 'refs', 'heads', name), 'utf8').then(
+      (text) => text.trim(),
+      () => '',
+    );
+  const [commit, devices] = await Promise.all([read(ref), read(devicesRef(ref))]);
+  if (!/^[0-9a-f]{64}$/.test(commit)) return undefined;
+  return /^[0-9a-f]{64}$/.test(devices) ? `${commit}+${devices}` : commit;
 }

@@ -42,8 +42,10 @@ export async function mountFilesystem(ctx: ExtensionContext, device: string): Pr
   return {
     path,
     async unmount() {
-      // sync first: the image file must be complete once this returns.
-      await runTool(ctx, ['sync']);
+      // Write the filesystem out first (syncfs of this filesystem only, not
+      // every dirty page on the host as a plain sync would): the image file
+      // must be complete once this returns.
+      await runTool(ctx, ['sync', '-f', path]);
       handle.release();
       removeDir.release();
     },

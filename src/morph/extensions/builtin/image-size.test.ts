@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { computeImageSize, formatSize, minimumImageSize } from './image-size.js';
+import {
+  BTRFS_HEADROOM,
+  computeBtrfsImageSize,
+  computeImageSize,
+  formatSize,
+  minimumImageSize,
+} from './image-size.js';
 import { readRawdiskOptions } from './rawdisk-options.js';
 
 const MiB = 1024 * 1024;
@@ -11,6 +17,14 @@ test('computed sizes add 25% and the filesystem overhead, in whole MiB', () => {
   assert.equal(computeImageSize(1), 65 * MiB);
   assert.ok(minimumImageSize(10 * MiB) < computeImageSize(10 * MiB));
   assert.deepEqual([20 * MiB, 1024 * MiB, 4096, 1536 * 1024].map(formatSize), ['20M', '1G', '4K', '1536K']);
+});
+
+test('new btrfs images get BTRFS_HEADROOM times the tree plus the overhead, in whole MiB', () => {
+  assert.equal(BTRFS_HEADROOM, 5);
+  assert.equal(computeBtrfsImageSize(0), 64 * MiB);
+  assert.equal(computeBtrfsImageSize(100 * MiB), 564 * MiB);
+  assert.equal(computeBtrfsImageSize(1), 65 * MiB);
+  assert.ok(computeBtrfsImageSize(371e6) > (4 * computeImageSize(371e6)) / 1.25);
 });
 
 test('rawdisk options are read and validated once', () => {

@@ -13,11 +13,28 @@ export const MIXED_MODE_LIMIT = 1024 * MiB;
 
 /**
  * The image size for a tree using `treeBytes` on disk: 25% margin plus the
- * filesystem's overhead, rounded up to a MiB. btrfs slows down badly when
- * nearly full (design.md 3.3), hence the margin.
+ * filesystem's overhead, rounded up to a MiB; the ext4 images built without
+ * root, and the least `DISK_SIZE` suggested in errors. New btrfs images get
+ * more room (computeBtrfsImageSize).
  */
 export function computeImageSize(treeBytes: number): number {
   return Math.ceil((treeBytes * 1.25 + FILESYSTEM_OVERHEAD) / MiB) * MiB;
+}
+
+/**
+ * btrfs images get this many times the tree's disk usage when `DISK_SIZE`
+ * is not set. btrfs throttles writers while its free space is short (it
+ * flushes to make room for metadata reservations): copying a 370 MB,
+ * 23,000-entry tree took 12-14 s into an image of 1.6x its usage, 11 s at
+ * 2.8x, 6-7 s at 5.5x and no less at 11x (docs/deploy.md, Benchmarks).
+ * The image is a sparse file, so the room costs no disk space, and an
+ * upgrade (a second version beside the first) needs room anyway.
+ */
+export const BTRFS_HEADROOM = 5;
+
+/** The size of a new btrfs image for a tree using `treeBytes`: BTRFS_HEADROOM times it plus the overhead, in whole MiB. */
+export function computeBtrfsImageSize(treeBytes: number): number {
+  return Math.ceil((treeBytes * BTRFS_HEADROOM + FILESYSTEM_OVERHEAD) / MiB) * MiB;
 }
 
 /**

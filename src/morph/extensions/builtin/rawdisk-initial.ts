@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
 import { checkBootFiles } from './boot-files.js';
 import { filesystemUuid, makeBtrfs, mountFilesystem } from './btrfs-image.js';
-import { computeImageSize, formatSize, minimumImageSize } from './image-size.js';
+import { computeBtrfsImageSize, computeImageSize, formatSize, minimumImageSize } from './image-size.js';
 import { attachLoopDevice } from './loop-device.js';
 import { createSystemLayout } from './rawdisk-layout.js';
 import type { RawdiskOptions } from './rawdisk-options.js';
@@ -29,7 +29,7 @@ async function isBlockDevice(path: string): Promise<boolean> {
 async function imageSize(ctx: ExtensionContext, tree: string, options: RawdiskOptions): Promise<number> {
   const used = await treeDiskUsage(ctx, tree);
   if (options.diskSize === undefined) {
-    const size = computeImageSize(used);
+    const size = computeBtrfsImageSize(used);
     ctx.status(`DISK_SIZE not set: using ${formatSize(size)} for a ${formatSize(used)} system`);
     return size;
   }
