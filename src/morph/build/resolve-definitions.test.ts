@@ -46,6 +46,34 @@ async function fixture(top: string): Promise<BuildApp> {
       'name: b\nkind: stratum\nchunks:\n- {name: x, repo: "tt:plain", ref: master, build-mode: bootstrap, build-depends: []}\n',
     'systems/broken.morph':
       'name: broken\nkind: system\narch: x86_64\nstrata:\n- {morph: broken-stratum.morph}\n',
+    'strata/many.morph': [
+      'name: many',
+      'kind: stratum',
+      'build-depends: [{morph: strata/st.morph}]',
+      'chunks:',
+      ...Array.from(
+        { length: 12 },
+        (_, i) => `- {name: m${i}, repo: "tt:chunky", ref: master, morph: own.morph, build-depends: []}`,
+      ),
+      '- {name: gone1, repo: "tt:gone1", ref: master, build-depends: []}',
+      '- {name: gone2, repo: "tt:chunky", ref: nosuch, build-depends: []}',
+      '',
+    ].join('\n'),
+    'systems/many.morph': 'name: many\nkind: system\narch: x86_64\nstrata:\n- {morph: strata/many.morph}\n',
+    'strata/many-ok.morph': [
+      'name: many-ok',
+      'kind: stratum',
+      'build-depends: [{morph: strata/st.morph}]',
+      'chunks:',
+      ...Array.from(
+        { length: 12 },
+        (_, i) =>
+          `- {name: m${i}, repo: "tt:${i % 2 ? 'chunky' : 'plain'}", ref: master, morph: own.morph, build-depends: []}`,
+      ),
+      '',
+    ].join('\n'),
+    'systems/many-ok.morph':
+      'name: many-ok\nkind: system\narch: x86_64\nstrata:\n- {morph: strata/many-ok.morph}\n',
     'clusters/c.morph': 'name: c\nkind: cluster\nsystems:\n- {morph: systems/s.morph, deploy: {}}\n',
   });
   const aliases = new RepoAliasResolver([parseRepoAlias(`tt=file://${top}/%s#file://${top}/%s`)]);
@@ -95,6 +123,23 @@ test('strata and chunks resolve from git objects, with autodetection as the fall
     await assert.rejects(
       resolveDefinitions(app, { repo: 'tt:morphs', ref: 'master', file: 'systems/broken.morph' }),
       (err: Error) => /Couldn't find morphology: x\.morph/.test(err.message),
+    );
+
+    // Chunks resolve several at a time; the results keep the strata's order.
+    const many = await resolveDefinitions(app, {
+      repo: 'tt:morphs',
+      ref: 'master',
+      file: 'systems/many-ok.morph',
+    });
+    assert.deepEqual([...many.chunks.keys()], ['strata/many-ok.morph', 'strata/st.morph']);
+    assert.deepEqual(
+      many.chunks.get('strata/many-ok.morph')?.map((c) => [c.spec.name, c.repoName]),
+      Array.from({ length: 12 }, (_, i) => [`m${i}`, `tt:${i % 2 ? 'chunky' : 'plain'}`]),
+    );
+    // Of several failures, the first in stratum order is reported.
+    await assert.rejects(
+      resolveDefinitions(app, { repo: 'tt:morphs', ref: 'master', file: 'systems/many.morph' }),
+      { code: 'sources/no-remote-repo', message: 'cannot find remote repository tt:gone1' },
     );
   } finally {
     await rm(top, { recursive: true, force: true });

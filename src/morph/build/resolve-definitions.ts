@@ -110,18 +110,51 @@ export async function resolveDefinitions(app: BuildApp, request: BuildRequest): 
     for (const dep of morphology['build-depends']) queue.push({ file: dep.morph, referrer: item.file });
   }
 
-  const chunks = new Map<string, ResolvedChunk[]>();
-  for (const [stratumFile, stratum] of strata) {
-    // One at a time: the git cache clones and updates mirrors in place.
-    const loaded: ResolvedChunk[] = [];
-    for (const spec of stratum.chunks) {
-      const repo = await resolve(spec.repo, spec.ref);
-      const { file, morphology } = await loadChunkMorphology(app, spec, repo, definitions, stratumFile);
-      loaded.push({ ...repo, spec, stratumFile, file, morphology });
-    }
-    chunks.set(stratumFile, loaded);
-  }
+  // Several chunk repos at once: cloning and fetching mirrors waits mostly on
+  // the network and on other processes. The git cache clones or updates
+  // each mirror once even when several refs of it are resolved together.
+  const specs = [...strata].flatMap(([stratumFile, stratum]) =>
+    stratum.chunks.map((spec) => ({ stratumFile, spec })),
+  );
+  const loaded = await mapInOrder(specs, RESOLVE_JOBS, async ({ stratumFile, spec }) => {
+    const repo = await resolve(spec.repo, spec.ref);
+    const { file, morphology } = await loadChunkMorphology(app, spec, repo, definitions, stratumFile);
+    return { ...repo, spec, stratumFile, file, morphology };
+  });
+  const chunks = new Map<string, ResolvedChunk[]>([...strata.keys()].map((file) => [file, []]));
+  for (const chunk of loaded) chunks.get(chunk.stratumFile)?.push(chunk);
   return { definitions, systemFile: request.file, system: root, strata, chunks };
+}
+
+/** How many chunk repos are resolved (cloned, fetched) at once. */
+const RESOLVE_JOBS = 6;
+
+/**
+ * `work` applied to every item, at most `limit` at a time, results in item
+ * order. Every item is settled before returning; the first failure in item
+ * order is thrown, as a loop over the items would have thrown it.
+ */
+async function mapInOrder<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < items.length; index = next++) {
+      try {
+        results[index] = { status: 'fulfilled', value: await work(items[index] as T) };
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results.map((result) => {
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  });
 }
 
 async function loadChunkMorphology(
