@@ -90,6 +90,18 @@ test('temporary build branches hold uncommitted changes and point specs at them'
 
     const again = await prepareBuildBranch(app, branch, { push: false });
     assert.equal(again.commit, built.commit, 'an unchanged tree reuses the build commit');
+
+    // An untracked morphology is staged too, re-serialised like every other one.
+    await mkdir(join(morphs, 'strata', 'more'));
+    await writeFile(
+      join(morphs, 'strata', 'more', 'new.morph'),
+      `{name: more, kind: stratum, build-depends: [], chunks: [{name: c, repo: "test:c", ref: master, build-depends: []}]}`,
+    );
+    const withNew = await prepareBuildBranch(app, branch, { push: false });
+    const added = await git(morphs, 'show', `${withNew.commit}:strata/more/new.morph`);
+    assert.match(added, /^name: more\n/);
+    assert.match(added, new RegExp(`ref: ${chunkRef}`));
+    assert.equal(await git(morphs, 'show', `${withNew.commit}:strata/core.morph`), stratum);
   } finally {
     await rm(top, { recursive: true, force: true });
   }

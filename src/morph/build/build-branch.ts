@@ -6,9 +6,9 @@ import { loadAllMorphologies } from '../definitions/load-all-morphologies.js';
 import { saveMorphology } from '../definitions/save-morphology.js';
 import { MorphError } from '../errors.js';
 import type { Morphology } from '../model.js';
-import { getGitConfig } from '../workspace/git-config.js';
+import { getGitConfigs } from '../workspace/git-config.js';
 import type { SystemBranch } from '../workspace/system-branch.js';
-import { uncommittedChanges } from '../workspace/uncommitted-changes.js';
+import { type StatusEntry, uncommittedChanges } from '../workspace/uncommitted-changes.js';
 import type { BuildApp } from './build-app.js';
 
 /** What to build after preparing build branches (morph.md 5.2). */
@@ -30,6 +30,8 @@ interface RepoState {
   /** Abbreviated HEAD name (`master`, or `HEAD` when detached). */
   head: string;
   index: string;
+  /** Its uncommitted changes (morph.md 3.10). */
+  changes: StatusEntry[];
   changed: boolean;
   unpushed: boolean;
 }
@@ -61,6 +63,7 @@ export async function prepareBuildBranch(
       const commit = await git(root.dir, ['rev-parse', '--verify', `${branch.name}^{commit}`]);
       return { repo: branch.rootRepo, commit, ref: branch.name, cleanup: async () => {} };
     }
+    await stageChanges(repos);
     await injectRefs(branch, repos, root, options.push, scratch);
     const commits = await commitAll(app, branch, repos);
     if (!options.push) {
@@ -103,25 +106,20 @@ async function collectRepos(app: BuildApp, branch: SystemBranch, scratch: string
   const repos: RepoState[] = [];
   const prefix = app.settings['build-ref-prefix'];
   for (const checkout of await branch.checkouts()) {
-    const uuid = await getGitConfig(checkout.dir, 'morph.uuid');
-    if (!uuid || !checkout.repo) continue;
-    const index = join(scratch, `index-${repos.length}`);
-    const env = { ...process.env, GIT_INDEX_FILE: index };
-    await runCommand(['git', 'read-tree', 'HEAD'], { cwd: checkout.dir, env });
+    if (!checkout.uuid || !checkout.repo) continue;
     const changes = await uncommittedChanges(checkout.dir);
-    const paths = changes.flatMap((c) => (c.from ? [c.path, c.from] : [c.path]));
-    if (paths.length > 0) {
-      await runCommand(['git', 'add', '--all', '--force', '--', ...paths], { cwd: checkout.dir, env });
-    }
-    const head = await git(checkout.dir, ['rev-parse', '--abbrev-ref', 'HEAD']);
+    const [commit, head] = (await git(checkout.dir, ['rev-parse', 'HEAD', '--abbrev-ref', 'HEAD'])).split(
+      '\n',
+    );
     repos.push({
       dir: checkout.dir,
       repo: checkout.repo,
-      buildRef: `refs/heads/${prefix}/${branch.uuid}/${uuid}`,
-      head,
-      index,
+      buildRef: `refs/heads/${prefix}/${branch.uuid}/${checkout.uuid}`,
+      head: head as string,
+      index: join(scratch, `index-${repos.length}`),
+      changes,
       changed: changes.length > 0,
-      unpushed: await isUnpushed(checkout.dir, head),
+      unpushed: await isUnpushed(checkout.dir, head as string, commit as string),
     });
   }
   if (repos.length === 0) {
@@ -137,14 +135,26 @@ async function collectRepos(app: BuildApp, branch: SystemBranch, scratch: string
   return repos;
 }
 
-async function isUnpushed(dir: string, head: string): Promise<boolean> {
+/** Initialises each repo's temporary index from its HEAD and adds its uncommitted changes. */
+async function stageChanges(repos: readonly RepoState[]): Promise<void> {
+  for (const repo of repos) {
+    const env = { ...process.env, GIT_INDEX_FILE: repo.index };
+    await runCommand(['git', 'read-tree', 'HEAD'], { cwd: repo.dir, env });
+    const paths = repo.changes.flatMap((c) => (c.from ? [c.path, c.from] : [c.path]));
+    if (paths.length > 0) {
+      await runCommand(['git', 'add', '--all', '--force', '--', ...paths], { cwd: repo.dir, env });
+    }
+  }
+}
+
+async function isUnpushed(dir: string, head: string, commit: string): Promise<boolean> {
   if (head === 'HEAD') return true;
   const upstream = await runCommand(['git', 'rev-parse', '--verify', '--quiet', '@{upstream}'], {
     cwd: dir,
     allowFailure: true,
   });
   if (upstream.exitCode !== 0) return true;
-  return upstream.stdout.trim() !== (await git(dir, ['rev-parse', 'HEAD']));
+  return upstream.stdout.trim() !== commit;
 }
 
 /** Points every spec at the build refs and stages every morphology in the root repo's index. */
@@ -273,9 +283,12 @@ async function commitRepo(
     const old = existing.exitCode === 0 ? existing.stdout.trim() : undefined;
     if (old && (await git(repo.dir, ['rev-parse', `${old}^{tree}`])) === tree) return { commit: old };
     const parent = old ?? (await git(repo.dir, ['rev-parse', 'HEAD']));
-    const name = process.env.GIT_AUTHOR_NAME ?? (await getGitConfig(repo.dir, 'user.name')) ?? 'Morph';
-    const email =
-      process.env.GIT_AUTHOR_EMAIL ?? (await getGitConfig(repo.dir, 'user.email')) ?? 'morph@localhost';
+    const user =
+      process.env.GIT_AUTHOR_NAME === undefined || process.env.GIT_AUTHOR_EMAIL === undefined
+        ? await getGitConfigs(repo.dir, ['user.name', 'user.email'])
+        : new Map<string, string>();
+    const name = process.env.GIT_AUTHOR_NAME ?? user.get('user.name') ?? 'Morph';
+    const email = process.env.GIT_AUTHOR_EMAIL ?? user.get('user.email') ?? 'morph@localhost';
     const commit = await runCommand(['git', 'commit-tree', tree, '-p', parent, '-F', '-'], {
       cwd: repo.dir,
       input: message,

@@ -45,7 +45,10 @@ const OPEN_BATCHES = 16;
 /**
  * morph's private bare mirrors under `<cachedir>/gits` (morph.md 3.3).
  * `file://` repositories are used in place and never fetched. Each mirror
- * is updated at most once per process.
+ * is updated at most once per process. Objects are read through one
+ * `git cat-file --batch` per repository (at most OPEN_BATCHES open), and
+ * `<cachedir>/gits/commit-trees` remembers the trees of commits resolved
+ * by SHA-1 in mirrors, so a rebuild resolves them without running git.
  */
 export class GitCache {
   private readonly updated = new Set<string>();

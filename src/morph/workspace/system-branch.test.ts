@@ -14,10 +14,11 @@ function workspace() {
   return { root };
 }
 
-function fakeCheckout(dir: string, repo?: string) {
+function fakeCheckout(dir: string, repo?: string, uuid?: string) {
   mkdirSync(dir, { recursive: true });
   execFileSync('git', ['init', '-q'], { cwd: dir });
   if (repo) execFileSync('git', ['config', 'morph.repository', repo], { cwd: dir });
+  if (uuid) execFileSync('git', ['config', 'morph.uuid', uuid], { cwd: dir });
 }
 
 describe('findWorkspace', () => {
@@ -83,15 +84,15 @@ describe('system branches', () => {
   it('list checkouts in path order and find checkouts by morph.repository', async () => {
     const ws = workspace();
     const branch = await createSystemBranch(ws, 'b', 'test:morphs');
-    fakeCheckout(join(branch.dir, 'z', 'elsewhere'), 'test:morphs');
+    fakeCheckout(join(branch.dir, 'z', 'elsewhere'), 'test:morphs', 'f'.repeat(32));
     fakeCheckout(join(branch.dir, 'a', 'plain'));
     fakeCheckout(join(branch.dir, 'z', 'elsewhere', 'nested'), 'nested');
     const checkouts = await branch.checkouts();
     assert.deepEqual(
-      checkouts.map((c) => [c.dir, c.repo]),
+      checkouts.map((c) => [c.dir, c.repo, c.uuid]),
       [
-        [join(branch.dir, 'a', 'plain'), undefined],
-        [join(branch.dir, 'z', 'elsewhere'), 'test:morphs'],
+        [join(branch.dir, 'a', 'plain'), undefined, undefined],
+        [join(branch.dir, 'z', 'elsewhere'), 'test:morphs', 'f'.repeat(32)],
       ],
     );
     assert.equal(await branch.rootCheckoutDir(), join(branch.dir, 'z', 'elsewhere'));

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { MorphError } from '../errors.js';
 import { fabricateCheckoutPath } from './checkout-path.js';
 import { isDirectory } from './find-workspace.js';
-import { getGitConfig, readGitConfigFile } from './git-config.js';
+import { getGitConfigs, readGitConfigFile } from './git-config.js';
 
 /** Name of the directory marking a system branch. */
 export const SYSTEM_BRANCH_MARKER = '.morph-system-branch';
@@ -15,6 +15,8 @@ export interface Checkout {
   readonly dir: string;
   /** Its `morph.repository` (the repo name as typed), if it has one. */
   readonly repo: string | undefined;
+  /** Its `morph.uuid` (names its temporary build ref), if it has one. */
+  readonly uuid: string | undefined;
 }
 
 /**
@@ -61,7 +63,12 @@ export class SystemBranch {
   /** Every git checkout under the branch dir (not descending into one), ordered by path. */
   async checkouts(): Promise<Checkout[]> {
     const dirs = findDirsContaining(this.dir, '.git').sort();
-    return Promise.all(dirs.map(async (dir) => ({ dir, repo: await getGitConfig(dir, 'morph.repository') })));
+    return Promise.all(
+      dirs.map(async (dir) => {
+        const config = await getGitConfigs(dir, ['morph.repository', 'morph.uuid']);
+        return { dir, repo: config.get('morph.repository'), uuid: config.get('morph.uuid') };
+      }),
+    );
   }
 
   /**
