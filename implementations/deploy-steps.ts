@@ -219,6 +219,16 @@ export default [
   ),
   step(
     'THEN',
+    /the artifact cache holds (\d+) shared checkouts?/,
+    'counts the complete checkouts in $DATADIR/cache/deploy-checkouts (not the .partial ones)',
+    async (ctx, count) => {
+      const entries = await readdir(ctx.path('cache', 'deploy-checkouts')).catch(() => [] as string[]);
+      const complete = entries.filter((name) => !name.startsWith('.'));
+      check(complete.length === Number(count), `shared checkouts: ${entries.join(' ') || 'none'}`);
+    },
+  ),
+  step(
+    'THEN',
     /file (\S+) in tarball (\S+) (contains|does not contain) "(.*)"/,
     'extracts ./FILE from the tarball to stdout and checks whether it contains TEXT',
     async (ctx, file, tarball, verb, text) => {

@@ -42,6 +42,10 @@ async function withTree(fn: (dir: string, tree: string) => Promise<void>): Promi
   try {
     await fn(dir, tree);
   } finally {
+    // The kernel frees autoclear devices (inspect's `mount -o loop`) asynchronously: give it a moment.
+    for (let waited = 0; loopsBackedBy(dir) !== '' && waited < 2000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     assert.equal(loopsBackedBy(dir), '', 'no loop device may be left attached');
     await rm(dir, { recursive: true, force: true });
   }
