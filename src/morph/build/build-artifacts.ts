@@ -116,8 +116,7 @@ export async function buildArtifacts(
               commandSlots.run(() => (failure === undefined ? work() : Promise.reject(failure))),
           };
           try {
-            if (source.kind === 'chunk') await buildChunk(ctx, source);
-            else await commandSlots.run(() => buildSource(ctx, source));
+            await buildSource(ctx, source);
             status.normal(`Built ${source.kind} ${label} in ${formatElapsed(Date.now() - start)}`);
           } catch (err) {
             failure ??= err;
@@ -149,6 +148,10 @@ export async function buildArtifacts(
   return { ref: refsOf(build.graph.root.source)[0] as string, built: missing.size };
 }
 
+/**
+ * Chunks take a command slot for their commands only; a system takes one for
+ * its whole assembly; a stratum (one small commit) needs none.
+ */
 function buildSource(ctx: BuildContext, source: Source): Promise<void> {
   switch (source.kind) {
     case 'chunk':
@@ -156,7 +159,7 @@ function buildSource(ctx: BuildContext, source: Source): Promise<void> {
     case 'stratum':
       return buildStratum(ctx, source);
     case 'system':
-      return buildSystem(ctx, source);
+      return ctx.commandSlot(() => buildSystem(ctx, source));
   }
 }
 

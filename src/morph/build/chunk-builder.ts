@@ -51,16 +51,22 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
   try {
     const deps = stagingDependencies(source);
     const chrooted = source.buildMode === 'staging';
-    const depsTree = await timing.stage('install-dependencies', () => {
-      ctx.status.chatty(`Installing ${deps.length} chunk artifacts into the staging area`);
-      const refs = deps.map((a) => artifactRef(a.source.cacheKey as string, 'chunk', a.name));
-      return ctx.dependencyTrees.get(refs, { ldconfig: chrooted });
-    });
-    await mkdir(buildDir, { recursive: true });
-    await mkdir(instDir, { recursive: true });
-    await timing.stage('extract-sources', () =>
-      checkoutSource(app, source.repoName, source.commit, buildDir),
-    );
+    // The dependency tree and the sources do not depend on each other: make both at once.
+    const [staged, extracted] = await Promise.allSettled([
+      timing.stage('install-dependencies', () => {
+        ctx.status.chatty(`Installing ${deps.length} chunk artifacts into the staging area`);
+        const refs = deps.map((a) => artifactRef(a.source.cacheKey as string, 'chunk', a.name));
+        return ctx.dependencyTrees.get(refs, { ldconfig: chrooted });
+      }),
+      timing.stage('extract-sources', async () => {
+        await mkdir(buildDir, { recursive: true });
+        await mkdir(instDir, { recursive: true });
+        await checkoutSource(app, source.repoName, source.commit, buildDir);
+      }),
+    ]);
+    if (staged.status === 'rejected') throw staged.reason;
+    if (extracted.status === 'rejected') throw extracted.reason;
+    const depsTree = staged.value;
 
     const prefixes = [...new Set(deps.map((a) => a.source.prefix))];
     let ccacheDir: string | undefined;
