@@ -23,6 +23,7 @@ function repo() {
   mkdirSync(join(dir, 'dir'));
   writeFileSync(join(dir, 'dir', 'file'), Buffer.from([0, 10, 1, 255, 10]));
   writeFileSync(join(dir, 'big'), Buffer.alloc(3 * 1024 * 1024, 'x\n'));
+  writeFileSync(join(dir, 'empty'), '');
   git('add', '.');
   git('commit', '-qm', 'one');
   git('tag', '-a', '-m', 'annotated', 'v1');
@@ -58,12 +59,16 @@ describe('GitBatch', () => {
       batch.read(''),
       batch.read(`${git('rev-parse', 'HEAD:dir/file')}^{commit}`),
       batch.read('HEAD'),
+      batch.read('HEAD:empty'),
+      batch.read('HEAD:big'),
     ]);
     assert.deepEqual(
       results.map((r) => r?.type),
-      ['blob', undefined, 'blob', 'tree', undefined, undefined, undefined, 'commit'],
+      ['blob', undefined, 'blob', 'tree', undefined, undefined, undefined, 'commit', 'blob', 'blob'],
     );
     assert.equal(results[7]?.oid, git('rev-parse', 'HEAD'));
+    assert.equal(results[8]?.data.length, 0);
+    assert.deepEqual(results[9]?.data, results[0]?.data);
     batch.close();
   });
 

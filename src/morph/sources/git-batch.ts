@@ -29,7 +29,10 @@ const HEADER = /^([0-9a-f]{40}(?:[0-9a-f]{24})?) ([a-z]+) (\d+)$/;
 export class GitBatch {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly queue: Request[] = [];
-  private buffer: Buffer = Buffer.alloc(0);
+  /** The start of a header line not yet ended. */
+  private header: Buffer = Buffer.alloc(0);
+  /** The object whose contents are arriving. */
+  private contents: { oid: string; type: string; data: Buffer; filled: number } | undefined;
   private ended = false;
   private closing = false;
   /** Why git could not be run, if it could not. */
@@ -74,30 +77,42 @@ export class GitBatch {
   }
 
   private receive(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    for (;;) {
-      const newline = this.buffer.indexOf(10);
-      if (newline === -1) return;
-      const header = this.buffer.subarray(0, newline).toString();
-      const match = HEADER.exec(header);
-      let object: GitObject | undefined;
-      if (match) {
-        const size = Number(match[3]);
-        const end = newline + 1 + size;
-        if (this.buffer.length < end + 1) return; // the contents and their newline are not all here yet
-        object = {
-          oid: match[1] as string,
-          type: match[2] as string,
-          data: this.buffer.subarray(newline + 1, end),
-        };
-        this.buffer = this.buffer.subarray(end + 1);
-      } else {
-        this.buffer = this.buffer.subarray(newline + 1); // `<rev> missing` or `<rev> ambiguous`
+    let rest = chunk;
+    while (rest.length > 0) {
+      const object = this.contents;
+      if (object) {
+        // Contents of a known size (and their newline) go straight into one buffer.
+        const taken = Math.min(rest.length, object.data.length - object.filled);
+        rest.copy(object.data, object.filled, 0, taken);
+        object.filled += taken;
+        rest = rest.subarray(taken);
+        if (object.filled < object.data.length) return;
+        this.contents = undefined;
+        this.answer({ oid: object.oid, type: object.type, data: object.data.subarray(0, -1) });
+        continue;
       }
-      const request = this.queue.shift();
-      if (this.queue.length === 0) this.idle();
-      request?.resolve(object && { ...object, data: Buffer.from(object.data) });
+      const newline = rest.indexOf(10);
+      if (newline === -1) {
+        this.header = Buffer.concat([this.header, rest]);
+        return;
+      }
+      const header = Buffer.concat([this.header, rest.subarray(0, newline)]).toString();
+      this.header = Buffer.alloc(0);
+      rest = rest.subarray(newline + 1);
+      const match = HEADER.exec(header);
+      if (match) {
+        const data = Buffer.allocUnsafe(Number(match[3]) + 1);
+        this.contents = { oid: match[1] as string, type: match[2] as string, data, filled: 0 };
+      } else {
+        this.answer(undefined); // `<rev> missing` or `<rev> ambiguous`
+      }
     }
+  }
+
+  private answer(object: GitObject | undefined): void {
+    const request = this.queue.shift();
+    if (this.queue.length === 0) this.idle();
+    request?.resolve(object);
   }
 
   /** The process ended (`failure` undefined) or could not start: settles every pending request. */
