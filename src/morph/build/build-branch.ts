@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../shared/exec.js';
 import { loadAllMorphologies } from '../definitions/load-all-morphologies.js';
@@ -191,11 +192,9 @@ async function injectRefs(
   if (files.length === 0) return;
   const blobs = await mkdtemp(join(scratch, 'blobs-'));
   const paths = files.map((_, i) => join(blobs, String(i)));
-  await Promise.all(
-    files.map((file, i) =>
-      writeFile(paths[i] as string, serialise(morphologies.get(file) as Morphology, file, branch)),
-    ),
-  );
+  files.forEach((file, i) => {
+    writeFileSync(paths[i] as string, serialise(morphologies.get(file) as Morphology, file, branch));
+  });
   const hashed = await runCommand(['git', 'hash-object', '-w', '--no-filters', '--stdin-paths'], {
     cwd: root.dir,
     input: `${paths.join('\n')}\n`,
