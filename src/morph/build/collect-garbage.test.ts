@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ArtifactCache } from '../cache/artifact-cache.js';
+import { sharedCheckoutsDir } from '../deploy/shared-checkout.js';
 import type { BuildApp } from './build-app.js';
 import { collectGarbage } from './collect-garbage.js';
 
@@ -20,18 +21,26 @@ test('gc empties scratch areas and drops artifacts unused for too long', async (
     await writeFile(join(top, 'tree', 'f'), 'x');
     const key = 'a'.repeat(64);
     const ref = cache.ref(key, 'chunk', 'c-bins');
-    await cache.commitTree(join(top, 'tree'), ref, { subject: 'c' });
+    const commit = await cache.commitTree(join(top, 'tree'), ref, { subject: 'c' });
     await writeFile(cache.buildLogPath(key), 'log');
+    // Shared deploy checkouts: one of the artifact (kept while it is), one of a gone commit, one half removed.
+    const checkouts = sharedCheckoutsDir(settings.cachedir);
+    for (const name of [commit, 'b'.repeat(64), `.removing-${'c'.repeat(64)}`]) {
+      await mkdir(join(checkouts, name, 'tree'), { recursive: true });
+    }
+    cache.close();
 
     const fresh = await collectGarbage(app);
-    assert.deepEqual(fresh, { tempEntries: 1, artifacts: 0, sideFiles: 0 });
+    assert.deepEqual(fresh, { tempEntries: 1, artifacts: 0, sideFiles: 0, deployCheckouts: 2 });
     assert.ok(await cache.hasRef(ref));
+    assert.deepEqual(await readdir(checkouts), [commit]);
 
     const later = new Date(Date.now() + 8 * 24 * 3600 * 1000);
     const old = await collectGarbage(app, { now: later });
-    assert.deepEqual(old, { tempEntries: 0, artifacts: 1, sideFiles: 1 });
+    assert.deepEqual(old, { tempEntries: 0, artifacts: 1, sideFiles: 1, deployCheckouts: 1 });
     assert.equal(await cache.hasRef(ref), false);
     assert.equal(existsSync(cache.buildLogPath(key)), false);
+    assert.deepEqual(await readdir(checkouts), []);
   } finally {
     await rm(top, { recursive: true, force: true });
   }

@@ -1,6 +1,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runCommand } from '../../shared/exec.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
+import { sharedCheckoutsDir } from '../deploy/shared-checkout.js';
 import type { BuildApp } from './build-app.js';
 
 /** Artifacts not used (stored or looked up) for this long are deleted by `morph gc`. */
@@ -11,13 +13,16 @@ export interface GarbageReport {
   tempEntries: number;
   artifacts: number;
   sideFiles: number;
+  /** Shared deploy checkouts of artifacts no longer in the cache (deploy/shared-checkout.ts). */
+  deployCheckouts: number;
 }
 
 /**
  * `morph gc`: empties the scratch areas of the temporary directory (staging
  * areas, failed builds, unpacked chunks, leftover build-branch indexes),
  * deletes artifacts unused for `maxAgeSeconds` and prunes their objects,
- * then removes build logs and timing records of keys with no artifact left.
+ * then removes build logs and timing records of keys with no artifact left,
+ * and the shared deploy checkouts of commits no ref holds any more.
  * @throws MorphError cache/prune-failed.
  */
 export async function collectGarbage(
@@ -59,5 +64,18 @@ export async function collectGarbage(
       sideFiles++;
     }
   }
-  return { tempEntries, artifacts: old.length, sideFiles };
+  const live = refs.filter((ref) => !old.includes(ref));
+  const liveCommits = new Set(await Promise.all(live.map((ref) => cache.resolveRef(ref))));
+  const checkouts = sharedCheckoutsDir(app.settings.cachedir);
+  let deployCheckouts = 0;
+  for (const name of await readdir(checkouts).catch(() => [] as string[])) {
+    // `<commit>[+<devices commit>]`; `.removing-*` ones were being removed when a process died.
+    const dead =
+      name.startsWith('.removing-') || (!name.startsWith('.') && !liveCommits.has(name.split('+')[0]));
+    if (!dead) continue;
+    // rm -rf that never crosses into another filesystem (a mount left by a crash).
+    await runCommand(['rm', '-rf', '--one-file-system', join(checkouts, name)], { allowFailure: true });
+    deployCheckouts++;
+  }
+  return { tempEntries, artifacts: old.length, sideFiles, deployCheckouts };
 }

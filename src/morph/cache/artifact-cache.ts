@@ -1,4 +1,4 @@
-import { mkdir, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CommandError, runCommand } from '../../shared/exec.js';
 import { MorphError } from '../errors.js';
@@ -90,6 +90,12 @@ export class ArtifactCache {
   async touch(ref: string): Promise<void> {
     const now = new Date();
     await utimes(this.refFile(ref), now, now).catch(() => {});
+  }
+
+  /** The commit checksum `ref` points at, or undefined when there is no such ref (no side effects). */
+  async resolveRef(ref: string): Promise<string | undefined> {
+    const text = await readFile(this.refFile(ref), 'utf8').catch(() => '');
+    return /^[0-9a-f]{64}$/.test(text.trim()) ? text.trim() : undefined;
   }
 
   /** True when the ref exists locally (no side effects). */

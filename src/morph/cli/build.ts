@@ -5,6 +5,7 @@ import { prepareBuildBranch } from '../build/build-branch.js';
 import { ChunkBuildError } from '../build/chunk-build-error.js';
 import { normaliseMorphologyPath } from '../build/morphology-path.js';
 import { resolveBuildGraph } from '../build/resolve-build-graph.js';
+import { prepareDeployCheckout } from '../deploy/deploy-checkout.js';
 import type { StatusReporter } from '../status/status-reporter.js';
 import { findSystemBranch } from '../workspace/system-branch.js';
 import { expectArguments } from './arguments.js';
@@ -42,6 +43,9 @@ export async function run(app: App, args: string[]): Promise<void> {
     });
     const outcome = await buildArtifacts(buildApp, build, { onProgress: live.update });
     live.clear();
+    // The first deployment of the system then only mounts an overlay (docs/deploy.md).
+    app.status.chatty('Preparing the deploy checkout of the system');
+    await prepareDeployCheckout(app, build);
     app.status.normal(outcome.built === 0 ? 'Nothing to build: everything is cached' : 'Build finished');
   } catch (err) {
     live.clear();

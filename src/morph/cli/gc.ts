@@ -10,6 +10,6 @@ export async function run(app: App, args: string[]): Promise<void> {
   expectArguments('gc', args, 0, 0, 'no arguments');
   const report = await collectGarbage(app);
   app.status.normal(
-    `Removed ${report.tempEntries} temporary entries, ${report.artifacts} artifacts and ${report.sideFiles} build records`,
+    `Removed ${report.tempEntries} temporary entries, ${report.artifacts} artifacts, ${report.sideFiles} build records and ${report.deployCheckouts} deploy checkouts`,
   );
 }
