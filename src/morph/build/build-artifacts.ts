@@ -7,7 +7,7 @@ import { restoreArtifactDevices } from './artifact-devices.js';
 import type { BuildApp } from './build-app.js';
 import type { BuildContext } from './build-context.js';
 import type { Source } from './build-graph.js';
-import { buildChunk } from './chunk-builder.js';
+import { buildChunk, stagingTree } from './chunk-builder.js';
 import { DependencyTrees } from './dependency-trees.js';
 import { JobSlots } from './job-slots.js';
 import type { ResolvedBuild } from './resolve-build-graph.js';
@@ -85,6 +85,11 @@ export async function buildArtifacts(
   const dependencyTrees = new DependencyTrees(cache, join(app.settings.tempdir, 'staging'), (argv) =>
     app.runApp(argv),
   );
+  for (const source of missing) {
+    if (source.kind !== 'chunk') continue;
+    const { refs, options } = stagingTree(source);
+    dependencyTrees.expect(refs, options);
+  }
   const finished = new Map<Source, Promise<void>>();
   const run = (source: Source, index: number): Promise<void> => {
     let promise = finished.get(source);

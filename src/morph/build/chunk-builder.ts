@@ -8,6 +8,7 @@ import { chunkPath } from './build-environment.js';
 import { type Artifact, chunkDependencies, type Source } from './build-graph.js';
 import { assembleChunkArtifacts, type ChunkArtifactPlan } from './chunk-assembly.js';
 import { ChunkBuildError } from './chunk-build-error.js';
+import type { TreeOptions } from './dependency-trees.js';
 import { createDeviceNodes, deviceFromSpec } from './device-nodes.js';
 import { morphVersion } from './metadata-record.js';
 import { runChunkCommands } from './run-chunk-commands.js';
@@ -31,6 +32,14 @@ function sameStrata(a: Source, b: Source): boolean {
   return a.strata.size === b.strata.size && [...a.strata].every((file) => b.strata.has(file));
 }
 
+/** The dependency list a chunk stages and how its tree is prepared (dependency-trees.ts). */
+export function stagingTree(source: Source): { refs: string[]; options: TreeOptions } {
+  const refs = stagingDependencies(source).map((a) =>
+    artifactRef(a.source.cacheKey as string, 'chunk', a.name),
+  );
+  return { refs, options: { ldconfig: source.buildMode === 'staging' } };
+}
+
 /**
  * Builds one chunk source and stores its artifacts (morph.md 5.9-5.11):
  * staging area of hard-linked dependencies, source checkout, the twelve
@@ -48,15 +57,22 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
   const instDir = join(staging, `${source.name}.inst`);
   const logPath = join(settings.tempdir, `${basename(staging)}.build-log`);
   let keepStaging = false;
+  const deps = stagingDependencies(source);
+  const { refs: depRefs, options: treeOptions } = stagingTree(source);
+  let treeHeld = false;
+  const releaseTree = (): void => {
+    if (treeHeld) ctx.dependencyTrees.release(depRefs, treeOptions);
+    treeHeld = false;
+  };
   try {
-    const deps = stagingDependencies(source);
     const chrooted = source.buildMode === 'staging';
     // The dependency tree and the sources do not depend on each other: make both at once.
     const [staged, extracted] = await Promise.allSettled([
-      timing.stage('install-dependencies', () => {
+      timing.stage('install-dependencies', async () => {
         ctx.status.chatty(`Installing ${deps.length} chunk artifacts into the staging area`);
-        const refs = deps.map((a) => artifactRef(a.source.cacheKey as string, 'chunk', a.name));
-        return ctx.dependencyTrees.get(refs, { ldconfig: chrooted });
+        const tree = await ctx.dependencyTrees.acquire(depRefs, treeOptions);
+        treeHeld = true;
+        return tree;
       }),
       timing.stage('extract-sources', async () => {
         await mkdir(buildDir, { recursive: true });
@@ -148,6 +164,8 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
       });
     }
 
+    // The commands are done: the dependency tree may serve as the base of the next stratum's.
+    releaseTree();
     await createDeviceNodes(
       instDir,
       morphology.devices.map((d) => deviceFromSpec(d)),
@@ -165,6 +183,7 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
     await rename(logPath, cache.buildLogPath(key));
     await timing.write(cache.sourceMetaPath(key));
   } finally {
+    releaseTree();
     await rm(logPath, { force: true });
     if (!keepStaging) await removeStaging(staging);
   }

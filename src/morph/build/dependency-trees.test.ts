@@ -49,14 +49,14 @@ test('one checkout per dependency list, layered on the longest layered prefix, r
     const trees = new DependencyTrees(counting.wrap(), join(top, 'staging'));
 
     const [first, again] = await Promise.all([
-      trees.get([a, b], { ldconfig: false }),
-      trees.get([a, b], { ldconfig: false }),
+      trees.acquire([a, b], { ldconfig: false }),
+      trees.acquire([a, b], { ldconfig: false }),
     ]);
     assert.equal(first, again, 'concurrent requests share one tree');
     assert.deepEqual((await readdir(join(first, 'usr/bin'))).sort(), ['a', 'b']);
     assert.ok((await stat(join(first, 'usr/bin/a'))).nlink >= 2, 'files are hard links');
 
-    const wider = await trees.get([a, b, c, d], { ldconfig: false });
+    const wider = await trees.acquire([a, b, c, d], { ldconfig: false });
     assert.notEqual(wider, first);
     assert.equal(await readFile(join(wider, 'etc/x'), 'utf8'), 'from c', 'later artifacts win');
     assert.equal(await readFile(join(wider, 'usr/lib/d'), 'utf8'), 'd');
@@ -65,10 +65,10 @@ test('one checkout per dependency list, layered on the longest layered prefix, r
     assert.equal(counting.layers[1]?.length, 3, 'the second layering starts from the first');
     assert.deepEqual(counting.layers[1]?.slice(1), [c, d]);
 
-    const single = await trees.get([d], { ldconfig: false });
+    const single = await trees.acquire([d], { ldconfig: false });
     assert.deepEqual(await readdir(join(single, 'usr/lib')), ['d']);
     assert.equal(counting.layers.length, 2, 'one artifact needs no layering');
-    const none = await trees.get([], { ldconfig: false });
+    const none = await trees.acquire([], { ldconfig: false });
     assert.deepEqual(await readdir(none), []);
 
     await trees.removeAll();
@@ -89,14 +89,57 @@ test('ldconfig runs only when asked and the tree has etc/ld.so.conf', async () =
     const trees = new DependencyTrees(cache, join(top, 'staging'), async (argv) => {
       ran.push(argv);
     });
-    const plain = await trees.get([withConf], { ldconfig: false });
+    const plain = await trees.acquire([withConf], { ldconfig: false });
     assert.deepEqual(ran, []);
-    const staged = await trees.get([withConf], { ldconfig: true });
+    const staged = await trees.acquire([withConf], { ldconfig: true });
     assert.notEqual(staged, plain, 'an ldconfig tree is not shared with a plain one');
     assert.deepEqual(ran, [['ldconfig', '-r', staged]]);
-    await trees.get([without], { ldconfig: true });
+    await trees.acquire([without], { ldconfig: true });
     assert.equal(ran.length, 1);
     await trees.removeAll();
+  } finally {
+    cache.close();
+    await rm(top, { recursive: true, force: true });
+  }
+});
+
+test('a tree no chunk needs any more becomes the base of the next list that extends it', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'dependency-trees-'));
+  const cache = await ArtifactCache.open(join(top, 'cache'));
+  try {
+    const a = await commitFiles(cache, top, 'a', { 'usr/bin/a': 'a', 'etc/x': 'from a' });
+    const b = await commitFiles(cache, top, 'b', { 'usr/bin/b': 'b' });
+    const c = await commitFiles(cache, top, 'c', { 'etc/x': 'from c' });
+    const d = await commitFiles(cache, top, 'd', { 'usr/lib/d': 'd' });
+    const counting = new CountingCache(cache);
+    const trees = new DependencyTrees(counting.wrap(), join(top, 'staging'));
+    const plain = { ldconfig: false };
+    // Two chunks stage [a, b]; one stages [a, b, c, d] after them.
+    trees.expect([a, b], plain);
+    trees.expect([a, b], plain);
+    trees.expect([a, b, c, d], plain);
+
+    const first = await trees.acquire([a, b], plain);
+    await trees.acquire([a, b], plain);
+    trees.release([a, b], plain);
+    const busy = await trees.acquire([a, b, c], plain);
+    assert.notEqual(busy, first, 'a tree still in use is not taken over');
+    trees.release([a, b], plain);
+
+    const next = await trees.acquire([a, b, c, d], plain);
+    assert.equal(next, first, 'the retired [a, b] tree was taken over, not the busy [a, b, c] one');
+    trees.release([a, b, c], plain);
+    assert.equal(await readFile(join(next, 'etc/x'), 'utf8'), 'from c', 'later artifacts win');
+    assert.deepEqual((await readdir(join(next, 'usr/bin'))).sort(), ['a', 'b']);
+    assert.equal(await readFile(join(next, 'usr/lib/d'), 'utf8'), 'd');
+    assert.deepEqual(counting.layers.at(-1), [c, d], 'only the new artifacts were layered');
+
+    const again = await trees.acquire([a, b], plain);
+    assert.notEqual(again, first, 'a list asked for again after its tree was taken over gets a new one');
+    assert.deepEqual((await readdir(join(again, 'usr/bin'))).sort(), ['a', 'b']);
+    assert.equal(existsSync(join(again, 'usr/lib/d')), false);
+    await trees.removeAll();
+    assert.deepEqual(await readdir(join(top, 'staging')), []);
   } finally {
     cache.close();
     await rm(top, { recursive: true, force: true });

@@ -13,6 +13,19 @@ export interface TreeOptions {
   ldconfig: boolean;
 }
 
+/** One dependency list of a build and its tree. */
+interface Entry {
+  readonly refs: readonly string[];
+  readonly options: TreeOptions;
+  tree?: Promise<string>;
+  /** The tree's path once it is ready. */
+  path?: string;
+  /** Chunks of this build announced to stage this list that have not released it yet. */
+  expected: number;
+  /** Chunks holding the tree now. */
+  users: number;
+}
+
 /**
  * The staged dependencies of the chunks of one build (morph.md 5.9): each
  * distinct list of chunk artifacts is checked out once, with hard links,
@@ -21,13 +34,16 @@ export interface TreeOptions {
  * The chunks of a stratum all stage the same list, so a wide stratum costs
  * one checkout instead of one per chunk.
  *
- * The layered commit of a list is built on the layered commit of the longest
- * list already layered that is a prefix of it (the next stratum's list
- * extends the previous one), so layering costs the new refs only.
- * Nothing here writes through the hard links: sandboxes mount trees read-only.
+ * A tree that no chunk of the build needs any more (all the chunks
+ * announced with `expect` have released it) is retired, and the next list
+ * that extends it takes it over: only the new artifacts are checked out on
+ * top (the next stratum's list extends the previous one), instead of the
+ * whole list again. A fresh list is layered on the layered commit of the
+ * longest list already layered that is a prefix of it. Nothing here writes
+ * through the hard links: sandboxes mount trees read-only.
  */
 export class DependencyTrees {
-  private readonly trees = new Map<string, Promise<string>>();
+  private readonly entries = new Map<string, Entry>();
   private readonly layered: { refs: readonly string[]; checksum: Promise<string> }[] = [];
 
   /**
@@ -40,40 +56,92 @@ export class DependencyTrees {
     private readonly runApp: (argv: string[]) => Promise<unknown> = (argv) => runCommand(argv),
   ) {}
 
-  /** The tree holding `refs` checked out in order (later files win), ready to bind read-only. */
-  get(refs: readonly string[], options: TreeOptions): Promise<string> {
-    const key = hashOf([options.ldconfig ? 'ldconfig' : 'plain', ...refs]);
-    let tree = this.trees.get(key);
-    if (!tree) {
-      tree = this.prepare(refs, options);
-      this.trees.set(key, tree);
-      // A failure is reported to every caller; a later call tries again.
-      tree.catch(() => this.trees.delete(key));
+  /** Announces one more chunk of this build that will stage `refs` (acquire, then release). */
+  expect(refs: readonly string[], options: TreeOptions): void {
+    this.entry(refs, options).expected++;
+  }
+
+  /**
+   * The tree holding `refs` checked out in order (later files win), ready to
+   * bind read-only; the caller must `release` it once its commands are done.
+   */
+  async acquire(refs: readonly string[], options: TreeOptions): Promise<string> {
+    const entry = this.entry(refs, options);
+    entry.users++;
+    try {
+      if (!entry.tree) {
+        const tree = this.prepare(entry);
+        entry.tree = tree;
+        // A failure is reported to every caller; a later call tries again.
+        tree.then(
+          (path) => {
+            entry.path = path;
+          },
+          () => {
+            if (entry.tree === tree) entry.tree = undefined;
+          },
+        );
+      }
+      return await entry.tree;
+    } catch (err) {
+      entry.users--;
+      throw err;
     }
-    return tree;
+  }
+
+  /** Ends one use of the tree of `refs` (see `acquire`). */
+  release(refs: readonly string[], options: TreeOptions): void {
+    const entry = this.entry(refs, options);
+    entry.users--;
+    entry.expected--;
   }
 
   /** Removes every tree (at the end of the build, whatever happened). */
   async removeAll(): Promise<void> {
-    const trees = [...this.trees.values()];
-    this.trees.clear();
+    const trees = [...this.entries.values()].map((entry) => entry.tree).filter((tree) => tree !== undefined);
+    this.entries.clear();
     for (const tree of await Promise.allSettled(trees)) {
       if (tree.status === 'fulfilled') await rm(tree.value, { recursive: true, force: true });
     }
   }
 
-  private async prepare(refs: readonly string[], options: TreeOptions): Promise<string> {
-    await mkdir(this.dir, { recursive: true });
-    const root = await mkdtemp(join(this.dir, 'deps-'));
+  private entry(refs: readonly string[], options: TreeOptions): Entry {
+    const key = hashOf([options.ldconfig ? 'ldconfig' : 'plain', ...refs]);
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = { refs: [...refs], options, expected: 0, users: 0 };
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** The longest retired tree whose list is a prefix of `entry`'s, taken out of the map. */
+  private adoptable(entry: Entry): Entry | undefined {
+    let best: [string, Entry] | undefined;
+    for (const [key, other] of this.entries) {
+      const retired = other.path !== undefined && other.users <= 0 && other.expected <= 0;
+      if (!retired || other === entry || other.options.ldconfig !== entry.options.ldconfig) continue;
+      if (other.refs.length > entry.refs.length || (best && best[1].refs.length >= other.refs.length))
+        continue;
+      if (other.refs.every((ref, i) => ref === entry.refs[i])) best = [key, other];
+    }
+    if (best) this.entries.delete(best[0]);
+    return best?.[1];
+  }
+
+  private async prepare(entry: Entry): Promise<string> {
+    const base = this.adoptable(entry);
+    const root = base?.path ?? (await this.freshDirectory());
+    const refs = entry.refs.slice(base?.refs.length ?? 0);
     try {
       if (refs.length > 0) {
-        const rev = refs.length === 1 ? (refs[0] as string) : await this.layer(refs);
+        const rev = refs.length === 1 ? (refs[0] as string) : await this.layer(refs, base === undefined);
         await this.cache.checkout(rev, root, { union: true, hardlink: true });
       }
       const devices: DeviceNode[] = [];
       for (const ref of refs) devices.push(...(await artifactDevices(this.cache, ref)));
       await createDeviceNodes(root, devices);
-      if (options.ldconfig && needsLdconfig(root)) await this.runApp(['ldconfig', '-r', root]);
+      if (entry.options.ldconfig && needsLdconfig(root)) await this.runApp(['ldconfig', '-r', root]);
       return root;
     } catch (err) {
       await rm(root, { recursive: true, force: true });
@@ -81,8 +149,17 @@ export class DependencyTrees {
     }
   }
 
-  /** The checksum of `refs` layered into one commit, reusing the longest layered prefix. */
-  private layer(refs: readonly string[]): Promise<string> {
+  private async freshDirectory(): Promise<string> {
+    await mkdir(this.dir, { recursive: true });
+    return mkdtemp(join(this.dir, 'deps-'));
+  }
+
+  /**
+   * The checksum of `refs` layered into one commit; a whole list (`memo`)
+   * reuses the longest layered prefix and is remembered.
+   */
+  private layer(refs: readonly string[], memo: boolean): Promise<string> {
+    if (!memo) return this.cache.layer(refs);
     let base: (typeof this.layered)[number] | undefined;
     for (const entry of this.layered) {
       if (entry.refs.length <= refs.length && (!base || entry.refs.length > base.refs.length)) {
