@@ -1,6 +1,5 @@
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ArtifactCache } from '../cache/artifact-cache.js';
 import { artifactRef } from '../cache/artifact-ref.js';
 import type { BuildContext } from './build-context.js';
 import type { Artifact, Source } from './build-graph.js';
@@ -38,7 +37,7 @@ export async function buildStratum(ctx: BuildContext, source: Source): Promise<v
       await chmod(dir, 0o755);
       await mkdir(join(dir, 'baserock'), { recursive: true });
       await writeFile(join(dir, 'baserock', `${artifact.name}.meta`), formatMetadata(record));
-      const refs = constituents.map((a) => artifactRef(a.source.cacheKey as string, 'chunk', a.name));
+      const refs = constituents.map(chunkRef);
       await ctx.cache.commitTree(dir, plan.ref, {
         subject: artifact.name,
         metadata: { [STRATUM_CHUNKS_KEY]: Buffer.from(JSON.stringify(refs)).toString('base64') },
@@ -46,13 +45,28 @@ export async function buildStratum(ctx: BuildContext, source: Source): Promise<v
       });
     });
     await timing.write(ctx.cache.sourceMetaPath(source.cacheKey as string));
+    // Layered now, while other sources build, for the system's assembly (system-builder.ts).
+    ctx.cache
+      .layered(
+        systemLayer(
+          constituents.map(chunkRef),
+          artifactRef(source.cacheKey as string, 'stratum', artifact.name),
+        ),
+      )
+      .catch(() => {});
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** The chunk artifact refs of a stored stratum artifact. */
-export async function stratumChunkRefs(cache: ArtifactCache, stratumRef: string): Promise<string[]> {
-  const encoded = await cache.readMetadata(stratumRef, STRATUM_CHUNKS_KEY);
-  return encoded ? (JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as string[]) : [];
+/**
+ * What a system's assembly installs of one stratum artifact, in order: its
+ * chunk artifacts, then the stratum artifact itself (its `.meta`).
+ */
+export function systemLayer(chunkRefs: readonly string[], stratumRef: string): string[] {
+  return [...chunkRefs, stratumRef];
+}
+
+function chunkRef(artifact: Artifact): string {
+  return artifactRef(artifact.source.cacheKey as string, 'chunk', artifact.name);
 }

@@ -14,7 +14,7 @@ import { formatMetadata } from './metadata-record.js';
 import { runArgvInSandbox } from './sandbox.js';
 import { SourceTiming } from './source-timing.js';
 import { artifactDevices, createStagingArea, needsLdconfig } from './staging-area.js';
-import { stratumChunkRefs } from './stratum-builder.js';
+import { stratumConstituents, systemLayer } from './stratum-builder.js';
 
 const OS_RELEASE = `NAME="Baserock"
 ID=baserock
@@ -42,17 +42,23 @@ export async function buildSystem(ctx: BuildContext, source: Source): Promise<vo
     const devices: DeviceNode[] = [];
     await timing.stage('install-artifacts', async () => {
       await mkdir(root, { recursive: true });
-      const refs: string[] = [];
+      // One layered commit per stratum artifact (most were layered when the
+      // stratum was built), then those layered together: the same tree as
+      // layering every artifact in order.
+      const layers: Promise<string>[] = [];
+      let count = 0;
       for (const stratum of source.dependencies) {
         const stratumRef = artifactRef(stratum.source.cacheKey as string, 'stratum', stratum.name);
-        for (const ref of await stratumChunkRefs(ctx.cache, stratumRef)) {
-          refs.push(ref);
-          devices.push(...(await artifactDevices(ctx.cache, ref)));
-        }
-        refs.push(stratumRef);
+        // What the stratum builder recorded in the stratum's metadata (morph.chunk-refs).
+        const chunkRefs = stratumConstituents(stratum.source).map((a) =>
+          artifactRef(a.source.cacheKey as string, 'chunk', a.name),
+        );
+        for (const ref of chunkRefs) devices.push(...(await artifactDevices(ctx.cache, ref)));
+        layers.push(ctx.cache.layered(systemLayer(chunkRefs, stratumRef)));
+        count += chunkRefs.length + 1;
       }
-      ctx.status.chatty(`Installing ${refs.length} artifacts`);
-      await ctx.cache.checkoutMany(refs, root, { union: true, hardlink: true });
+      ctx.status.chatty(`Installing ${count} artifacts`);
+      await ctx.cache.checkoutMany(await Promise.all(layers), root, { union: true, hardlink: true });
     });
     if (needsLdconfig(root)) await ctx.app.runApp(['ldconfig', '-r', root]);
     const plan = artifactPlan(source, artifact, ctx.app.aliases.pullUrl(source.repoName));

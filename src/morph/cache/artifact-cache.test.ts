@@ -126,3 +126,33 @@ test('GVariant strings are unquoted', () => {
   assert.equal(parseGVariantString(`"it's"`), "it's");
   assert.equal(parseGVariantString("'a\\'b'"), "a'b");
 });
+
+test('layering is associative: layers of layers give the very commit of the flat list', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'artifact-cache-'));
+  const cache = await ArtifactCache.open(join(top, 'cache'));
+  try {
+    const refs: string[] = [];
+    const trees: Record<string, string>[] = [
+      { 'usr/bin/a': 'a', 'etc/x': '1' },
+      { 'usr/bin/b': 'b', 'usr/lib/l': 'l' },
+      { 'etc/x': '3', 'usr/share/s': 's' },
+      { 'usr/bin/a': 'a4' },
+    ];
+    for (const [i, files] of trees.entries()) {
+      await makeTree(join(top, `t${i}`), files);
+      refs.push(cache.ref(`k${i}`, 'chunk', `c${i}`));
+      await cache.commitTree(join(top, `t${i}`), refs[i] as string, { subject: `c${i}` });
+    }
+    const flat = await cache.layer(refs);
+    const halves = [await cache.layered(refs.slice(0, 2)), await cache.layered(refs.slice(2))];
+    assert.equal(await cache.layer(halves), flat);
+    assert.equal(cache.layered(refs.slice(0, 2)), cache.layered(refs.slice(0, 2)), 'remembered');
+    const out = join(top, 'out');
+    await cache.checkout(flat, out, { hardlink: true });
+    assert.equal(await readFile(join(out, 'usr/bin/a'), 'utf8'), 'a4');
+    assert.equal(await readFile(join(out, 'etc/x'), 'utf8'), '3');
+  } finally {
+    cache.close();
+    await rm(top, { recursive: true, force: true });
+  }
+});

@@ -45,6 +45,9 @@ export class ArtifactCache {
   /** The OSTree repository path. */
   readonly repoPath: string;
 
+  /** Layered commits made by `layered`, by their list of revisions. */
+  private readonly layers = new Map<string, Promise<string>>();
+
   /** The libostree writer: undefined until the first write, null where none can run. */
   private worker?: OstreeWorker | null;
 
@@ -254,6 +257,21 @@ export class ArtifactCache {
         },
       );
     }
+  }
+
+  /**
+   * `layer(revs)`, remembered for the life of this object: asking again for
+   * the same list (or asking early, to have it ready) costs nothing more.
+   */
+  layered(revs: readonly string[]): Promise<string> {
+    const key = revs.join('\n');
+    let layered = this.layers.get(key);
+    if (!layered) {
+      layered = this.layer(revs);
+      this.layers.set(key, layered);
+      layered.catch(() => this.layers.delete(key));
+    }
+    return layered;
   }
 
   /** A metadata string of the commit at `ref`, or undefined when absent. */
