@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { runCommand } from '../../shared/exec.js';
-import { GitCache } from '../sources/git-cache.js';
-import { parseRepoAlias, RepoAliasResolver } from '../sources/repo-alias.js';
 import type { BuildApp } from './build-app.js';
 import { resolveDefinitions } from './resolve-definitions.js';
+import { testBuildApp } from './test-build-app.js';
 
 const env = {
   ...process.env,
@@ -76,18 +75,7 @@ async function fixture(top: string): Promise<BuildApp> {
       'name: many-ok\nkind: system\narch: x86_64\nstrata:\n- {morph: strata/many-ok.morph}\n',
     'clusters/c.morph': 'name: c\nkind: cluster\nsystems:\n- {morph: systems/s.morph, deploy: {}}\n',
   });
-  const aliases = new RepoAliasResolver([parseRepoAlias(`tt=file://${top}/%s#file://${top}/%s`)]);
-  const status = { normal: () => {}, chatty: () => {}, error: () => {}, withPrefix: () => status };
-  const runApp = (argv: readonly string[], options?: object) => runCommand(argv, options);
-  const gitCache = new GitCache({
-    cachedir: join(top, 'cache'),
-    tarballServer: '',
-    noGitUpdate: true,
-    aliases,
-    status,
-    runApp,
-  });
-  return { settings: {}, status, gitCache, aliases, runApp } as unknown as BuildApp;
+  return testBuildApp(top, { aliasPrefix: 'tt' });
 }
 
 test('strata and chunks resolve from git objects, with autodetection as the fallback', async () => {

@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { runCommand } from '../../shared/exec.js';
-import { GitCache } from '../sources/git-cache.js';
-import { parseRepoAlias, RepoAliasResolver } from '../sources/repo-alias.js';
-import type { BuildApp } from './build-app.js';
 import { checkoutSource } from './source-checkout.js';
+import { testBuildApp } from './test-build-app.js';
 
 const env = {
   ...process.env,
@@ -44,18 +42,7 @@ test('a source checkout is a self-contained working copy at the commit, submodul
     const wanted = await commitFiles(chunk, { 'dir/two.txt': 'two\n' });
     await commitFiles(chunk, { 'file.txt': 'later\n' });
 
-    const aliases = new RepoAliasResolver([parseRepoAlias(`tt=file://${top}/%s#file://${top}/%s`)]);
-    const status = { normal: () => {}, chatty: () => {}, error: () => {}, withPrefix: () => status };
-    const runApp = (argv: readonly string[], options?: object) => runCommand(argv, options);
-    const gitCache = new GitCache({
-      cachedir: join(top, 'cache'),
-      tarballServer: '',
-      noGitUpdate: true,
-      aliases,
-      status,
-      runApp,
-    });
-    const app = { settings: {}, status, gitCache, aliases, runApp } as unknown as BuildApp;
+    const app = testBuildApp(top, { aliasPrefix: 'tt' });
 
     const build = join(top, 'build');
     await mkdir(build);
@@ -89,18 +76,7 @@ test('a commit that is not there is a build/source-checkout-failed error', async
     const chunk = join(top, 'chunk');
     await git(top, 'init', '-q', '-b', 'master', chunk);
     await commitFiles(chunk, { 'file.txt': 'one\n' });
-    const status = { normal: () => {}, chatty: () => {}, error: () => {}, withPrefix: () => status };
-    const runApp = (argv: readonly string[], options?: object) => runCommand(argv, options);
-    const aliases = new RepoAliasResolver([]);
-    const gitCache = new GitCache({
-      cachedir: join(top, 'cache'),
-      tarballServer: '',
-      noGitUpdate: true,
-      aliases,
-      status,
-      runApp,
-    });
-    const app = { settings: {}, status, gitCache, aliases, runApp } as unknown as BuildApp;
+    const app = testBuildApp(top);
     await assert.rejects(checkoutSource(app, `file://${chunk}`, 'f'.repeat(40), join(top, 'build')), {
       code: 'build/source-checkout-failed',
     });

@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import { runCommand } from '../../shared/exec.js';
+import { GitCache } from '../sources/git-cache.js';
+import { parseRepoAlias, RepoAliasResolver } from '../sources/repo-alias.js';
+import type { BuildApp } from './build-app.js';
+
+/**
+ * For tests: a BuildApp with a silent status, real commands and a git cache
+ * under `<top>/cache` that never updates. With `aliasPrefix`, that alias
+ * (`tt`) maps `tt:NAME` to `file://<top>/NAME`.
+ */
+export function testBuildApp(top: string, options: { aliasPrefix?: string } = {}): BuildApp {
+  const specs = options.aliasPrefix
+    ? [parseRepoAlias(`${options.aliasPrefix}=file://${top}/%s#file://${top}/%s`)]
+    : [];
+  const aliases = new RepoAliasResolver(specs);
+  const status = { normal: () => {}, chatty: () => {}, error: () => {}, withPrefix: () => status };
+  const runApp = (argv: readonly string[], runOptions?: object) => runCommand(argv, runOptions);
+  const gitCache = new GitCache({
+    cachedir: join(top, 'cache'),
+    tarballServer: '',
+    noGitUpdate: true,
+    aliases,
+    status,
+    runApp,
+  });
+  return { settings: {}, status, gitCache, aliases, runApp } as unknown as BuildApp;
+}
