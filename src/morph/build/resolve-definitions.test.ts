@@ -6,15 +6,9 @@ import { test } from 'node:test';
 import { runCommand } from '../../shared/exec.js';
 import type { BuildApp } from './build-app.js';
 import { resolveDefinitions } from './resolve-definitions.js';
-import { testBuildApp } from './test-build-app.js';
+import { TEST_GIT_ENV, testBuildApp } from './test-build-app.js';
 
-const env = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'T',
-  GIT_AUTHOR_EMAIL: 't@x',
-  GIT_COMMITTER_NAME: 'T',
-  GIT_COMMITTER_EMAIL: 't@x',
-};
+const env = TEST_GIT_ENV;
 
 async function repo(dir: string, files: Record<string, string>): Promise<void> {
   await mkdir(dir, { recursive: true });

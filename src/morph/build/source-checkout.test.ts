@@ -5,14 +5,10 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { runCommand } from '../../shared/exec.js';
 import { checkoutSource } from './source-checkout.js';
-import { testBuildApp } from './test-build-app.js';
+import { TEST_GIT_ENV, testBuildApp } from './test-build-app.js';
 
 const env = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'T',
-  GIT_AUTHOR_EMAIL: 't@x',
-  GIT_COMMITTER_NAME: 'T',
-  GIT_COMMITTER_EMAIL: 't@x',
+  ...TEST_GIT_ENV,
   GIT_AUTHOR_DATE: '2001-01-01T00:00:00Z',
   GIT_COMMITTER_DATE: '2001-01-01T00:00:00Z',
 };

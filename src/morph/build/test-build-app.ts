@@ -26,3 +26,12 @@ export function testBuildApp(top: string, options: { aliasPrefix?: string } = {}
   });
   return { settings: {}, status, gitCache, aliases, runApp } as unknown as BuildApp;
 }
+
+/** For tests: the environment of `git` commands that commit (an identity, nothing from the user's config). */
+export const TEST_GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'T',
+  GIT_AUTHOR_EMAIL: 't@x',
+  GIT_COMMITTER_NAME: 'T',
+  GIT_COMMITTER_EMAIL: 't@x',
+};
