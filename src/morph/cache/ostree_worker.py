@@ -20,6 +20,7 @@ same tree always gives the same checksum.
 """
 
 import json
+import signal
 import sys
 
 import gi
@@ -94,6 +95,9 @@ OPERATIONS = {"commit": commit, "layer": layer}
 
 
 def main():
+    # Ctrl-C reaches the whole process group: morph handles it and closes our
+    # input, which ends us after the request in hand (no traceback on the terminal).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     repo = open_repo(sys.argv[1])
     for line in sys.stdin:
         request = json.loads(line)
@@ -110,4 +114,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BrokenPipeError:
+        # morph went away while we answered: nothing is waiting for the answer.
+        sys.exit(1)
