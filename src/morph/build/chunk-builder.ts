@@ -32,12 +32,11 @@ function sameStrata(a: Source, b: Source): boolean {
   return a.strata.size === b.strata.size && [...a.strata].every((file) => b.strata.has(file));
 }
 
-/** The dependency list a chunk stages and how its tree is prepared (dependency-trees.ts). */
-export function stagingTree(source: Source): { refs: string[]; options: TreeOptions } {
-  const refs = stagingDependencies(source).map((a) =>
-    artifactRef(a.source.cacheKey as string, 'chunk', a.name),
-  );
-  return { refs, options: { ldconfig: source.buildMode === 'staging' } };
+/** The artifacts a chunk stages, their refs, and how their tree is prepared (dependency-trees.ts). */
+export function stagingTree(source: Source): { deps: Artifact[]; refs: string[]; options: TreeOptions } {
+  const deps = stagingDependencies(source);
+  const refs = deps.map((a) => artifactRef(a.source.cacheKey as string, 'chunk', a.name));
+  return { deps, refs, options: { ldconfig: source.buildMode === 'staging' } };
 }
 
 /**
@@ -57,8 +56,7 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
   const instDir = join(staging, `${source.name}.inst`);
   const logPath = join(settings.tempdir, `${basename(staging)}.build-log`);
   let keepStaging = false;
-  const deps = stagingDependencies(source);
-  const { refs: depRefs, options: treeOptions } = stagingTree(source);
+  const { deps, refs: depRefs, options: treeOptions } = stagingTree(source);
   let treeHeld = false;
   const releaseTree = (): void => {
     if (treeHeld) ctx.dependencyTrees.release(depRefs, treeOptions);
