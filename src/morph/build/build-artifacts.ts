@@ -103,24 +103,24 @@ export async function buildArtifacts(
       if (missing.has(source)) {
         if (failure !== undefined) throw failure;
         await inFlight.run(async () => {
-          if (failure !== undefined) throw failure;
-          if (app.signal?.aborted) throw new MorphError('build', 'interrupted', 'build interrupted');
-          running.add(label);
-          progress();
-          const start = Date.now();
-          status.normal(`Building ${source.kind} ${label}`);
-          const ctx: BuildContext = {
-            app,
-            cache,
-            arch: build.arch,
-            env: build.env,
-            status,
-            dependencyTrees,
-            // A source still waiting for a slot when another fails does not start.
-            commandSlot: (work) =>
-              commandSlots.run(() => (failure === undefined ? work() : Promise.reject(failure))),
-          };
           try {
+            if (failure !== undefined) throw failure;
+            if (app.signal?.aborted) throw new MorphError('build', 'interrupted', 'build interrupted');
+            running.add(label);
+            progress();
+            const start = Date.now();
+            status.normal(`Building ${source.kind} ${label}`);
+            const ctx: BuildContext = {
+              app,
+              cache,
+              arch: build.arch,
+              env: build.env,
+              status,
+              dependencyTrees,
+              // A source still waiting for a slot when another fails does not start.
+              commandSlot: (work) =>
+                commandSlots.run(() => (failure === undefined ? work() : Promise.reject(failure))),
+            };
             await buildSource(ctx, source);
             status.normal(`Built ${source.kind} ${label} in ${formatElapsed(Date.now() - start)}`);
           } catch (err) {
