@@ -3,10 +3,13 @@
  * without committing them, and inspecting what `morph build` printed and
  * left behind.
  */
-import { appendFile, copyFile, readdir, readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { appendFile, copyFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { check, type StepContext, StepFailure, step } from '../src/yarn/api.js';
-import { runChecked } from './context.js';
+import { type BackgroundMorph, interruptWhenStarted, startBackgroundMorph } from './background-morph.js';
+import { requireVar, runChecked, setVar, varKey } from './context.js';
 import { definitionsCheckout } from './morph-runner.js';
 
 const BUILD_REFS = 'refs/heads/baserock/builds/';
@@ -30,7 +33,89 @@ async function pushedBuildRefs(ctx: StepContext): Promise<string[][]> {
     .filter((fields) => fields[2]?.startsWith(BUILD_REFS));
 }
 
+const buildBackgroundVar = varKey<BackgroundMorph>('build-background');
+const waitingCommandVar = varKey<{ marker: string; sleep: string }>('waiting-build-command');
+
 export default [
+  step(
+    'GIVEN',
+    /in branch (\S+), the stratum (\S+) builds (\S+) in bootstrap mode/,
+    'sets `build-mode: bootstrap` on the chunk spec in the stratum morphology (its commands then run on the host)',
+    async (ctx, branch, file, chunk) => {
+      const path = join(definitionsCheckout(ctx, branch), file);
+      const stratum = parse(await readFile(path, 'utf8')) as { chunks?: { name: string }[] };
+      const spec = stratum.chunks?.find((c) => c.name === chunk);
+      if (!spec) throw new StepFailure(`${file} has no chunk ${chunk}`);
+      Object.assign(spec, { 'build-mode': 'bootstrap' });
+      await writeFile(path, stringify(stratum));
+    },
+  ),
+  step(
+    'GIVEN',
+    /in branch (\S+), the morphology (\S+) gets a build command that waits to be interrupted/,
+    'appends build-commands: touching a marker in /tmp (writable in bootstrap mode), then a `sleep` of a unique length',
+    async (ctx, branch, file) => {
+      const id = randomBytes(4).readUInt32BE(0) % 1_000_000;
+      const marker = `/tmp/morph-build-started-${process.pid}-${id}`;
+      const sleep = `600.${String(id).padStart(6, '0')}`;
+      ctx.defer(() => rm(marker, { force: true }));
+      setVar(ctx, waitingCommandVar, { marker, sleep });
+      const path = join(definitionsCheckout(ctx, branch), file);
+      await appendFile(path, `build-commands: ["touch ${marker} && exec sleep ${sleep}"]\n`);
+    },
+  ),
+  step(
+    'WHEN',
+    /the user starts building the system (\S+) in branch (\S+) in the background/,
+    'starts `morph build SYSTEM` in its own process group; its exit code is recorded when it ends',
+    async (ctx, system, branch) => {
+      const cwd = definitionsCheckout(ctx, branch);
+      setVar(ctx, buildBackgroundVar, await startBackgroundMorph(ctx, 'build', ['build', system], cwd));
+    },
+  ),
+  step(
+    'WHEN',
+    /the background build gets (SIGINT|SIGTERM) once its build command has started/,
+    'waits for the marker of the waiting build command, then sends SIGINT to the process group (Ctrl-C) or SIGTERM to morph',
+    async (ctx, signal) => {
+      const background = requireVar(
+        ctx,
+        buildBackgroundVar,
+        'the user starts building ... in the background',
+      );
+      const { marker } = requireVar(ctx, waitingCommandVar, 'a build command that waits to be interrupted');
+      await interruptWhenStarted(ctx, background, {
+        marker,
+        what: 'the build command to start',
+        signal: signal as 'SIGINT' | 'SIGTERM',
+        subcommand: 'build',
+      });
+    },
+    { timeoutMs: 420_000 },
+  ),
+  step(
+    'THEN',
+    /the waiting build command is no longer running/,
+    'looks for its unique `sleep` with pgrep (a second to die)',
+    async (ctx) => {
+      const { sleep } = requireVar(ctx, waitingCommandVar, 'a build command that waits to be interrupted');
+      for (let tries = 0; ; tries++) {
+        const found = await ctx.run(['pgrep', '-f', `sleep ${sleep}`]);
+        if (found.exitCode !== 0) return;
+        if (tries >= 10) throw new StepFailure(`still running: pids ${found.stdout.trim()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+  ),
+  step(
+    'THEN',
+    /no staging area or dependency tree is left in the temporary directory/,
+    'checks that $DATADIR/tmp/staging has no entries (interrupted areas may be kept under tmp/failed)',
+    async (ctx) => {
+      const entries = await readdir(ctx.path('tmp', 'staging')).catch(() => [] as string[]);
+      check(entries.length === 0, `left in tmp/staging: ${entries.join(' ')}`);
+    },
+  ),
   step(
     ['GIVEN', 'WHEN'],
     /in branch (\S+), the morphology (\S+) gets ([\w-]+): (.*)/,

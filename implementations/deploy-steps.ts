@@ -1,18 +1,16 @@
-/**
- * Deploy steps beyond those of deployment.yarn (used by yarns/deploying.yarn):
- * configuration extensions, custom extensions in the definitions repo,
- * interrupted and concurrent deployments, disk image formats, manifests,
- * and checks that nothing (mounts, loop devices, temp dirs) is left behind.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { appendFile, chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { check, type StepContext, StepFailure, step } from '../src/yarn/api.js';
+import {
+  type BackgroundMorph,
+  interruptWhenStarted,
+  startBackgroundMorph,
+  waitForFile,
+} from './background-morph.js';
 import { describeFailure, requireVar, runChecked, setVar, varKey } from './context.js';
 import { definitionsCheckout, morphArgv } from './morph-runner.js';
 
-const backgroundVar = varKey<{ child: ChildProcess; done: Promise<number> }>('deploy-background');
+const backgroundVar = varKey<BackgroundMorph>('deploy-background');
 
 /** Paths the kernel has mounted under `dir`. */
 async function mountsUnder(ctx: StepContext, dir: string): Promise<string[]> {
@@ -30,14 +28,6 @@ async function loopDevicesUnder(ctx: StepContext, dir: string): Promise<string[]
 }
 
 /** Waits until `path` exists, or fails after `seconds`. */
-async function waitForFile(path: string, seconds: number, what: string): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (!existsSync(path)) {
-    if (Date.now() > deadline) throw new StepFailure(`timed out after ${seconds}s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** Runs `sh -c` on a disk image mounted read-only on a loop device; everything undone afterwards. */
 async function withMountedImage<T>(
   ctx: StepContext,
@@ -105,37 +95,8 @@ export default [
     /the user starts deploying the cluster (\S+) in branch (\S+) in the background/,
     'starts `morph deploy CLUSTER` in its own process group; its exit code is recorded when it ends',
     async (ctx, cluster, branch) => {
-      const argv = await morphArgv(ctx, 'deploy', ['deploy', cluster]);
-      const child = spawn(argv[0]!, argv.slice(1), {
-        cwd: definitionsCheckout(ctx, branch),
-        env: ctx.env,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const done = new Promise<number>((resolve) => {
-        child.on('close', async (code, signal) => {
-          await writeFile(ctx.path('out-deploy'), stdout);
-          await writeFile(ctx.path('result-deploy'), stderr);
-          await writeFile(ctx.path('morph-exit'), `${code ?? 128}\n`);
-          ctx.log(`background morph deploy ended: code ${code} signal ${signal}`);
-          resolve(code ?? 128);
-        });
-      });
-      ctx.defer(async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          process.kill(-child.pid!, 'SIGKILL');
-          await done;
-        }
-      });
-      setVar(ctx, backgroundVar, { child, done });
+      const cwd = definitionsCheckout(ctx, branch);
+      setVar(ctx, backgroundVar, await startBackgroundMorph(ctx, 'deploy', ['deploy', cluster], cwd));
     },
   ),
   step(
@@ -144,20 +105,12 @@ export default [
     'waits for $DATADIR/write-started, then sends SIGINT to the process group (Ctrl-C) or SIGTERM to morph',
     async (ctx, signal) => {
       const background = requireVar(ctx, backgroundVar, 'the user starts deploying ... in the background');
-      await Promise.race([
-        waitForFile(ctx.path('write-started'), 300, 'the write extension to start'),
-        background.done.then(async () => {
-          throw new StepFailure(
-            `morph deploy ended early:\n${await readFile(ctx.path('result-deploy'), 'utf8')}`,
-          );
-        }),
-      ]);
-      if (signal === 'SIGINT') process.kill(-background.child.pid!, 'SIGINT');
-      else background.child.kill('SIGTERM');
-      const timeout = new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new StepFailure('morph did not exit within 60s of the signal')), 60_000),
-      );
-      await Promise.race([background.done, timeout]);
+      await interruptWhenStarted(ctx, background, {
+        marker: ctx.path('write-started'),
+        what: 'the write extension to start',
+        signal: signal as 'SIGINT' | 'SIGTERM',
+        subcommand: 'deploy',
+      });
     },
     { timeoutMs: 420_000 },
   ),
