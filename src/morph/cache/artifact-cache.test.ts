@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,3 +157,27 @@ test('layering is associative: layers of layers give the very commit of the flat
     await rm(top, { recursive: true, force: true });
   }
 });
+
+for (const writer of ['worker', 'cli'] as const) {
+  test(`a write waits while another process holds the repository's write lock (${writer} writes)`, () =>
+    withWriter(writer, async () => {
+      const top = await mkdtemp(join(tmpdir(), 'artifact-cache-'));
+      const cache = await ArtifactCache.open(join(top, 'cache'));
+      try {
+        await makeTree(join(top, 'tree'), { f: 'x' });
+        // Another morph process in the middle of a write: holds the lock for a second.
+        const holder = spawn('flock', [cache.writeLockPath, 'sh', '-c', 'echo held; sleep 1'], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        await new Promise((resolve) => holder.stdout.once('data', resolve));
+        const released = new Promise<number>((resolve) => holder.on('close', () => resolve(Date.now())));
+        await cache.commitTree(join(top, 'tree'), cache.ref('k', 'chunk', 'c'), { subject: 'c' });
+        const committed = Date.now();
+        assert.ok(committed >= (await released), 'the commit finished only after the lock was released');
+        assert.equal(await cache.hasRef(cache.ref('k', 'chunk', 'c')), true);
+      } finally {
+        cache.close();
+        await rm(top, { recursive: true, force: true });
+      }
+    }));
+}

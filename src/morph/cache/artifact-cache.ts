@@ -44,6 +44,13 @@ export class ArtifactCache {
   readonly dir: string;
   /** The OSTree repository path. */
   readonly repoPath: string;
+  /**
+   * `<cachedir>/artifacts/repo.lock`: every write to the repository holds an
+   * exclusive flock on it (`writer`), so that morph processes sharing a cache
+   * never write at once (concurrent `ostree` writers were seen to race on
+   * the repository's staging directories).
+   */
+  readonly writeLockPath: string;
 
   /** Layered commits made by `layered`, by their list of revisions. */
   private readonly layers = new Map<string, Promise<string>>();
@@ -54,6 +61,12 @@ export class ArtifactCache {
   private constructor(dir: string) {
     this.dir = dir;
     this.repoPath = join(dir, 'repo');
+    this.writeLockPath = join(dir, 'repo.lock');
+  }
+
+  /** `ostree ARGS` on this repository, holding the write lock (for commands that write). */
+  writer(args: readonly string[]): string[] {
+    return ['flock', this.writeLockPath, 'ostree', `--repo=${this.repoPath}`, ...args];
   }
 
   /**
@@ -133,7 +146,7 @@ export class ArtifactCache {
     if (trees.length === 0) return [];
     try {
       return await serialiseWrites(this.repoPath, async () => {
-        const worker = this.writer();
+        const worker = this.libostree();
         if (worker) {
           return worker.commit(
             trees.map((t) => ({
@@ -164,15 +177,14 @@ export class ArtifactCache {
     this.worker = undefined;
   }
 
-  private writer(): OstreeWorker | undefined {
-    if (this.worker === undefined) this.worker = OstreeWorker.forRepo(this.repoPath) ?? null;
+  private libostree(): OstreeWorker | undefined {
+    if (this.worker === undefined)
+      this.worker = OstreeWorker.forRepo(this.repoPath, this.writeLockPath) ?? null;
     return this.worker ?? undefined;
   }
 
   private async commitWithCli(tree: TreeCommit, options: { linkCheckoutSpeedup?: boolean }): Promise<string> {
-    const argv = [
-      'ostree',
-      `--repo=${this.repoPath}`,
+    const argv = this.writer([
       'commit',
       `--tree=dir=${tree.dir}`,
       `--branch=${tree.ref}`,
@@ -183,7 +195,7 @@ export class ArtifactCache {
       // many times faster (see bench/build/staging-area.ts).
       '--fsync=false',
       '--timestamp=1991-08-25 00:00:00+00:00',
-    ];
+    ]);
     if (options.linkCheckoutSpeedup) argv.push('--link-checkout-speedup');
     if (tree.consume) argv.push('--consume');
     for (const [key, value] of Object.entries(tree.metadata ?? {})) {
@@ -240,9 +252,9 @@ export class ArtifactCache {
   async layer(revs: readonly string[]): Promise<string> {
     try {
       return await serialiseWrites(this.repoPath, async () => {
-        const worker = this.writer();
+        const worker = this.libostree();
         if (worker) return worker.layer(revs);
-        const argv = ['ostree', `--repo=${this.repoPath}`, 'commit', '--orphan', '--fsync=false'];
+        const argv = this.writer(['commit', '--orphan', '--fsync=false']);
         argv.push('--subject=layers', '--timestamp=1991-08-25 00:00:00+00:00');
         for (const rev of revs) argv.push(`--tree=ref=${rev}`);
         return (await runCommand(argv)).stdout.trim();
@@ -316,9 +328,9 @@ export class ArtifactCache {
   async deleteRefs(refs: readonly string[]): Promise<void> {
     try {
       for (const ref of refs) {
-        await runCommand(['ostree', `--repo=${this.repoPath}`, 'refs', '--delete', ref]);
+        await runCommand(this.writer(['refs', '--delete', ref]));
       }
-      await runCommand(['ostree', `--repo=${this.repoPath}`, 'prune', '--refs-only', '--depth=0']);
+      await runCommand(this.writer(['prune', '--refs-only', '--depth=0']));
     } catch (err) {
       throw new MorphError('cache', 'prune-failed', `cannot prune the artifact cache: ${errorText(err)}`, {
         cause: err,

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { runCommand } from '../../shared/exec.js';
 import { OstreeWorker, WORKER_SCRIPT } from './ostree-worker.js';
 
-const worker = OstreeWorker.forRepo('/nonexistent');
+const worker = OstreeWorker.forRepo('/nonexistent', '/nonexistent.lock');
 
 test('the worker ignores Ctrl-C (morph handles it) and answers bad requests without dying', {
   skip: worker ? false : 'no python3 with the OSTree bindings here',
@@ -19,7 +19,9 @@ test('the worker ignores Ctrl-C (morph handles it) and answers bad requests with
     await runCommand(['ostree', `--repo=${repo}`, 'init', '--mode=bare-user']);
     await mkdir(join(top, 'tree'));
     await writeFile(join(top, 'tree', 'f'), 'x');
-    const child = spawn('/usr/bin/python3', [WORKER_SCRIPT, repo], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/python3', [WORKER_SCRIPT, repo, join(top, 'lock')], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();

@@ -40,16 +40,18 @@ export class OstreeWorker {
   private constructor(
     private readonly python: string,
     private readonly repoPath: string,
+    private readonly lockPath: string,
   ) {}
 
   /**
-   * A worker for `repoPath`, or undefined when this host cannot run one
+   * A worker for `repoPath` whose transactions hold an exclusive flock on
+   * `lockPath`, or undefined when this host cannot run one
    * (no python3 with the OSTree GObject bindings, or `MORPH_OSTREE_WORKER=0`):
    * callers then fall back to one `ostree` process per write.
    */
-  static forRepo(repoPath: string): OstreeWorker | undefined {
+  static forRepo(repoPath: string, lockPath: string): OstreeWorker | undefined {
     const python = availablePython();
-    return python ? new OstreeWorker(python, repoPath) : undefined;
+    return python ? new OstreeWorker(python, repoPath, lockPath) : undefined;
   }
 
   /** Writes the commits in one transaction and sets their refs; returns their checksums. */
@@ -87,7 +89,9 @@ export class OstreeWorker {
 
   private start(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
-    const child = spawn(this.python, [WORKER_SCRIPT, this.repoPath], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(this.python, [WORKER_SCRIPT, this.repoPath, this.lockPath], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.child = child;
     child.stderr.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-4000);

@@ -17,8 +17,13 @@ Protocol: one JSON object a line on stdin, one answer a line on stdout.
   Any failure -> {"id": N, "ok": false, "error": "text"}; the worker goes on.
 End of input ends the worker. Commits are orphans stamped 1991-08-25, so the
 same tree always gives the same checksum.
+
+Usage: ostree_worker.py REPO LOCKFILE. Every transaction holds an exclusive
+flock on LOCKFILE, as every other morph write to REPO does (`flock LOCKFILE
+ostree ...`), so that morph processes sharing a cache never write at once.
 """
 
+import fcntl
 import json
 import signal
 import sys
@@ -39,15 +44,27 @@ def open_repo(path):
     return repo
 
 
+class Repo:
+    """The repository and the lock file every write holds."""
+
+    def __init__(self, path, lock_path):
+        self.ostree = open_repo(path)
+        self.lock = open(lock_path, "a")
+
+
 def in_transaction(repo, work):
-    repo.prepare_transaction(None)
+    fcntl.flock(repo.lock, fcntl.LOCK_EX)
     try:
-        result = work()
-        repo.commit_transaction(None)
-        return result
-    except BaseException:
-        repo.abort_transaction(None)
-        raise
+        repo.ostree.prepare_transaction(None)
+        try:
+            result = work()
+            repo.ostree.commit_transaction(None)
+            return result
+        except BaseException:
+            repo.ostree.abort_transaction(None)
+            raise
+    finally:
+        fcntl.flock(repo.lock, fcntl.LOCK_UN)
 
 
 def write_commit(repo, root, subject, metadata):
@@ -56,7 +73,9 @@ def write_commit(repo, root, subject, metadata):
     return checksum
 
 
-def commit(repo, request):
+def commit(locked, request):
+    repo = locked.ostree
+
     def work():
         if request.get("linkCheckoutSpeedup"):
             # Files hard-linked from this repository's objects are not re-read.
@@ -76,10 +95,12 @@ def commit(repo, request):
             checksums.append(checksum)
         return checksums
 
-    return in_transaction(repo, work)
+    return in_transaction(locked, work)
 
 
-def layer(repo, request):
+def layer(locked, request):
+    repo = locked.ostree
+
     def work():
         mtree = OSTree.MutableTree.new()
         for rev in request["refs"]:
@@ -88,7 +109,7 @@ def layer(repo, request):
         _, root = repo.write_mtree(mtree, None)
         return write_commit(repo, root, "layers", {})
 
-    return in_transaction(repo, work)
+    return in_transaction(locked, work)
 
 
 OPERATIONS = {"commit": commit, "layer": layer}
@@ -98,7 +119,7 @@ def main():
     # Ctrl-C reaches the whole process group: morph handles it and closes our
     # input, which ends us after the request in hand (no traceback on the terminal).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    repo = open_repo(sys.argv[1])
+    repo = Repo(sys.argv[1], sys.argv[2])
     for line in sys.stdin:
         request = json.loads(line)
         answer = {"id": request.get("id")}

@@ -45,25 +45,23 @@ export class RemoteArtifactCache {
   }
 
   private async pullRefs(refs: readonly string[]): Promise<boolean> {
-    const result = await runCommand(
-      ['ostree', `--repo=${this.local.repoPath}`, 'pull', '--mirror', REMOTE_NAME, ...refs],
-      { allowFailure: true, env: { ...process.env, OSTREE_CURL_TIMEOUT: '10' } },
-    ).catch(() => undefined);
+    const result = await runCommand(this.local.writer(['pull', '--mirror', REMOTE_NAME, ...refs]), {
+      allowFailure: true,
+      env: { ...process.env, OSTREE_CURL_TIMEOUT: '10' },
+    }).catch(() => undefined);
     return result?.exitCode === 0;
   }
 
   private configure(): Promise<boolean> {
     this.configured ??= runCommand(
-      [
-        'ostree',
-        `--repo=${this.local.repoPath}`,
+      this.local.writer([
         'remote',
         'add',
         '--force',
         '--no-gpg-verify',
         REMOTE_NAME,
         this.url.replace(/\/?$/, '/'),
-      ],
+      ]),
       { allowFailure: true },
     ).then(
       (result) => result.exitCode === 0,
