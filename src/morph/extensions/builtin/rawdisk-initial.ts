@@ -21,7 +21,8 @@ export async function treeDiskUsage(ctx: ExtensionContext, tree: string): Promis
   return Number.parseInt(stdout, 10);
 }
 
-async function isBlockDevice(path: string): Promise<boolean> {
+/** True when `path` is a block device (a disk to write to, not an image file). */
+export async function isBlockDevice(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isBlockDevice() ?? false;
 }
 

@@ -40,7 +40,7 @@ import { FILESYSTEM_LABEL } from './btrfs-image.js';
 import { bootPartitionSize, writeFatBootPartition } from './fat-boot-partition.js';
 import { completeExt4Fstab } from './fstab-layout.js';
 import { computeImageSize, formatSize, minimumImageSize } from './image-size.js';
-import { treeDiskUsage } from './rawdisk-initial.js';
+import { isBlockDevice, treeDiskUsage } from './rawdisk-initial.js';
 import { INITIAL_LABEL } from './rawdisk-layout.js';
 import type { RawdiskOptions } from './rawdisk-options.js';
 
@@ -188,7 +188,7 @@ export async function writeRootlessRawdisk(
 ): Promise<void> {
   await checkBootFiles(tree, options);
   const target = resolve(location);
-  if ((await stat(target).catch(() => undefined))?.isBlockDevice()) {
+  if (await isBlockDevice(target)) {
     throw new ExtensionError('needs-root', `Writing to the block device ${location} needs root`, {
       hint: 'deploy to an image file, or run morph as root',
     });
