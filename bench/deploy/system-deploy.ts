@@ -131,7 +131,7 @@ async function makeApp(): Promise<App> {
 async function deployTree(app: App, label: string): Promise<DeployTree> {
   const cache = await ArtifactCache.open(join(top, 'cache'));
   const repo = cache.repoPath;
-  const revision = await artifactRevision(repo, cache.ref(CACHE_KEY, 'system', ARTIFACT));
+  const revision = await artifactRevision(cache, cache.ref(CACHE_KEY, 'system', ARTIFACT));
   if (revision === undefined) throw new Error('the benchmark artifact has no revision');
   return createDeployTree(app, {
     parentDir: join(top, 'tmp'),

@@ -19,7 +19,7 @@ export async function prepareDeployCheckout(
 ): Promise<string | undefined> {
   const cache = await ArtifactCache.open(app.settings.cachedir);
   const ref = artifactRef(system.cacheKey, 'system', system.artifactName);
-  const revision = await artifactRevision(cache.repoPath, ref);
+  const revision = await artifactRevision(cache, ref);
   if (revision === undefined) return undefined;
   const cleanup = new CleanupStack();
   try {

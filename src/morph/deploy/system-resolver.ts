@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { App } from '../app.js';
 import { devicesRef } from '../build/artifact-devices.js';
 import { prepareBuildBranch } from '../build/build-branch.js';
@@ -62,7 +60,7 @@ async function resolveSystem(
     },
     async revision() {
       const cache = await ArtifactCache.open(app.settings.cachedir);
-      return artifactRevision(cache.repoPath, artifact.ref);
+      return artifactRevision(cache, artifact.ref);
     },
   };
 }
@@ -71,13 +69,8 @@ async function resolveSystem(
  * The commit checksums of `ref` and of its device list (if any), read from
  * the repository's ref files: `<commit>` or `<commit>+<devices commit>`.
  */
-export async function artifactRevision(repo: string, ref: string): Promise<string | undefined> {
-  const read = (name: string) =>
-    readFile(join(repo, 'refs', 'heads', name), 'utf8').then(
-      (text) => text.trim(),
-      () => '',
-    );
-  const [commit, devices] = await Promise.all([read(ref), read(devicesRef(ref))]);
-  if (!/^[0-9a-f]{64}$/.test(commit)) return undefined;
-  return /^[0-9a-f]{64}$/.test(devices) ? `${commit}+${devices}` : commit;
+export async function artifactRevision(cache: ArtifactCache, ref: string): Promise<string | undefined> {
+  const [commit, devices] = await Promise.all([cache.resolveRef(ref), cache.resolveRef(devicesRef(ref))]);
+  if (commit === undefined) return undefined;
+  return devices === undefined ? commit : `${commit}+${devices}`;
 }
