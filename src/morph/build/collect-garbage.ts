@@ -1,8 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCommand } from '../../shared/exec.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
-import { sharedCheckoutsDir } from '../deploy/shared-checkout.js';
+import { removeCheckoutsOfDeadCommits, sharedCheckoutsDir } from '../deploy/shared-checkout.js';
 import type { BuildApp } from './build-app.js';
 
 /** Artifacts not used (stored or looked up) for this long are deleted by `morph gc`. */
@@ -55,7 +54,8 @@ export async function collectGarbage(
   }
   // Always prune: it also drops the unreferenced layer commits of checkoutMany.
   await cache.deleteRefs(old);
-  const liveKeys = new Set(refs.filter((ref) => !old.includes(ref)).map((ref) => ref.split('/')[1] ?? ''));
+  const live = refs.filter((ref) => !old.includes(ref));
+  const liveKeys = new Set(live.map((ref) => ref.split('/')[1] ?? ''));
   let sideFiles = 0;
   for (const name of await readdir(cache.dir)) {
     const match = /^([0-9a-f]{64})\.(meta|build-log)$/.exec(name);
@@ -64,18 +64,12 @@ export async function collectGarbage(
       sideFiles++;
     }
   }
-  const live = refs.filter((ref) => !old.includes(ref));
-  const liveCommits = new Set(await Promise.all(live.map((ref) => cache.resolveRef(ref))));
-  const checkouts = sharedCheckoutsDir(app.settings.cachedir);
-  let deployCheckouts = 0;
-  for (const name of await readdir(checkouts).catch(() => [] as string[])) {
-    // `<commit>[+<devices commit>]`; `.removing-*` ones were being removed when a process died.
-    const dead =
-      name.startsWith('.removing-') || (!name.startsWith('.') && !liveCommits.has(name.split('+')[0]));
-    if (!dead) continue;
-    // rm -rf that never crosses into another filesystem (a mount left by a crash).
-    await runCommand(['rm', '-rf', '--one-file-system', join(checkouts, name)], { allowFailure: true });
-    deployCheckouts++;
+  const liveCommits = new Set<string>();
+  for (const ref of live) {
+    const commit = await cache.resolveRef(ref);
+    if (commit) liveCommits.add(commit);
   }
+  const checkouts = sharedCheckoutsDir(app.settings.cachedir);
+  const deployCheckouts = await removeCheckoutsOfDeadCommits(checkouts, liveCommits);
   return { tempEntries, artifacts: old.length, sideFiles, deployCheckouts };
 }

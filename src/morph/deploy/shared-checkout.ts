@@ -128,6 +128,29 @@ export async function evictStale(dir: string, keep: string, now: Date): Promise<
   return removed;
 }
 
+/**
+ * Removes the checkouts under `dir` whose commit (`<commit>[+<devices
+ * commit>]`) is not in `liveCommits`, and those left half removed by a
+ * process that died (`.removing-*`); returns how many (for `morph gc`).
+ */
+export function removeCheckoutsOfDeadCommits(dir: string, liveCommits: ReadonlySet<string>): Promise<number> {
+  return readdir(dir).then(
+    (names) => {
+      let removed = 0;
+      for (const name of names) {
+        const dead =
+          name.startsWith('.removing-') ||
+          (!name.startsWith('.') && !liveCommits.has(name.split('+')[0] ?? ''));
+        if (!dead) continue;
+        removeTree(join(dir, name));
+        removed++;
+      }
+      return removed;
+    },
+    () => 0,
+  );
+}
+
 /** rm -rf that never crosses into another filesystem (a mount left by a crash). */
 function removeTree(path: string): void {
   spawnSync('rm', ['-rf', '--one-file-system', path], { stdio: 'ignore' });
