@@ -25,10 +25,11 @@ export async function buildStratum(ctx: BuildContext, source: Source): Promise<v
   const timing = new SourceTiming();
   const artifact = source.artifacts[0] as Artifact;
   const constituents = stratumConstituents(source);
+  const chunkRefs = stratumChunkRefs(source);
+  const plan = artifactPlan(source, artifact, ctx.app.aliases.pullUrl(source.repoName));
   const dir = await createStagingArea(ctx.app.settings.tempdir);
   try {
     await timing.stage('overall-build', async () => {
-      const plan = artifactPlan(source, artifact, ctx.app.aliases.pullUrl(source.repoName));
       const record = {
         ...plan.record,
         'artifact-name': artifact.name,
@@ -37,23 +38,15 @@ export async function buildStratum(ctx: BuildContext, source: Source): Promise<v
       await chmod(dir, 0o755);
       await mkdir(join(dir, 'baserock'), { recursive: true });
       await writeFile(join(dir, 'baserock', `${artifact.name}.meta`), formatMetadata(record));
-      const refs = constituents.map(chunkRef);
       await ctx.cache.commitTree(dir, plan.ref, {
         subject: artifact.name,
-        metadata: { [STRATUM_CHUNKS_KEY]: Buffer.from(JSON.stringify(refs)).toString('base64') },
+        metadata: { [STRATUM_CHUNKS_KEY]: Buffer.from(JSON.stringify(chunkRefs)).toString('base64') },
         consume: true,
       });
     });
     await timing.write(ctx.cache.sourceMetaPath(source.cacheKey as string));
     // Layered now, while other sources build, for the system's assembly (system-builder.ts).
-    ctx.cache
-      .layered(
-        systemLayer(
-          constituents.map(chunkRef),
-          artifactRef(source.cacheKey as string, 'stratum', artifact.name),
-        ),
-      )
-      .catch(() => {});
+    ctx.cache.layered(systemLayer(chunkRefs, plan.ref)).catch(() => {});
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -67,6 +60,7 @@ export function systemLayer(chunkRefs: readonly string[], stratumRef: string): s
   return [...chunkRefs, stratumRef];
 }
 
-function chunkRef(artifact: Artifact): string {
-  return artifactRef(artifact.source.cacheKey as string, 'chunk', artifact.name);
+/** The refs of a stratum artifact's chunk artifacts (what `morph.chunk-refs` records). */
+export function stratumChunkRefs(source: Source): string[] {
+  return stratumConstituents(source).map((a) => artifactRef(a.source.cacheKey as string, 'chunk', a.name));
 }

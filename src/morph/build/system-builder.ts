@@ -14,7 +14,7 @@ import { formatMetadata } from './metadata-record.js';
 import { runArgvInSandbox } from './sandbox.js';
 import { SourceTiming } from './source-timing.js';
 import { artifactDevices, createStagingArea, needsLdconfig } from './staging-area.js';
-import { stratumConstituents, systemLayer } from './stratum-builder.js';
+import { stratumChunkRefs, systemLayer } from './stratum-builder.js';
 
 const OS_RELEASE = `NAME="Baserock"
 ID=baserock
@@ -49,10 +49,7 @@ export async function buildSystem(ctx: BuildContext, source: Source): Promise<vo
       let count = 0;
       for (const stratum of source.dependencies) {
         const stratumRef = artifactRef(stratum.source.cacheKey as string, 'stratum', stratum.name);
-        // What the stratum builder recorded in the stratum's metadata (morph.chunk-refs).
-        const chunkRefs = stratumConstituents(stratum.source).map((a) =>
-          artifactRef(a.source.cacheKey as string, 'chunk', a.name),
-        );
+        const chunkRefs = stratumChunkRefs(stratum.source);
         for (const ref of chunkRefs) devices.push(...(await artifactDevices(ctx.cache, ref)));
         layers.push(ctx.cache.layered(systemLayer(chunkRefs, stratumRef)));
         count += chunkRefs.length + 1;
