@@ -121,9 +121,8 @@ export class DependencyTrees {
     for (const [key, other] of this.entries) {
       const retired = other.path !== undefined && other.users <= 0 && other.expected <= 0;
       if (!retired || other === entry || other.options.ldconfig !== entry.options.ldconfig) continue;
-      if (other.refs.length > entry.refs.length || (best && best[1].refs.length >= other.refs.length))
-        continue;
-      if (other.refs.every((ref, i) => ref === entry.refs[i])) best = [key, other];
+      if (best && best[1].refs.length >= other.refs.length) continue;
+      if (isPrefix(other.refs, entry.refs)) best = [key, other];
     }
     if (best) this.entries.delete(best[0]);
     return best?.[1];
@@ -162,9 +161,7 @@ export class DependencyTrees {
     if (!memo) return this.cache.layer(refs);
     let base: (typeof this.layered)[number] | undefined;
     for (const entry of this.layered) {
-      if (entry.refs.length <= refs.length && (!base || entry.refs.length > base.refs.length)) {
-        if (entry.refs.every((ref, i) => ref === refs[i])) base = entry;
-      }
+      if ((!base || entry.refs.length > base.refs.length) && isPrefix(entry.refs, refs)) base = entry;
     }
     if (base?.refs.length === refs.length) return base.checksum;
     const rest = refs.slice(base?.refs.length ?? 0);
@@ -174,6 +171,11 @@ export class DependencyTrees {
     this.layered.push({ refs: [...refs], checksum });
     return checksum;
   }
+}
+
+/** True when `list` starts with all of `prefix`. */
+function isPrefix(prefix: readonly string[], list: readonly string[]): boolean {
+  return prefix.length <= list.length && prefix.every((item, i) => item === list[i]);
 }
 
 function hashOf(parts: readonly string[]): string {
