@@ -128,7 +128,8 @@ export class ArtifactCache {
     ref: string,
     options: CommitOptions & { linkCheckoutSpeedup?: boolean },
   ): Promise<string> {
-    const [checksum] = await this.commitTrees([{ dir, ref, ...options }], options);
+    const { linkCheckoutSpeedup, ...commit } = options;
+    const [checksum] = await this.commitTrees([{ dir, ref, ...commit }], { linkCheckoutSpeedup });
     return checksum as string;
   }
 
@@ -148,16 +149,7 @@ export class ArtifactCache {
       return await serialiseWrites(this.repoPath, async () => {
         const worker = this.libostree();
         if (worker) {
-          return worker.commit(
-            trees.map((t) => ({
-              dir: t.dir,
-              ref: t.ref,
-              subject: t.subject,
-              metadata: t.metadata,
-              consume: t.consume,
-            })),
-            options,
-          );
+          return worker.commit(trees, options);
         }
         const checksums: string[] = [];
         for (const tree of trees) checksums.push(await this.commitWithCli(tree, options));
