@@ -9,6 +9,7 @@ import type {
   SystemMorphology,
 } from '../model.js';
 import type { BuildApp } from './build-app.js';
+import { JobSlots } from './job-slots.js';
 
 /** Where a definition or chunk comes from, resolved in the git cache. */
 export interface ResolvedRepo {
@@ -139,18 +140,8 @@ async function mapInOrder<T, R>(
   limit: number,
   work: (item: T) => Promise<R>,
 ): Promise<R[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let index = next++; index < items.length; index = next++) {
-      try {
-        results[index] = { status: 'fulfilled', value: await work(items[index] as T) };
-      } catch (reason) {
-        results[index] = { status: 'rejected', reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const slots = new JobSlots(limit);
+  const results = await Promise.allSettled(items.map((item) => slots.run(() => work(item))));
   return results.map((result) => {
     if (result.status === 'rejected') throw result.reason;
     return result.value;
