@@ -1,4 +1,5 @@
-import { chmod, chown, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ArtifactCache, TreeCommit } from '../cache/artifact-cache.js';
 import { MorphError } from '../errors.js';
@@ -36,14 +37,14 @@ export async function assembleChunkArtifacts(options: {
   cache: ArtifactCache;
 }): Promise<void> {
   const { destdir } = options;
-  const entries = await walk(destdir);
+  const entries = walk(destdir);
   const assigned = new Map<string, string[]>(options.artifacts.map((a) => [a.name, []]));
   for (const entry of entries) {
     const artifact = options.split(entry.path);
     if (artifact === undefined) continue;
     assigned.get(artifact)?.push(entry.path);
   }
-  const kinds = new Map(entries.map((entry) => [entry.path, entry.isDir]));
+  const kinds = new Map(entries.map((entry) => [entry.path, entry.kind]));
 
   // Trees are carved out of DESTDIR one after the other, then committed together.
   const trees: TreeCommit[] = [];
@@ -57,23 +58,18 @@ export async function assembleChunkArtifacts(options: {
     const metaPath = `baserock/${plan.name}.meta`;
     const contents = closeUnderParents([...matched, ...scripts.map((s) => s.path), metaPath]);
     const devices: DeviceNode[] = [];
+    // Synchronous calls: a big chunk has thousands of files, and one awaited
+    // call per file costs a thread-pool round trip each (seconds in all).
     for (const path of contents) {
-      const isDir = kinds.get(path);
-      if (isDir === undefined) continue; // created below (baserock/ files and their directories)
+      const kind = kinds.get(path);
+      if (kind === undefined) continue; // created below (baserock/ files and their directories)
       const source = join(destdir, path);
       const target = join(tree, path);
-      if (isDir) {
-        await copyDirectory(source, target);
-        continue;
-      }
-      const special = await describeSpecialFile(destdir, path);
-      if (special) {
-        devices.push(special);
+      if (kind === 'directory') copyDirectory(source, target);
+      else if (kind === 'special') {
+        devices.push(await describeSpecialFile(destdir, path).then(specialOnly(path)));
         await rm(source);
-      } else {
-        await mkdir(dirname(target), { recursive: true });
-        await rename(source, target);
-      }
+      } else renameSync(source, target);
     }
     for (const script of scripts) {
       await mkdir(dirname(join(tree, script.path)), { recursive: true });
@@ -101,7 +97,9 @@ export async function assembleChunkArtifacts(options: {
     for (const tree of trees) await rm(tree.dir, { recursive: true, force: true });
   }
 
-  const left = (await walk(destdir)).filter((entry) => !entry.isDir).map((entry) => entry.path);
+  const left = walk(destdir)
+    .filter((entry) => entry.kind !== 'directory')
+    .map((entry) => entry.path);
   if (left.length > 0) {
     throw new MorphError(
       'build',
@@ -147,30 +145,44 @@ export function closeUnderParents(paths: readonly string[]): string[] {
   return [...all].sort();
 }
 
+/** What an entry of DESTDIR is, as far as splitting cares. */
+type EntryKind = 'directory' | 'special' | 'file';
+
 interface Entry {
   path: string;
-  isDir: boolean;
+  kind: EntryKind;
 }
 
 /** Every directory, symlink and file under `root`, relative, `.` first (morph.md 5.11 candidates). */
-async function walk(root: string): Promise<Entry[]> {
-  const out: Entry[] = [{ path: '.', isDir: true }];
-  const visit = async (relative: string): Promise<void> => {
-    const names = (await readdir(join(root, relative))).sort();
-    for (const name of names) {
-      const path = relative === '' ? name : `${relative}/${name}`;
-      const st = await lstat(join(root, path));
-      out.push({ path, isDir: st.isDirectory() });
-      if (st.isDirectory()) await visit(path);
+function walk(root: string): Entry[] {
+  const out: Entry[] = [{ path: '.', kind: 'directory' }];
+  const visit = (relative: string): void => {
+    const dirents = readdirSync(join(root, relative), { withFileTypes: true });
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const dirent of dirents) {
+      const path = relative === '' ? dirent.name : `${relative}/${dirent.name}`;
+      const special = dirent.isCharacterDevice() || dirent.isBlockDevice() || dirent.isFIFO();
+      const kind: EntryKind = dirent.isDirectory() ? 'directory' : special ? 'special' : 'file';
+      out.push({ path, kind });
+      if (kind === 'directory') visit(path);
     }
   };
-  await visit('');
+  visit('');
   return out;
 }
 
-async function copyDirectory(source: string, target: string): Promise<void> {
-  const st = await lstat(source);
-  await mkdir(target, { recursive: true });
-  await chown(target, st.uid, st.gid);
-  await chmod(target, st.mode & 0o7777);
+/** A directory of the artifact tree with the mode and owner of its DESTDIR original. */
+function copyDirectory(source: string, target: string): void {
+  const st = lstatSync(source);
+  mkdirSync(target, { recursive: true });
+  chownSync(target, st.uid, st.gid);
+  chmodSync(target, st.mode & 0o7777);
+}
+
+/** The description of a file the walk found special (it cannot have changed kind since). */
+function specialOnly(path: string): (node: DeviceNode | undefined) => DeviceNode {
+  return (node) => {
+    if (!node) throw new MorphError('build', 'destdir-changed', `${path} changed while its chunk was split`);
+    return node;
+  };
 }
