@@ -245,3 +245,52 @@ test('deployments of one revision share one read-only checkout; their writes sta
     await rm(f.top, { recursive: true, force: true });
   }
 });
+
+test('only the write extension is told the deploy tree layers; they are never configuration', {
+  skip: !isRoot,
+}, async () => {
+  const revision = 'b'.repeat(64);
+  const f = await fixture({ revision, configure: ['dump'] });
+  const dump = (name: string) => `#!/bin/sh\nenv | grep '^MORPH_DEPLOY_' | sort > "${join(f.top, name)}"\n`;
+  try {
+    await writeFile(join(f.root, 'dump.configure'), dump('configure.env'));
+    await writeFile(
+      join(f.root, 'dump.write'),
+      `${dump('write.env')}cp "$1/baserock/deployment.meta" "$2"\n`,
+    );
+    // Set by the user, in the cluster and in morph's environment: dropped, not passed on.
+    process.env.MORPH_DEPLOY_CACHE = '/from/the/environment';
+    await deploySystem(
+      f.session,
+      entry({ one: { type: 'dump', location: 'meta.json', MORPH_DEPLOY_LOWER: '/from/the/cluster' } }),
+      undefined,
+      [],
+    );
+    const home = join(f.top, 'cache', 'deploy-checkouts', revision);
+    const written = (await readFile(join(f.top, 'write.env'), 'utf8')).trim().split('\n');
+    assert.deepEqual(
+      written.map((line) => line.split('=')[0]),
+      ['MORPH_DEPLOY_CACHE', 'MORPH_DEPLOY_LOWER', 'MORPH_DEPLOY_UPPER'],
+    );
+    assert.ok(written.includes(`MORPH_DEPLOY_CACHE=${home}`), written.join('\n'));
+    assert.ok(written.includes(`MORPH_DEPLOY_LOWER=${join(home, 'tree')}`), written.join('\n'));
+    assert.match(written[2]!, new RegExp(`^MORPH_DEPLOY_UPPER=${f.session.tempDir}/deploy-\\w+/upper$`));
+    assert.equal(await readFile(join(f.top, 'configure.env'), 'utf8'), '');
+    const meta = await readFile(join(f.root, 'meta.json'), 'utf8');
+    assert.doesNotMatch(meta, /MORPH_DEPLOY/);
+
+    // A tree that is a copy has no layers to tell.
+    const g = await fixture({ revision, union: 'copy' });
+    try {
+      await writeFile(join(g.root, 'dump.write'), dump('write.env').replace(f.top, g.top));
+      await deploySystem(g.session, entry({ one: { type: 'dump', location: 'x' } }), undefined, []);
+      assert.equal(await readFile(join(g.top, 'write.env'), 'utf8'), '');
+    } finally {
+      await rm(g.top, { recursive: true, force: true });
+    }
+  } finally {
+    delete process.env.MORPH_DEPLOY_CACHE;
+    f.session.cleanup.unwind();
+    await rm(f.top, { recursive: true, force: true });
+  }
+});

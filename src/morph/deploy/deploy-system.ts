@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../../shared/atomic-file.js';
 import { formatMetadata } from '../build/metadata-record.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { MorphError } from '../errors.js';
+import { deployLayerEnvironment, isDeployLayerVariable } from '../extensions/builtin/deploy-layers.js';
 import type { ClusterSystemSpec } from '../model.js';
 import type { DeploySession, ResolvedSystem } from './deploy-session.js';
 import { createDeployTree, type SharedLower } from './deploy-tree.js';
@@ -33,7 +34,7 @@ export async function deploySystem(
   const system = await session.resolveSystem(entry.morph);
   for (const name of names) {
     const status = session.status.withPrefix(`[${entry.morph}][${name}] `);
-    const { env, type, location } = deploymentEnvironment({
+    const deployment = deploymentEnvironment({
       name,
       defaults: entry['deploy-defaults'] ?? {},
       parameters: entry.deploy[name] ?? {},
@@ -42,6 +43,11 @@ export async function deploySystem(
       deploymentNames: session.deploymentNames,
       upgrade: session.upgrade,
     });
+    const { type, location } = deployment;
+    // The deploy tree's layers are morph's to tell the write extension, never configuration.
+    const env = Object.fromEntries(
+      Object.entries(deployment.env).filter(([key]) => !isDeployLayerVariable(key)),
+    );
     const run = { env, rootDir: session.rootDir, scratchDir: session.tempDir, status };
     // Fail before anything is checked out when the write extension does not exist.
     if (!(await findExtension(session.rootDir, type, 'write'))) {
@@ -91,8 +97,10 @@ export async function deploySystem(
           });
         }
         status.normal(`Writing ${type} deployment to ${target}`);
+        const layers = tree.layers ? deployLayerEnvironment(tree.layers) : {};
         await runExtension(session.app, {
           ...withTemp,
+          env: { ...withTemp.env, ...layers },
           name: type,
           kind: 'write',
           args: [tree.path, target],

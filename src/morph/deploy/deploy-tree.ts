@@ -3,6 +3,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { App } from '../app.js';
 import { MorphError } from '../errors.js';
+import type { DeployLayers } from '../extensions/builtin/deploy-layers.js';
 import { type CleanupStack, unmountSync } from '../extensions/cleanup-stack.js';
 import { type SharedCheckout, sharedCheckout } from './shared-checkout.js';
 
@@ -13,6 +14,11 @@ export type UnionFilesystem = 'overlayfs' | 'unionfs-fuse' | 'copy';
 export interface DeployTree {
   /** The tree extensions work on: the union mount point (or the copy). */
   path: string;
+  /**
+   * What the tree is made of, for write extensions that can use it
+   * (deploy-layers.ts): set for an overlayfs tree over a shared checkout.
+   */
+  layers?: DeployLayers;
   /** Unmounts and removes everything; idempotent. */
   dispose(): void;
 }
@@ -71,7 +77,7 @@ export async function createDeployTree(
     // --one-file-system: should an unmount ever have failed, never delete through a mount.
     spawnSync('rm', ['-rf', '--one-file-system', dir], { stdio: 'ignore' });
   });
-  const tree = { path: mountpoint, dispose: () => handle.release() };
+  const tree: DeployTree = { path: mountpoint, dispose: () => handle.release() };
   try {
     await mkdir(mountpoint);
     if (method === 'copy') {
@@ -114,6 +120,7 @@ export async function createDeployTree(
       );
     }
     mounted = true;
+    if (shared && method === 'overlayfs') tree.layers = { lower, upper, cache: shared.dir };
     return tree;
   } catch (err) {
     tree.dispose();

@@ -30,6 +30,12 @@ export const SHARED_CHECKOUT_GRACE_MS = 60 * 60 * 1000;
 export interface SharedCheckout {
   /** The read-only tree: never write through it. */
   tree: string;
+  /**
+   * The checkout's own directory (`tree` is in it): deployments may keep
+   * files derived from the tree alone here, such as rawdisk's pristine
+   * image; they are removed together with the checkout.
+   */
+  dir: string;
   release(): void;
 }
 
@@ -61,6 +67,7 @@ export async function sharedCheckout(options: {
   const home = join(options.dir, options.revision);
   const use = (): SharedCheckout => ({
     tree: join(home, 'tree'),
+    dir: home,
     release: () => {
       const time = now();
       try {

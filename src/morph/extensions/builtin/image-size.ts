@@ -38,6 +38,16 @@ export function computeBtrfsImageSize(treeBytes: number): number {
 }
 
 /**
+ * The size of the pristine image of a system using `lowerBytes`
+ * (pristine-image.ts): what a computed size would be, and never below
+ * MIXED_MODE_LIMIT, so that it is an ordinary (not mixed) filesystem that
+ * every image of at least this size can be grown from.
+ */
+export function pristineImageSize(lowerBytes: number): number {
+  return Math.max(MIXED_MODE_LIMIT, computeBtrfsImageSize(lowerBytes));
+}
+
+/**
  * The smallest image that can hold the tree at all; a `DISK_SIZE` below it
  * is refused before anything is written.
  */

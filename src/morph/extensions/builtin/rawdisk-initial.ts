@@ -3,28 +3,22 @@
  * (or a block device), optionally partitioned, attached with
  * `losetup --show -f`, formatted as btrfs, mounted, filled with the layout,
  * unmounted and detached, then converted to qcow2 if asked. Every exit path
- * unmounts, detaches and removes a half-written image.
+ * unmounts, detaches and removes a half-written image. Where morph says what
+ * the deploy tree is made of, the image is a copy of the artifact's
+ * pristine image with the deployment's changes applied instead
+ * (rawdisk-cached.ts).
  */
-import { open, rm, stat } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
 import { checkBootFiles } from './boot-files.js';
 import { filesystemUuid, makeBtrfs, mountFilesystem } from './btrfs-image.js';
-import { computeBtrfsImageSize, computeImageSize, formatSize, minimumImageSize } from './image-size.js';
+import { checkDiskSize, isBlockDevice, treeDiskUsage } from './disk-target.js';
+import { computeBtrfsImageSize, formatSize } from './image-size.js';
 import { attachLoopDevice } from './loop-device.js';
+import { fillFromPristineImage, planCachedImage } from './rawdisk-cached.js';
 import { createSystemLayout } from './rawdisk-layout.js';
 import type { RawdiskOptions } from './rawdisk-options.js';
-
-/** Bytes the tree uses on disk (hard links once). */
-export async function treeDiskUsage(ctx: ExtensionContext, tree: string): Promise<number> {
-  const { stdout } = await runTool(ctx, ['du', '-s', '-x', '--block-size=1', tree]);
-  return Number.parseInt(stdout, 10);
-}
-
-/** True when `path` is a block device (a disk to write to, not an image file). */
-export async function isBlockDevice(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isBlockDevice() ?? false;
-}
 
 /** Decides the image size, refusing a `DISK_SIZE` the tree cannot fit in. */
 async function imageSize(ctx: ExtensionContext, tree: string, options: RawdiskOptions): Promise<number> {
@@ -34,13 +28,7 @@ async function imageSize(ctx: ExtensionContext, tree: string, options: RawdiskOp
     ctx.status(`DISK_SIZE not set: using ${formatSize(size)} for a ${formatSize(used)} system`);
     return size;
   }
-  if (options.diskSize < minimumImageSize(used)) {
-    throw new ExtensionError(
-      'disk-too-small',
-      `DISK_SIZE ${formatSize(options.diskSize)} is too small for the system, which uses ${formatSize(used)}`,
-      { hint: `use at least ${formatSize(computeImageSize(used))}, or leave DISK_SIZE unset` },
-    );
-  }
+  checkDiskSize(options.diskSize, used);
   return options.diskSize;
 }
 
@@ -58,7 +46,9 @@ export async function writeInitialRawdisk(
     await fillDisk(ctx, tree, target, size, options, false);
     return;
   }
-  const size = await imageSize(ctx, tree, options);
+  // From the artifact's pristine image when possible (rawdisk-cached.ts), else per file.
+  const plan = await planCachedImage(ctx, tree, options);
+  const size = plan?.size ?? (await imageSize(ctx, tree, options));
   // qcow2 cannot be loop-mounted: build raw beside the target, convert at the end.
   const raw = options.format === 'raw' ? target : join(dirname(target), `.${Date.now()}-${process.pid}.raw`);
   ctx.status(`Creating ${formatSize(size)} disk image ${location}`);
@@ -84,8 +74,13 @@ export async function writeInitialRawdisk(
   });
   const partial = ctx.cleanup.push(`remove partial image ${raw}`, () => removeSync(raw));
   try {
-    await file.truncate(size).finally(() => file.close());
-    await fillDisk(ctx, tree, raw, size, options, true);
+    if (plan) {
+      await file.close();
+      await fillFromPristineImage(ctx, tree, raw, plan, options);
+    } else {
+      await file.truncate(size).finally(() => file.close());
+      await fillDisk(ctx, tree, raw, size, options, true);
+    }
     if (options.format === 'qcow2') {
       ctx.status(`Converting ${location} to qcow2`);
       const compress = options.compress ? ['-c'] : [];

@@ -37,14 +37,43 @@ export async function createSystemLayout(
   uuid: string,
   options: RawdiskOptions & { bootDisk: string | undefined },
 ): Promise<void> {
-  const versionRoot = join(mountpoint, 'systems', INITIAL_LABEL);
-  const orig = join(versionRoot, 'orig');
-  await mkdir(versionRoot, { recursive: true });
-  await mkdir(join(mountpoint, 'state'));
-  await runTool(ctx, ['btrfs', 'subvolume', 'create', orig]);
-  ctx.status('Copying the system into the image');
-  await runTool(ctx, ['cp', '-a', `${tree}/.`, `${orig}/.`]);
+  await createOrig(ctx, tree, mountpoint);
+  await finishSystemLayout(ctx, tree, mountpoint, uuid, options);
+}
 
+/** `systems/factory/orig` of the layout. */
+export function origPath(mountpoint: string): string {
+  return join(mountpoint, 'systems', INITIAL_LABEL, 'orig');
+}
+
+/**
+ * The part of the layout that depends on the system alone: `systems/factory/`,
+ * `state/` and the `orig` subvolume holding a copy of `tree` (what a
+ * pristine image holds, see pristine-image.ts).
+ */
+export async function createOrig(ctx: ExtensionContext, tree: string, mountpoint: string): Promise<void> {
+  await mkdir(join(mountpoint, 'systems', INITIAL_LABEL), { recursive: true });
+  await mkdir(join(mountpoint, 'state'));
+  await runTool(ctx, ['btrfs', 'subvolume', 'create', origPath(mountpoint)]);
+  ctx.status('Copying the system into the image');
+  await runTool(ctx, ['cp', '-a', `${tree}/.`, `${origPath(mountpoint)}/.`]);
+}
+
+/**
+ * The part of the layout that depends on the deployment, on a filesystem
+ * whose `orig` holds `tree` (createOrig): fstab completed for this
+ * filesystem's UUID, the state subvolumes, the `run` snapshot, the
+ * `systems/default` link, boot files and bootloader.
+ */
+export async function finishSystemLayout(
+  ctx: ExtensionContext,
+  tree: string,
+  mountpoint: string,
+  uuid: string,
+  options: RawdiskOptions & { bootDisk: string | undefined },
+): Promise<void> {
+  const versionRoot = join(mountpoint, 'systems', INITIAL_LABEL);
+  const orig = origPath(mountpoint);
   const stateDirs = await completeSystemFstab(orig, `UUID=${uuid}`);
   for (const dir of stateDirs) {
     const subvolume = join(mountpoint, 'state', dir);

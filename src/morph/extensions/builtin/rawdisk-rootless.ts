@@ -37,10 +37,10 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { type CleanupHandle, type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
 import { checkBootFiles, installBootFiles, writeBootloaderConfig } from './boot-files.js';
 import { FILESYSTEM_LABEL } from './btrfs-image.js';
+import { isBlockDevice, treeDiskUsage } from './disk-target.js';
 import { bootPartitionSize, writeFatBootPartition } from './fat-boot-partition.js';
 import { completeExt4Fstab } from './fstab-layout.js';
 import { computeImageSize, formatSize, minimumImageSize } from './image-size.js';
-import { isBlockDevice, treeDiskUsage } from './rawdisk-initial.js';
 import { INITIAL_LABEL } from './rawdisk-layout.js';
 import type { RawdiskOptions } from './rawdisk-options.js';
 
