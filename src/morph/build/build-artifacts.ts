@@ -38,119 +38,253 @@ export interface BuildOutcome {
  * first failure stops new builds; the builds in flight finish, then it is
  * thrown.
  */
-export async function buildArtifacts(
+export function buildArtifacts(
   app: BuildApp,
   build: ResolvedBuild,
-  options: { onProgress?: (progress: BuildProgress) => void } = {},
+  options: BuilderOptions = {},
 ): Promise<BuildOutcome> {
-  const cache = await ArtifactCache.open(app.settings.cachedir);
-  const remoteUrl = app.settings['artifact-cache-server'];
-  const remote = RemoteArtifactCache.isUsable(remoteUrl)
-    ? new RemoteArtifactCache(cache, remoteUrl)
-    : undefined;
-  const order = build.graph.order;
-  const total = order.length;
-  const refsOf = (source: Source): string[] =>
-    source.artifacts.map((a) => artifactRef(source.cacheKey as string, source.kind, a.name));
+  return new ArtifactBuilder(app, options).build(build);
+}
 
-  // Artifacts missing locally are fetched from the remote cache in one go.
-  const absent: string[] = [];
-  for (const source of order) {
-    for (const artifact of source.artifacts) {
-      if (!(await cache.has(source.cacheKey as string, source.kind, artifact.name))) {
-        absent.push(artifactRef(source.cacheKey as string, source.kind, artifact.name));
-      }
+/** How a builder reports. */
+export interface BuilderOptions {
+  onProgress?: (progress: BuildProgress) => void;
+}
+
+/**
+ * The builds of one `morph build`, which may start before resolution ends:
+ * `prebuild` takes the partial systems of `resolveBuildGraph`'s `onPartial`
+ * (strata whose closure is resolved) and starts their chunks and strata at
+ * once; `build` then adds the whole system, waits for everything and cleans
+ * up; `abandon` stops everything when resolution fails. Sources are known by
+ * cache key, so a source of several partial systems is built once.
+ */
+export class ArtifactBuilder {
+  private readonly app: BuildApp;
+  private readonly abort = new AbortController();
+  private readonly commandSlots: JobSlots;
+  private readonly inFlight: JobSlots;
+  /** Every source scheduled, by cache key: its build (or cache lookup) and its dependencies'. */
+  private readonly scheduled = new Map<string, Promise<void>>();
+  private scheduling: Promise<void> = Promise.resolve();
+  private opened?: Promise<Opened>;
+  private readonly running = new Set<string>();
+  private done = 0;
+  private total = 0;
+  private numbered = 0;
+  private built = 0;
+  private failure: { error: unknown } | undefined;
+
+  constructor(
+    app: BuildApp,
+    private readonly options: BuilderOptions = {},
+  ) {
+    const signal = app.signal ? AbortSignal.any([app.signal, this.abort.signal]) : this.abort.signal;
+    this.app = { ...app, signal };
+    // Up to max-jobs sources run their commands (or assemble a system) at
+    // once; as many more prepare (staging, sources) or store their artifacts
+    // meanwhile, so that the command slots do not wait for them.
+    const limit = Math.max(1, app.settings['max-jobs']);
+    this.commandSlots = new JobSlots(limit);
+    this.inFlight = new JobSlots(2 * limit);
+  }
+
+  /** Starts building a partial system (all of it but its root), as `onPartial` gives it. */
+  prebuild(build: ResolvedBuild): void {
+    this.enqueue(build, false).catch((err: unknown) => this.fail(err));
+  }
+
+  /** Builds the whole system (what `prebuild` started included), then cleans up. */
+  async build(build: ResolvedBuild): Promise<BuildOutcome> {
+    try {
+      await this.enqueue(build, true);
+      await this.settle();
+    } catch (err) {
+      this.fail(err);
+      await this.settle();
+    } finally {
+      await this.close();
+    }
+    if (this.failure) throw this.failure.error;
+    const root = build.graph.root.source;
+    return { ref: refsOf(root)[0] as string, built: this.built };
+  }
+
+  /** Stops every build (running commands are killed) because of `reason`, and cleans up. */
+  async abandon(reason: unknown): Promise<void> {
+    this.fail(reason);
+    this.abort.abort(reason);
+    await this.scheduling.catch(() => {});
+    await this.settle();
+    await this.close();
+  }
+
+  private fail(err: unknown): void {
+    this.failure ??= { error: err };
+  }
+
+  private enqueue(build: ResolvedBuild, withRoot: boolean): Promise<void> {
+    const next = this.scheduling.catch(() => {}).then(() => this.schedule(build, withRoot));
+    this.scheduling = next;
+    return next;
+  }
+
+  private open(): Promise<Opened> {
+    this.opened ??= (async () => {
+      const { settings } = this.app;
+      const cache = await ArtifactCache.open(settings.cachedir);
+      const remoteUrl = settings['artifact-cache-server'];
+      const remote = RemoteArtifactCache.isUsable(remoteUrl)
+        ? new RemoteArtifactCache(cache, remoteUrl)
+        : undefined;
+      const trees = new DependencyTrees(cache, join(settings.tempdir, 'staging'), (argv) =>
+        this.app.runApp(argv),
+      );
+      return { cache, remote, trees };
+    })();
+    return this.opened;
+  }
+
+  /** Schedules the sources of `build` not scheduled yet (its root only when `withRoot`). */
+  private async schedule(build: ResolvedBuild, withRoot: boolean): Promise<void> {
+    const { cache, remote, trees } = await this.open();
+    const root = build.graph.root.source;
+    const fresh: Source[] = [];
+    const seen = new Set<string>();
+    for (const source of build.graph.order) {
+      const key = keyOf(source);
+      if ((source === root && !withRoot) || this.scheduled.has(key) || seen.has(key)) continue;
+      seen.add(key);
+      fresh.push(source);
+    }
+    this.total = withRoot
+      ? new Set([...this.scheduled.keys(), ...build.graph.order.map(keyOf)]).size
+      : Math.max(
+          this.total,
+          this.scheduled.size + fresh.length,
+          build.graph.definitions.expectedSources ?? 0,
+        );
+
+    // Artifacts missing locally are fetched from the remote cache in one go.
+    const absent: string[] = [];
+    for (const source of fresh) {
+      for (const ref of refsOf(source)) if (!(await cache.hasRef(ref))) absent.push(ref);
+    }
+    if (absent.length > 0 && remote) {
+      for (const ref of await remote.pull(absent))
+        await restoreArtifactDevices(cache, ref, this.app.settings.tempdir);
+    }
+    const missing = new Set<Source>();
+    for (const source of fresh) {
+      for (const ref of refsOf(source)) if (!(await cache.hasRef(ref))) missing.add(source);
+    }
+    // Every chunk that will stage a dependency list is announced before any stages one.
+    for (const source of missing) {
+      if (source.kind !== 'chunk') continue;
+      const { refs, options } = stagingTree(source);
+      trees.expect(refs, options);
+    }
+    for (const source of fresh) {
+      const number = ++this.numbered;
+      const promise = this.run(build, source, number, missing.has(source), { cache, trees });
+      promise.catch(() => {});
+      this.scheduled.set(keyOf(source), promise);
     }
   }
-  if (absent.length > 0 && remote) {
-    for (const ref of await remote.pull(absent))
-      await restoreArtifactDevices(cache, ref, app.settings.tempdir);
-  }
-  const missing = new Set<Source>();
-  for (const source of order) {
-    for (const ref of refsOf(source)) if (!(await cache.hasRef(ref))) missing.add(source);
+
+  private async run(
+    build: ResolvedBuild,
+    source: Source,
+    number: number,
+    missing: boolean,
+    { cache, trees }: Omit<Opened, 'remote'>,
+  ): Promise<void> {
+    // Dependencies come before their dependents in every graph's order: all are scheduled.
+    const deps = [...new Set(source.dependencies.map((a) => keyOf(a.source)))];
+    await Promise.all(deps.map((key) => this.scheduled.get(key)));
+    // A stratum has one source per artifact: name the artifact, not the stratum.
+    const label = source.kind === 'stratum' ? (source.artifacts[0]?.name ?? source.name) : source.name;
+    const status = this.app.status.withPrefix(`[${number}/${this.total}] ${label}: `);
+    if (missing) {
+      if (this.failure) throw this.failure.error;
+      await this.inFlight.run(async () => {
+        try {
+          if (this.failure) throw this.failure.error;
+          if (this.app.signal?.aborted) throw new MorphError('build', 'interrupted', 'build interrupted');
+          this.running.add(label);
+          this.progress();
+          const start = Date.now();
+          status.normal(`Building ${source.kind} ${label}`);
+          const ctx: BuildContext = {
+            app: this.app,
+            cache,
+            arch: build.arch,
+            env: build.env,
+            status,
+            dependencyTrees: trees,
+            // A source still waiting for a slot when another fails does not start.
+            commandSlot: (work) =>
+              this.commandSlots.run(() => (this.failure ? Promise.reject(this.failure.error) : work())),
+          };
+          await buildSource(ctx, source);
+          this.built++;
+          status.normal(`Built ${source.kind} ${label} in ${formatElapsed(Date.now() - start)}`);
+        } catch (err) {
+          this.fail(err);
+          throw err;
+        } finally {
+          this.running.delete(label);
+        }
+      });
+    }
+    this.done++;
+    this.progress();
+    for (const ref of refsOf(source)) {
+      const line = `${source.kind === 'system' ? 'System' : 'Artifact'} is in cache: ${cache.repoPath}:${ref}`;
+      if (source.kind === 'system') status.normal(line);
+      else status.chatty(line);
+    }
   }
 
-  // Up to max-jobs sources run their commands (or assemble a stratum or
-  // system) at once; as many more prepare (staging, sources) or store their
-  // artifacts meanwhile, so that the command slots do not wait for them.
-  const limit = Math.max(1, app.settings['max-jobs']);
-  const commandSlots = new JobSlots(limit);
-  const inFlight = new JobSlots(2 * limit);
-  const running = new Set<string>();
-  let done = 0;
-  let failure: unknown;
-  const progress = (): void => options.onProgress?.({ done, total, running: [...running] });
+  private progress(): void {
+    this.options.onProgress?.({ done: this.done, total: this.total, running: [...this.running] });
+  }
 
-  const dependencyTrees = new DependencyTrees(cache, join(app.settings.tempdir, 'staging'), (argv) =>
-    app.runApp(argv),
-  );
-  for (const source of missing) {
-    if (source.kind !== 'chunk') continue;
-    const { refs, options } = stagingTree(source);
-    dependencyTrees.expect(refs, options);
+  /** Waits until every scheduled source has settled (more may be scheduled meanwhile). */
+  private async settle(): Promise<void> {
+    for (let count = -1; count !== this.scheduled.size; ) {
+      count = this.scheduled.size;
+      await this.scheduling.catch(() => {});
+      await Promise.allSettled([...this.scheduled.values()]);
+    }
   }
-  const finished = new Map<Source, Promise<void>>();
-  const run = (source: Source, index: number): Promise<void> => {
-    let promise = finished.get(source);
-    if (promise) return promise;
-    promise = (async () => {
-      const deps = [...new Set(source.dependencies.map((a) => a.source))];
-      await Promise.all(deps.map((dep) => run(dep, order.indexOf(dep))));
-      // A stratum has one source per artifact: name the artifact, not the stratum.
-      const label = source.kind === 'stratum' ? (source.artifacts[0]?.name ?? source.name) : source.name;
-      const status = app.status.withPrefix(`[${index + 1}/${total}] ${label}: `);
-      if (missing.has(source)) {
-        if (failure !== undefined) throw failure;
-        await inFlight.run(async () => {
-          try {
-            if (failure !== undefined) throw failure;
-            if (app.signal?.aborted) throw new MorphError('build', 'interrupted', 'build interrupted');
-            running.add(label);
-            progress();
-            const start = Date.now();
-            status.normal(`Building ${source.kind} ${label}`);
-            const ctx: BuildContext = {
-              app,
-              cache,
-              arch: build.arch,
-              env: build.env,
-              status,
-              dependencyTrees,
-              // A source still waiting for a slot when another fails does not start.
-              commandSlot: (work) =>
-                commandSlots.run(() => (failure === undefined ? work() : Promise.reject(failure))),
-            };
-            await buildSource(ctx, source);
-            status.normal(`Built ${source.kind} ${label} in ${formatElapsed(Date.now() - start)}`);
-          } catch (err) {
-            failure ??= err;
-            throw err;
-          } finally {
-            running.delete(label);
-          }
-        });
-      }
-      done++;
-      progress();
-      for (const ref of refsOf(source)) {
-        const line = `${source.kind === 'system' ? 'System' : 'Artifact'} is in cache: ${cache.repoPath}:${ref}`;
-        if (source.kind === 'system') status.normal(line);
-        else status.chatty(line);
-      }
-    })();
-    finished.set(source, promise);
-    return promise;
-  };
-  const all = order.map((source, index) => run(source, index).catch(() => {}));
-  try {
-    await Promise.all(all);
-  } finally {
-    await dependencyTrees.removeAll();
-    cache.close();
+
+  private async close(): Promise<void> {
+    const opened = this.opened;
+    this.opened = undefined;
+    if (!opened) return;
+    const { cache, trees } = await opened;
+    try {
+      await trees.removeAll();
+    } finally {
+      cache.close();
+    }
   }
-  if (failure !== undefined) throw failure;
-  return { ref: refsOf(build.graph.root.source)[0] as string, built: missing.size };
+}
+
+/** What a builder opens once. */
+interface Opened {
+  cache: ArtifactCache;
+  remote: RemoteArtifactCache | undefined;
+  trees: DependencyTrees;
+}
+
+function keyOf(source: Source): string {
+  return source.cacheKey as string;
+}
+
+function refsOf(source: Source): string[] {
+  return source.artifacts.map((a) => artifactRef(source.cacheKey as string, source.kind, a.name));
 }
 
 /**

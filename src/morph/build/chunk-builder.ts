@@ -139,6 +139,8 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
         }),
       ),
     );
+    // Killed because the build stopped (Ctrl-C, or resolution failed): not this chunk's failure.
+    if (failure && app.signal?.aborted) throw app.signal.reason;
     if (failure) {
       const log = await readFile(logPath, 'utf8').catch(() => '');
       await rename(logPath, cache.buildLogPath(key)).catch(() => {});

@@ -8,7 +8,7 @@ import type { BuildApp } from './build-app.js';
 import { baseBuildEnvironment, cacheKeyEnvironment } from './build-environment.js';
 import { type BuildGraph, createBuildGraph } from './build-graph.js';
 import { computeCacheKeys } from './cache-ids.js';
-import { type BuildRequest, resolveDefinitions } from './resolve-definitions.js';
+import { type BuildRequest, type ResolvedDefinitions, resolveDefinitions } from './resolve-definitions.js';
 
 /** A system build, resolved and keyed, ready to build or to look up. */
 export interface ResolvedBuild {
@@ -23,6 +23,21 @@ export interface ResolvedBuild {
   readonly artifactName: string;
 }
 
+/** Hooks into `resolveBuildGraph`. */
+export interface ResolveBuildOptions {
+  /** Skip the architecture check (deploy). */
+  checkArchitecture?: boolean;
+  arch?: string;
+  /**
+   * Called during resolution with each stratum whose closure is resolved,
+   * as a keyed build of a system made of that stratum alone (its chunk and
+   * stratum keys are those of the whole system), so that building can start
+   * before the last chunk repo is cloned. Closures that do not make a valid
+   * system on their own are skipped: the whole system reports the problem.
+   */
+  onPartial?: (build: ResolvedBuild) => void;
+}
+
 /**
  * Resolves a system (morph.md 5.3), builds and validates its graph (5.4,
  * 5.5) and computes every cache key (5.6). The architecture check is made
@@ -33,11 +48,33 @@ export interface ResolvedBuild {
 export async function resolveBuildGraph(
   app: BuildApp,
   request: BuildRequest,
-  options: { checkArchitecture?: boolean; arch?: string } = {},
+  options: ResolveBuildOptions = {},
 ): Promise<ResolvedBuild> {
-  const resolved = await resolveDefinitions(app, request);
+  const { onPartial } = options;
+  const onClosure = onPartial
+    ? (partial: ResolvedDefinitions): void => {
+        let build: ResolvedBuild;
+        try {
+          build = keyedBuild(app, partial, options, false);
+        } catch {
+          return;
+        }
+        onPartial(build);
+      }
+    : undefined;
+  const resolved = await resolveDefinitions(app, request, { onClosure });
+  return keyedBuild(app, resolved, options, true);
+}
+
+/** The graph of resolved definitions, checked and keyed; `report` prints its warnings. */
+function keyedBuild(
+  app: BuildApp,
+  resolved: ResolvedDefinitions,
+  options: ResolveBuildOptions,
+  report: boolean,
+): ResolvedBuild {
   const graph = createBuildGraph(resolved);
-  for (const warning of graph.warnings) app.status.error(`WARNING: ${warning}`);
+  if (report) for (const warning of graph.warnings) app.status.error(`WARNING: ${warning}`);
   const system = resolved.system;
   if (options.checkArchitecture ?? true) {
     const host = architectureFromMachine(machine(), false);

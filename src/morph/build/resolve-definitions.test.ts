@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { runCommand } from '../../shared/exec.js';
 import type { BuildApp } from './build-app.js';
+import { resolveBuildGraph } from './resolve-build-graph.js';
 import { resolveDefinitions } from './resolve-definitions.js';
 import { TEST_GIT_ENV, testBuildApp } from './test-build-app.js';
 
@@ -123,6 +124,41 @@ test('strata and chunks resolve from git objects, with autodetection as the fall
       resolveDefinitions(app, { repo: 'tt:morphs', ref: 'master', file: 'systems/many.morph' }),
       { code: 'sources/no-remote-repo', message: 'cannot find remote repository tt:gone1' },
     );
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
+});
+
+test('strata build-depended on resolve first and are announced as keyed partial systems', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'resolve-'));
+  try {
+    const app = await fixture(top);
+    const asked: string[] = [];
+    const resolveCurrentRef = app.gitCache.resolveCurrentRef.bind(app.gitCache);
+    app.gitCache.resolveCurrentRef = (repo: string, ref: string) => {
+      asked.push(repo);
+      return resolveCurrentRef(repo, ref);
+    };
+    const partials: Awaited<ReturnType<typeof resolveBuildGraph>>[] = [];
+    const request = { repo: 'tt:morphs', ref: 'master', file: 'systems/many-ok.morph' };
+    const full = await resolveBuildGraph(app, request, { onPartial: (build) => partials.push(build) });
+    // strata/st.morph (chunks of tt:chunky) is build-depended on: its chunks are asked for
+    // first, before many-ok's first chunk (tt:plain).
+    assert.deepEqual(asked.slice(0, 3), ['tt:morphs', 'tt:chunky', 'tt:plain']);
+    assert.deepEqual(
+      partials.map((p) => [...p.graph.definitions.strata.keys()]),
+      [['strata/st.morph'], ['strata/st.morph', 'strata/many-ok.morph']],
+    );
+    // Every source of a partial system but its root has the key it has in the whole system.
+    const fullKeys = new Map(full.graph.order.map((s) => [s.id, s.cacheKey]));
+    for (const partial of partials) {
+      assert.equal(partial.graph.definitions.expectedSources, full.graph.order.length);
+      for (const source of partial.graph.order) {
+        if (source === partial.graph.root.source) continue;
+        assert.equal(source.cacheKey, fullKeys.get(source.id), source.id);
+      }
+    }
+    assert.equal(partials[1]?.graph.order.length, full.graph.order.length);
   } finally {
     await rm(top, { recursive: true, force: true });
   }

@@ -10,6 +10,8 @@ import type {
 } from '../model.js';
 import type { BuildApp } from './build-app.js';
 import { JobSlots } from './job-slots.js';
+import { artifactNames, stratumSplitRules } from './split-rules.js';
+import { StratumClosures } from './stratum-closures.js';
 
 /** Where a definition or chunk comes from, resolved in the git cache. */
 export interface ResolvedRepo {
@@ -40,6 +42,11 @@ export interface ResolvedDefinitions {
   strata: Map<string, StratumMorphology>;
   /** Stratum file → its chunks, in stratum order. */
   chunks: Map<string, ResolvedChunk[]>;
+  /**
+   * Partial definitions (`onClosure`): how many sources the whole system is
+   * expected to have, for progress before everything is resolved.
+   */
+  expectedSources?: number;
 }
 
 /** What to build: a system file at a commit of the definitions repo. */
@@ -52,6 +59,18 @@ export interface BuildRequest {
   originalRef?: string;
 }
 
+/** Hooks into resolution. */
+export interface ResolveOptions {
+  /**
+   * Called, while the other chunks are still being resolved, with every
+   * stratum whose closure (itself and its build-depends) is resolved: the
+   * definitions of a system made of that stratum alone, selecting the
+   * stratum's artifacts as the real system will need them. Chunks resolve
+   * build-depends first, so the first strata to build come first.
+   */
+  onClosure?: (partial: ResolvedDefinitions) => void;
+}
+
 /**
  * Resolves a build request: the definitions commit, the system and its
  * strata (breadth first, read from git objects), then every chunk's ref and
@@ -60,7 +79,11 @@ export interface BuildRequest {
  * @throws MorphError build/cannot-build-cluster, build/not-a-system, build/no-morphology,
  *   and the sources/definitions errors of ref resolution and loading.
  */
-export async function resolveDefinitions(app: BuildApp, request: BuildRequest): Promise<ResolvedDefinitions> {
+export async function resolveDefinitions(
+  app: BuildApp,
+  request: BuildRequest,
+  options: ResolveOptions = {},
+): Promise<ResolvedDefinitions> {
   const refs = new Map<string, Promise<ResolvedRepo>>();
   const resolve = (repoName: string, ref: string, originalRef = ref): Promise<ResolvedRepo> => {
     const id = `${repoName}\0${ref}`;
@@ -112,19 +135,106 @@ export async function resolveDefinitions(app: BuildApp, request: BuildRequest): 
   }
 
   // Several chunk repos at once: cloning and fetching mirrors waits mostly on
-  // the network (round trips and delayed ACKs, even on loopback) and on other processes. The git cache clones or updates
-  // each mirror once even when several refs of it are resolved together.
+  // the network (round trips and delayed ACKs, even on loopback) and on other
+  // processes. The git cache clones or updates each mirror once even when
+  // several refs of it are resolved together. Strata needed first go first.
   const specs = [...strata].flatMap(([stratumFile, stratum]) =>
     stratum.chunks.map((spec) => ({ stratumFile, spec })),
   );
-  const loaded = await mapInOrder(specs, RESOLVE_JOBS, async ({ stratumFile, spec }) => {
-    const repo = await resolve(spec.repo, spec.ref);
-    const { file, morphology } = await loadChunkMorphology(app, spec, repo, definitions, stratumFile);
-    return { ...repo, spec, stratumFile, file, morphology };
-  });
-  const chunks = new Map<string, ResolvedChunk[]>([...strata.keys()].map((file) => [file, []]));
-  for (const chunk of loaded) chunks.get(chunk.stratumFile)?.push(chunk);
-  return { definitions, systemFile: request.file, system: root, strata, chunks };
+  const closures = new StratumClosures(strata);
+  const expectedSources = expectedSourceCount(strata);
+  const rank = new Map(closures.order.map((file, i) => [file, i]));
+  const byNeed = specs
+    .map((_, index) => index)
+    .sort(
+      (a, b) =>
+        (rank.get(specs[a]?.stratumFile as string) ?? 0) - (rank.get(specs[b]?.stratumFile as string) ?? 0) ||
+        a - b,
+    );
+  const loaded: (ResolvedChunk | undefined)[] = specs.map(() => undefined);
+  const chunksOf = (files: readonly string[]): Map<string, ResolvedChunk[]> =>
+    new Map(
+      files.map((file) => [
+        file,
+        specs.flatMap((item, i) => (item.stratumFile === file && loaded[i] ? [loaded[i]] : [])),
+      ]),
+    );
+  const announce = (): void => {
+    if (!options.onClosure) return;
+    for (const file of closures.newlyComplete()) {
+      const members = closures.closure(file);
+      options.onClosure({
+        definitions,
+        systemFile: request.file,
+        system: { ...root, strata: [closureSpec(root, strata, file)] },
+        strata: new Map(members.map((member) => [member, strata.get(member) as StratumMorphology])),
+        chunks: chunksOf(members),
+        expectedSources,
+      });
+    }
+  };
+  announce();
+  const resolveSlots = new JobSlots(RESOLVE_JOBS);
+  const results = await Promise.allSettled(
+    byNeed.map((index) => {
+      const { stratumFile, spec } = specs[index] as (typeof specs)[number];
+      return resolveSlots.run(async () => {
+        const repo = await resolve(spec.repo, spec.ref);
+        const { file, morphology } = await loadChunkMorphology(app, spec, repo, definitions, stratumFile);
+        loaded[index] = { ...repo, spec, stratumFile, file, morphology };
+        closures.chunkResolved(stratumFile);
+        announce();
+      });
+    }),
+  );
+  // The first failure in the order of the definitions, as a loop over them would have thrown it.
+  const failures = new Map(byNeed.map((index, i) => [index, results[i]]));
+  for (let index = 0; index < specs.length; index++) {
+    const result = failures.get(index);
+    if (result?.status === 'rejected') throw result.reason;
+  }
+  return {
+    definitions,
+    systemFile: request.file,
+    system: root,
+    strata,
+    chunks: chunksOf([...strata.keys()]),
+  };
+}
+
+/**
+ * The sources of a system before its chunks are resolved: one per distinct
+ * chunk morphology, one per stratum artifact, and the system (exact unless
+ * one morphology file is built under several names or an artifact goes unused).
+ */
+function expectedSourceCount(strata: ReadonlyMap<string, StratumMorphology>): number {
+  const chunks = new Set<string>();
+  let stratumArtifacts = 0;
+  for (const stratum of strata.values()) {
+    stratumArtifacts += artifactNames(stratumSplitRules(stratum)).length;
+    for (const spec of stratum.chunks) {
+      // One morphology file names one chunk, whatever the specs call it.
+      chunks.add([spec.repo, spec.ref, spec.morph ?? `${spec.name}.morph`].join('\0'));
+    }
+  }
+  return chunks.size + stratumArtifacts + 1;
+}
+
+/**
+ * The stratum spec of a system made of `file` alone: the real system's spec
+ * (its artifact selection) when the system lists it and no stratum
+ * build-depends on it, else all of its artifacts.
+ */
+function closureSpec(
+  system: SystemMorphology,
+  strata: ReadonlyMap<string, StratumMorphology>,
+  file: string,
+): SystemMorphology['strata'][number] {
+  const listed = system.strata.find((spec) => spec.morph === file);
+  const dependedOn = [...strata.values()].some((stratum) =>
+    stratum['build-depends'].some((dep) => dep.morph === file),
+  );
+  return listed && !dependedOn ? listed : { morph: file };
 }
 
 /**
@@ -134,24 +244,6 @@ export async function resolveDefinitions(app: BuildApp, request: BuildRequest): 
  * 1.8 s sixteen at a time on 2 idle cores (docs/build.md).
  */
 const RESOLVE_JOBS = 16;
-
-/**
- * `work` applied to every item, at most `limit` at a time, results in item
- * order. Every item is settled before returning; the first failure in item
- * order is thrown, as a loop over the items would have thrown it.
- */
-async function mapInOrder<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const slots = new JobSlots(limit);
-  const results = await Promise.allSettled(items.map((item) => slots.run(() => work(item))));
-  return results.map((result) => {
-    if (result.status === 'rejected') throw result.reason;
-    return result.value;
-  });
-}
 
 async function loadChunkMorphology(
   app: BuildApp,

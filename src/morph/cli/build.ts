@@ -1,6 +1,6 @@
 import { runCommand } from '../../shared/exec.js';
 import type { App } from '../app.js';
-import { type BuildProgress, buildArtifacts } from '../build/build-artifacts.js';
+import { ArtifactBuilder, type BuildProgress } from '../build/build-artifacts.js';
 import { prepareBuildBranch } from '../build/build-branch.js';
 import { ChunkBuildError } from '../build/chunk-build-error.js';
 import { normaliseMorphologyPath } from '../build/morphology-path.js';
@@ -35,13 +35,17 @@ export async function run(app: App, args: string[]): Promise<void> {
   const buildApp: App = { ...app, status: aroundLiveLine(app.status, live, app.settings.verbose) };
   try {
     app.status.normal(`Building ${file} from ${source.repo} ${source.ref}`);
-    const build = await resolveBuildGraph(buildApp, {
-      repo: source.repo,
-      ref: source.commit,
-      file,
-      originalRef: source.ref,
+    // Strata start building as soon as they and their build-depends are
+    // resolved, while the other chunk repos are still being cloned.
+    const builder = new ArtifactBuilder(buildApp, { onProgress: live.update });
+    const request = { repo: source.repo, ref: source.commit, file, originalRef: source.ref };
+    const build = await resolveBuildGraph(buildApp, request, {
+      onPartial: (partial) => builder.prebuild(partial),
+    }).catch(async (err: unknown) => {
+      await builder.abandon(err);
+      throw err;
     });
-    const outcome = await buildArtifacts(buildApp, build, { onProgress: live.update });
+    const outcome = await builder.build(build);
     live.clear();
     // The first deployment of the system then only mounts an overlay (docs/deploy.md).
     app.status.chatty('Preparing the deploy checkout of the system');
