@@ -1,4 +1,14 @@
-import { appendFile, chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { check, type StepContext, StepFailure, step } from '../src/yarn/api.js';
 import {
@@ -227,13 +237,98 @@ export default [
   step(
     'THEN',
     /disk image (\S+) boots version (\S+)/,
-    'mounts the image read-only and reads the systems/default symlink',
+    'mounts the image read-only; checks that systems/default is LABEL, that its orig and run are subvolumes, ' +
+      "that run's fstab mounts / (by this filesystem's UUID where it names one) and state subvolumes that exist, " +
+      'and that extlinux.conf boots systems/default/run',
     async (ctx, image, label) => {
-      const target = await withMountedImage(ctx, ctx.path(image), async (mnt) => {
-        const result = await runChecked(ctx, ['readlink', join(mnt, 'systems', 'default')]);
-        return result.stdout.trim();
+      const problems = await withMountedImage(ctx, ctx.path(image), async (mnt) => {
+        const found: string[] = [];
+        const target = await readlink(join(mnt, 'systems', 'default')).catch(() => 'nothing');
+        if (target !== label) return [`systems/default of ${image} is ${target}, not ${label}`];
+        const isSubvolume = async (path: string) => (await stat(path).catch(() => undefined))?.ino === 256;
+        for (const name of ['orig', 'run']) {
+          if (!(await isSubvolume(join(mnt, 'systems', label, name))))
+            found.push(`systems/${label}/${name} is not a subvolume`);
+        }
+        const uuid = (
+          await runChecked(ctx, ['findmnt', '-n', '-o', 'UUID', '--mountpoint', mnt])
+        ).stdout.trim();
+        const fstab = await readFile(join(mnt, 'systems', label, 'run', 'etc', 'fstab'), 'utf8').catch(
+          () => '',
+        );
+        const entries = fstab
+          .split('\n')
+          .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+          .map((line) => line.trim().split(/\s+/));
+        const root = entries.find((fields) => fields[1] === '/');
+        if (root?.[2] !== 'btrfs') found.push(`run/etc/fstab has no btrfs / entry:\n${fstab}`);
+        else if (root[0]?.startsWith('UUID=') && root[0] !== `UUID=${uuid}`) {
+          found.push(`run/etc/fstab mounts / from ${root[0]}, but the filesystem is UUID=${uuid}`);
+        }
+        for (const fields of entries) {
+          const subvol = /(?:^|,)subvol=\/?(state\/[^,]+)/.exec(fields[3] ?? '')?.[1];
+          if (subvol !== undefined && !(await isSubvolume(join(mnt, subvol))))
+            found.push(`${subvol} is not a subvolume`);
+        }
+        const extlinux = await readFile(join(mnt, 'extlinux.conf'), 'utf8').catch(() => undefined);
+        if (extlinux !== undefined && !/rootflags=subvol=systems\/default\/run\b/.test(extlinux)) {
+          found.push(`extlinux.conf does not boot systems/default/run:\n${extlinux}`);
+        }
+        return found;
       });
-      check(target === label, `systems/default of ${image} is ${target}, not ${label}`);
+      check(problems.length === 0, problems.join('\n'));
+    },
+  ),
+  step(
+    'THEN',
+    /file (\S+) in disk image (\S+) (contains|does not contain) "(.*)"/,
+    'mounts the image read-only and checks whether FILE of the default version (systems/default/run/FILE) contains TEXT',
+    async (ctx, file, image, verb, text) => {
+      const content = await withMountedImage(ctx, ctx.path(image), (mnt) =>
+        readFile(join(mnt, 'systems', 'default', 'run', file), 'utf8').catch(() => ''),
+      );
+      const wanted = verb === 'contains';
+      check(content.includes(text) === wanted, `${file} in ${image} ${verb} "${text}" is false:\n${content}`);
+    },
+  ),
+  step(
+    'THEN',
+    /disk images (\S+) and (\S+) have different filesystem UUIDs/,
+    'compares `blkid` of the two images (whole images: no partition table)',
+    async (ctx, a, b) => {
+      const uuid = async (image: string) =>
+        (
+          await runChecked(ctx, ['blkid', '-c', '/dev/null', '-s', 'UUID', '-o', 'value', ctx.path(image)])
+        ).stdout.trim();
+      const [first, second] = [await uuid(a), await uuid(b)];
+      check(first !== '' && first !== second, `${a} is ${first}, ${b} is ${second}`);
+    },
+  ),
+  step(
+    'THEN',
+    /the artifact cache holds (\d+) pristine disk images?/,
+    "counts rawdisk's complete pristine images beside the shared checkouts ($DATADIR/cache/deploy-checkouts/*/rawdisk-pristine-*)",
+    async (ctx, count) => {
+      const dir = ctx.path('cache', 'deploy-checkouts');
+      const found: string[] = [];
+      for (const checkout of await readdir(dir).catch(() => [] as string[])) {
+        for (const name of await readdir(join(dir, checkout)).catch(() => [] as string[])) {
+          if (name.startsWith('rawdisk-pristine-')) found.push(`${checkout}/${name}`);
+        }
+      }
+      check(found.length === Number(count), `pristine images: ${found.join(' ') || 'none'}`);
+    },
+  ),
+  step(
+    'THEN',
+    /the deployment status (includes|does not include) "(.*)"/,
+    'checks the status lines of the last morph deploy ($DATADIR/out-deploy)',
+    async (ctx, verb, text) => {
+      const output = await readFile(ctx.path('out-deploy'), 'utf8').catch(() => '');
+      check(
+        output.includes(text) === (verb === 'includes'),
+        `the deploy output ${verb} "${text}" is false:\n${output}`,
+      );
     },
   ),
   step(
