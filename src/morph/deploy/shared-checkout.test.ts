@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { CleanupStack } from '../extensions/cleanup-stack.js';
 import {
   evictStale,
+  removeCheckoutsOfDeadCommits,
   SHARED_CHECKOUT_GRACE_MS,
   SHARED_CHECKOUTS_KEPT,
   sharedCheckout,
@@ -150,3 +151,34 @@ test(
       }
     }),
 );
+
+test("what a deployment keeps in a checkout's directory (rawdisk's pristine image) goes with it", () =>
+  withDirs(async (dir, repo) => {
+    const cleanup = new CleanupStack();
+    const shared = await sharedCheckout({
+      dir,
+      revision: 'a1',
+      repo,
+      cleanup,
+      populate: counting('x').populate,
+    });
+    assert.equal(shared?.dir, join(dir, 'a1'));
+    assert.equal(shared?.tree, join(shared!.dir, 'tree'));
+    const now = Date.now();
+    const old = new Date(now - 2 * SHARED_CHECKOUT_GRACE_MS);
+    for (const name of ['a1', 'b2', 'c3', 'd4', 'e5']) {
+      await mkdir(join(dir, name, 'tree'), { recursive: true });
+      await mkdir(join(dir, name, 'rawdisk-pristine-v1'));
+      await writeFile(join(dir, name, 'rawdisk-pristine-v1', 'image'), 'image');
+      await utimes(join(dir, name), old, old);
+    }
+    // Evicted: the least recently used of five unused ones, image and all.
+    await utimes(join(dir, 'e5'), new Date(old.getTime() - 1000), new Date(old.getTime() - 1000));
+    assert.deepEqual(await evictStale(dir, 'a1', new Date(now)), ['e5']);
+    assert.equal(existsSync(join(dir, 'e5')), false);
+    assert.equal(existsSync(join(dir, '.removing-e5')), false);
+    // morph gc: checkouts of commits that are gone, image and all.
+    assert.equal(await removeCheckoutsOfDeadCommits(dir, new Set(['a1', 'b2'])), 2);
+    assert.deepEqual((await readdir(dir)).sort(), ['a1', 'b2']);
+    assert.ok(existsSync(join(dir, 'a1', 'rawdisk-pristine-v1', 'image')));
+  }));

@@ -5,7 +5,9 @@ import {
   computeBtrfsImageSize,
   computeImageSize,
   formatSize,
+  MIXED_MODE_LIMIT,
   minimumImageSize,
+  pristineImageSize,
 } from './image-size.js';
 import { readRawdiskOptions } from './rawdisk-options.js';
 
@@ -25,6 +27,12 @@ test('new btrfs images get BTRFS_HEADROOM times the tree plus the overhead, in w
   assert.equal(computeBtrfsImageSize(100 * MiB), 564 * MiB);
   assert.equal(computeBtrfsImageSize(1), 65 * MiB);
   assert.ok(computeBtrfsImageSize(371e6) > (4 * computeImageSize(371e6)) / 1.25);
+});
+
+test('pristine images have the computed size, and at least the size of an ordinary (not mixed) filesystem', () => {
+  assert.equal(pristineImageSize(10 * MiB), MIXED_MODE_LIMIT);
+  assert.equal(pristineImageSize(371e6), computeBtrfsImageSize(371e6));
+  assert.ok(pristineImageSize(371e6) > MIXED_MODE_LIMIT);
 });
 
 test('rawdisk options are read and validated once', () => {

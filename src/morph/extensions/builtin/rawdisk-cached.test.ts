@@ -371,6 +371,23 @@ test(
         assert.doesNotMatch(result.stdout, /pristine/, name);
       }
       assert.deepEqual(await readdir(d.cache), ['tree']);
+
+      // qcow2 is converted from the raw image, which comes from the pristine image.
+      const qcow2 = await write(d.merged, join(dir, 'disk.qcow2'), {
+        ...d.env,
+        DISK_SIZE: '1G',
+        DISK_FORMAT: 'qcow2',
+      });
+      assert.equal(qcow2.code, 0, qcow2.stderr);
+      assert.match(qcow2.stdout, /Copying the pristine image/);
+      assert.equal(
+        JSON.parse(sh(['qemu-img', 'info', '--output=json', join(dir, 'disk.qcow2')])).format,
+        'qcow2',
+      );
+      assert.deepEqual(
+        (await readdir(dir)).filter((name) => name.endsWith('.raw')),
+        [],
+      );
     }),
 );
 
