@@ -175,20 +175,26 @@ export async function resolveDefinitions(
   };
   announce();
   const resolveSlots = new JobSlots(RESOLVE_JOBS);
-  const results = await Promise.allSettled(
-    byNeed.map((index) => {
-      const { stratumFile, spec } = specs[index] as (typeof specs)[number];
-      return resolveSlots.run(async () => {
-        const repo = await resolve(spec.repo, spec.ref);
-        const { file, morphology } = await loadChunkMorphology(app, spec, repo, definitions, stratumFile);
-        loaded[index] = { ...repo, spec, stratumFile, file, morphology };
-        closures.chunkResolved(stratumFile);
-        announce();
-      });
-    }),
-  );
+  const resolveChunk = (index: number): Promise<void> => {
+    const { stratumFile, spec } = specs[index] as (typeof specs)[number];
+    return resolveSlots.run(async () => {
+      const repo = await resolve(spec.repo, spec.ref);
+      const { file, morphology } = await loadChunkMorphology(app, spec, repo, definitions, stratumFile);
+      loaded[index] = { ...repo, spec, stratumFile, file, morphology };
+      closures.chunkResolved(stratumFile);
+      announce();
+    });
+  };
+  // The chunks of the first stratum to build (and its build-depends) resolve
+  // on their own first, so that its build starts at once instead of waiting
+  // for a CPU behind every other clone; the rest then resolve meanwhile.
+  const first = new Set(closures.order.length > 1 ? closures.closure(closures.order[0] as string) : []);
+  const head = byNeed.filter((index) => first.has(specs[index]?.stratumFile as string));
+  const rest = byNeed.filter((index) => !first.has(specs[index]?.stratumFile as string));
+  const headResults = await Promise.allSettled(head.map(resolveChunk));
+  const results = [...headResults, ...(await Promise.allSettled(rest.map(resolveChunk)))];
   // The first failure in the order of the definitions, as a loop over them would have thrown it.
-  const failures = new Map(byNeed.map((index, i) => [index, results[i]]));
+  const failures = new Map([...head, ...rest].map((index, i) => [index, results[i]]));
   for (let index = 0; index < specs.length; index++) {
     const result = failures.get(index);
     if (result?.status === 'rejected') throw result.reason;

@@ -25,8 +25,10 @@ ostree ...`), so that morph processes sharing a cache never write at once.
 
 import fcntl
 import json
+import os
 import signal
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import gi
 
@@ -76,20 +78,33 @@ def write_commit(repo, root, subject, metadata):
 def commit(locked, request):
     repo = locked.ostree
 
+    def tree_of(spec):
+        flags = OSTree.RepoCommitModifierFlags.NONE
+        if spec.get("consume"):
+            flags |= OSTree.RepoCommitModifierFlags.CONSUME
+        modifier = OSTree.RepoCommitModifier.new(flags, None)
+        mtree = OSTree.MutableTree.new()
+        directory = Gio.File.new_for_path(spec["dir"])
+        repo.write_directory_to_mtree(directory, mtree, modifier, None)
+        _, root = repo.write_mtree(mtree, None)
+        return root
+
     def work():
         if request.get("linkCheckoutSpeedup"):
             # Files hard-linked from this repository's objects are not re-read.
             repo.scan_hardlinks(None)
+        specs = request["commits"]
+        # The trees are hashed and stored side by side (libostree releases the
+        # GIL and writes objects from several threads, as its pulls do); the
+        # commits and refs are then written in order.
+        threads = min(len(specs), os.cpu_count() or 1)
+        if threads > 1:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                roots = list(pool.map(tree_of, specs))
+        else:
+            roots = [tree_of(spec) for spec in specs]
         checksums = []
-        for spec in request["commits"]:
-            flags = OSTree.RepoCommitModifierFlags.NONE
-            if spec.get("consume"):
-                flags |= OSTree.RepoCommitModifierFlags.CONSUME
-            modifier = OSTree.RepoCommitModifier.new(flags, None)
-            mtree = OSTree.MutableTree.new()
-            directory = Gio.File.new_for_path(spec["dir"])
-            repo.write_directory_to_mtree(directory, mtree, modifier, None)
-            _, root = repo.write_mtree(mtree, None)
+        for spec, root in zip(specs, roots):
             checksum = write_commit(repo, root, spec["subject"], spec.get("metadata") or {})
             repo.transaction_set_ref(None, spec["ref"], checksum)
             checksums.append(checksum)
