@@ -63,7 +63,11 @@ interface Deployment {
   env: Record<string, string>;
 }
 
-async function overlay(dir: string, fill: (lower: string) => Promise<void>): Promise<Deployment> {
+async function overlay(
+  dir: string,
+  fill: (lower: string) => Promise<void>,
+  extraOptions = '',
+): Promise<Deployment> {
   const cache = join(dir, 'checkout');
   const lower = join(cache, 'tree');
   const upper = join(dir, 'upper');
@@ -71,15 +75,8 @@ async function overlay(dir: string, fill: (lower: string) => Promise<void>): Pro
   await mkdir(lower, { recursive: true });
   await Promise.all([mkdir(upper), mkdir(join(dir, 'work')), mkdir(merged)]);
   await fill(lower);
-  sh([
-    'mount',
-    '-t',
-    'overlay',
-    'test',
-    '-o',
-    `lowerdir=${lower},upperdir=${upper},workdir=${join(dir, 'work')}`,
-    merged,
-  ]);
+  const options = `lowerdir=${lower},upperdir=${upper},workdir=${join(dir, 'work')}${extraOptions}`;
+  sh(['mount', '-t', 'overlay', 'test', '-o', options, merged]);
   return { dir, lower, upper, merged, cache, env: deployLayerEnvironment({ lower, upper, cache }) };
 }
 
@@ -392,7 +389,7 @@ test(
 );
 
 test(
-  'SIGTERM while the pristine image is made removes it, its mount and loop device, and the image',
+  'SIGTERM while the pristine image is made, or while an image is made from it, leaves nothing behind',
   { skip: !isRoot },
   () =>
     withDir(async (dir) => {
@@ -402,22 +399,47 @@ test(
           await writeFile(join(lower, `data${i}`), Buffer.alloc(16 * 1024 * 1024, i + 1));
       });
       const image = join(dir, 'interrupted.img');
-      const child = spawn(join(EXTS, 'rawdisk.write'), [d.merged, image], {
-        env: { ...process.env, ...d.env, DISK_SIZE: '1G' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.stdout.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('Copying the system into the image')) child.kill('SIGTERM');
-      });
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-      assert.equal(code, 143, stderr);
+      const interrupt = async (when: string) => {
+        const child = spawn(join(EXTS, 'rawdisk.write'), [d.merged, image], {
+          env: { ...process.env, ...d.env, DISK_SIZE: '1G' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes(when)) child.kill('SIGTERM');
+        });
+        const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+        assert.equal(code, 143, stderr);
+        assert.equal(existsSync(image), false);
+        const mounts = spawnSync('findmnt', ['-rn', '-o', 'TARGET'], { encoding: 'utf8' }).stdout;
+        assert.ok(!mounts.includes('rawdisk-mnt-'), mounts);
+        for (let waited = 0; loopsBackedBy(dir) !== '' && waited < 2000; waited += 100) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        assert.equal(loopsBackedBy(dir), '', `no loop device is left after SIGTERM at "${when}"`);
+      };
+      await interrupt('Copying the system into the image');
       assert.deepEqual(await readdir(d.cache), ['tree'], 'no partial pristine image is left');
-      assert.equal(existsSync(image), false);
-      const mounts = spawnSync('findmnt', ['-rn', '-o', 'TARGET'], { encoding: 'utf8' }).stdout;
-      assert.ok(!mounts.includes('rawdisk-mnt-'), mounts);
+
+      const made = await write(d.merged, join(dir, 'made.img'), { ...d.env, DISK_SIZE: '1G' });
+      assert.equal(made.code, 0, made.stderr);
+      // Interrupted with the copy mounted: the pristine image is untouched.
+      await interrupt("Applying the deployment's own changes");
+      assert.deepEqual((await readdir(d.cache)).sort(), [PRISTINE_DIR, 'tree']);
+      sh(['btrfs', 'check', '--readonly', join(d.cache, PRISTINE_DIR, 'image')]);
     }),
+);
+
+test('an overlay with metacopy (and so redirect_dir) is copied per file', { skip: !isRoot }, () =>
+  withDir(async (dir) => {
+    const d = await overlay(dir, fillSystem, ',metacopy=on');
+    await configure(d.merged);
+    const result = await write(d.merged, join(dir, 'metacopy.img'), { ...d.env, DISK_SIZE: '1G' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Copying the system into the image/);
+    assert.doesNotMatch(result.stdout, /pristine/);
+  }),
 );
