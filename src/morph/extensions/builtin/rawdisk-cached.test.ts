@@ -15,7 +15,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { deployLayerEnvironment } from './deploy-layers.js';
@@ -83,7 +83,14 @@ async function overlay(
 function write(tree: string, image: string, env: Record<string, string>) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(join(EXTS, 'rawdisk.write'), [tree, image], {
-      env: { ...process.env, BOOTLOADER_CONFIG_FORMAT: 'extlinux', BOOTLOADER_INSTALL: 'none', ...env },
+      // TMPDIR: the extension's mounts are then under the test's directory, which is checked.
+      env: {
+        ...process.env,
+        TMPDIR: dirname(image),
+        BOOTLOADER_CONFIG_FORMAT: 'extlinux',
+        BOOTLOADER_INSTALL: 'none',
+        ...env,
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -401,7 +408,7 @@ test(
       const image = join(dir, 'interrupted.img');
       const interrupt = async (when: string) => {
         const child = spawn(join(EXTS, 'rawdisk.write'), [d.merged, image], {
-          env: { ...process.env, ...d.env, DISK_SIZE: '1G' },
+          env: { ...process.env, ...d.env, DISK_SIZE: '1G', TMPDIR: dir },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let stderr = '';
@@ -415,7 +422,7 @@ test(
         assert.equal(code, 143, stderr);
         assert.equal(existsSync(image), false);
         const mounts = spawnSync('findmnt', ['-rn', '-o', 'TARGET'], { encoding: 'utf8' }).stdout;
-        assert.ok(!mounts.includes('rawdisk-mnt-'), mounts);
+        assert.ok(!mounts.includes(join(dir, 'rawdisk-mnt-')), mounts);
         for (let waited = 0; loopsBackedBy(dir) !== '' && waited < 2000; waited += 100) {
           await new Promise((resolve) => setTimeout(resolve, 100));
         }

@@ -129,7 +129,8 @@ test(
         await writeFile(join(tree, `data${i}`), Buffer.alloc(16 * 1024 * 1024, i + 1));
       const image = join(dir, 'interrupted.img');
       const child = spawn(join(EXTS, 'rawdisk.write'), [tree, image], {
-        env: { ...process.env, DISK_SIZE: '1G' },
+        // TMPDIR: its mount point is then under this test's directory, where it is looked for.
+        env: { ...process.env, DISK_SIZE: '1G', TMPDIR: dir },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
@@ -144,6 +145,6 @@ test(
       assert.match(stderr, /interrupted by SIGTERM/);
       assert.equal(existsSync(image), false);
       const mounts = spawnSync('findmnt', ['-rn', '-o', 'TARGET'], { encoding: 'utf8' }).stdout;
-      assert.ok(!mounts.includes('rawdisk-mnt-'), mounts);
+      assert.ok(!mounts.includes(join(dir, 'rawdisk-mnt-')), mounts);
     }),
 );
