@@ -376,6 +376,18 @@ test(
       }
       assert.deepEqual(await readdir(d.cache), ['tree']);
 
+      // A cache that cannot be written to has no pristine image to make.
+      sh(['mount', '--bind', d.cache, d.cache]);
+      try {
+        sh(['mount', '-o', 'remount,ro,bind', d.cache]);
+        const readOnly = await write(d.merged, join(dir, 'ro.img'), { ...d.env, DISK_SIZE: '1G' });
+        assert.equal(readOnly.code, 0, readOnly.stderr);
+        assert.match(readOnly.stdout, /Copying the system into the image/);
+        assert.doesNotMatch(readOnly.stdout, /pristine/);
+      } finally {
+        sh(['umount', d.cache]);
+      }
+
       // qcow2 is converted from the raw image, which comes from the pristine image.
       const qcow2 = await write(d.merged, join(dir, 'disk.qcow2'), {
         ...d.env,

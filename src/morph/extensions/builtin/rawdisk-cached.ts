@@ -15,6 +15,8 @@
  * groups, a smaller `DISK_SIZE`, an overlay with `redirect_dir` or
  * `metacopy`) the system is copied per file as before.
  */
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { type ExtensionContext, runTool } from '../api.js';
 import { filesystemUuid, mountFilesystem } from './btrfs-image.js';
 import { checkDeployLayers, type DeployLayers, readDeployLayers } from './deploy-layers.js';
@@ -83,9 +85,20 @@ export async function planCachedImage(
     size = Math.max(computed, pristineSize);
     ctx.status(`DISK_SIZE not set: using ${formatSize(size)} for a ${formatSize(used)} system`);
   }
+  if (found === undefined && !(await isWritable(layers.cache))) {
+    return perFile(`there is no pristine image, and ${layers.cache} is not writable`);
+  }
   const pristine =
     found ?? (await makePristineImage(ctx, layers.lower, layers.cache, pristineSize, lowerBytes));
   return { pristine, size, layers };
+}
+
+/** False for a directory on a read-only filesystem (or, not as root, without write permission). */
+async function isWritable(dir: string): Promise<boolean> {
+  return access(dir, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
