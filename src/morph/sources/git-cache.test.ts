@@ -66,7 +66,7 @@ describe('GitCache', () => {
   it('falls back quietly from an unreachable tarball server to git clone', async () => {
     const { cache, statuses, commands } = setup();
     await cache.getRepo('up:repo');
-    assert.ok(commands.some((c) => c.startsWith('git clone --mirror -n')));
+    assert.ok(commands.some((c) => c.startsWith('nice -n 10 git clone --mirror -n')));
     assert.ok(statuses.some((s) => s.includes('tarballs')));
   });
 
@@ -85,7 +85,7 @@ describe('GitCache', () => {
     ]);
     const cache = makeCache({ tarballServer: `file://${tarballs}/`, cachedir: join(root, 'seeded') });
     const repo = await cache.getRepo('up:repo');
-    assert.ok(!commands.some((c) => c.startsWith('git clone')));
+    assert.ok(!commands.some((c) => c.includes('git clone')));
     assert.ok(commands.some((c) => c.startsWith('tar xf')));
     const config = (key: string) =>
       execFileSync('git', ['config', key], { cwd: repo.path }).toString().trim();
@@ -111,7 +111,7 @@ describe('GitCache', () => {
     await cache.getRepo('up:repo');
     git('commit', '-q', '--allow-empty', '-m', 'two');
     const second = git('rev-parse', 'HEAD');
-    const updates = () => commands.filter((c) => c === 'git remote update --prune').length;
+    const updates = () => commands.filter((c) => c === 'nice -n 10 git remote update --prune').length;
 
     const known = makeCache();
     assert.equal((await known.resolveCurrentRef('up:repo', first)).commit, first);
@@ -135,13 +135,13 @@ describe('GitCache', () => {
     assert.equal(await fresh.requiresUpdate('up:repo', 'master'), true);
     await fresh.getUpdatedRepo('up:repo');
     await fresh.getUpdatedRepo('up:repo');
-    assert.equal(commands.filter((c) => c === 'git remote update --prune').length, 1);
+    assert.equal(commands.filter((c) => c === 'nice -n 10 git remote update --prune').length, 1);
     assert.equal((await fresh.resolveRef('up:repo', 'master')).commit, git('rev-parse', 'HEAD'));
     assert.equal(await fresh.requiresUpdate('up:repo', 'master'), false);
 
     const frozen = setup({ noGitUpdate: true });
     await frozen.cache.getUpdatedRepo('up:repo');
-    assert.ok(!frozen.commands.includes('git remote update --prune'));
+    assert.ok(!frozen.commands.includes('nice -n 10 git remote update --prune'));
   });
 
   it('resolves a SHA-1 resolved in an earlier run without git, if the mirror has it', async () => {
@@ -192,6 +192,6 @@ describe('GitCache concurrency', () => {
   it('clones and updates once for concurrent callers', async () => {
     const { cache, commands } = setup();
     await Promise.all([cache.getRepo('up:repo'), cache.getRepo('up:repo'), cache.getRepo('up:repo')]);
-    assert.equal(commands.filter((c) => c.startsWith('git clone')).length, 1);
+    assert.equal(commands.filter((c) => c.startsWith('nice -n 10 git clone')).length, 1);
   });
 });

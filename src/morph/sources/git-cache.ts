@@ -10,6 +10,14 @@ import { gitOutput } from './git-output.js';
 import { hasObjectFile } from './object-presence.js';
 import type { RepoAliasResolver } from './repo-alias.js';
 
+/**
+ * Clones and fetches run at a lower CPU priority: `morph build` starts
+ * building strata while the other chunk repositories are still being cloned,
+ * and those builds are what the user waits for. On an idle machine it makes
+ * no difference.
+ */
+const BACKGROUND = ['nice', '-n', '10'] as const;
+
 /** A repository as present in the git cache. */
 export interface CachedRepo {
   /** The name as written (`test:morphs`). */
@@ -154,7 +162,7 @@ export class GitCache {
       if (this.updated.has(repo.path)) return;
       this.host.status.normal(`Updating ${repo.name}`);
       try {
-        await this.host.runApp(['git', 'remote', 'update', '--prune'], { cwd: repo.path });
+        await this.host.runApp([...BACKGROUND, 'git', 'remote', 'update', '--prune'], { cwd: repo.path });
       } catch (err) {
         throw new MorphError('sources', 'update-failed', `failed to update cached repo ${repo.name}`, {
           cause: err,
@@ -288,7 +296,7 @@ export class GitCache {
       await rm(temp, { recursive: true, force: true });
       this.host.status.normal(`Cloning ${name}`);
       try {
-        await this.host.runApp(['git', 'clone', '--mirror', '-n', url, temp]);
+        await this.host.runApp([...BACKGROUND, 'git', 'clone', '--mirror', '-n', url, temp]);
       } catch (err) {
         reasons.push((err as Error).message);
         throw new MorphError('sources', 'no-remote-repo', `cannot find remote repository ${name}`, {
