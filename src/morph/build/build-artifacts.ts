@@ -114,7 +114,6 @@ export class ArtifactBuilder {
   async abandon(reason: unknown): Promise<void> {
     this.fail(reason);
     this.abort.abort(reason);
-    await this.scheduling.catch(() => {});
     await this.settle();
     await this.close();
   }
@@ -166,18 +165,17 @@ export class ArtifactBuilder {
         );
 
     // Artifacts missing locally are fetched from the remote cache in one go.
-    const absent: string[] = [];
+    const absent = new Set<string>();
     for (const source of fresh) {
-      for (const ref of refsOf(source)) if (!(await cache.hasRef(ref))) absent.push(ref);
+      for (const ref of refsOf(source)) if (!(await cache.hasRef(ref))) absent.add(ref);
     }
-    if (absent.length > 0 && remote) {
-      for (const ref of await remote.pull(absent))
+    if (absent.size > 0 && remote) {
+      for (const ref of await remote.pull([...absent])) {
         await restoreArtifactDevices(cache, ref, this.app.settings.tempdir);
+        absent.delete(ref);
+      }
     }
-    const missing = new Set<Source>();
-    for (const source of fresh) {
-      for (const ref of refsOf(source)) if (!(await cache.hasRef(ref))) missing.add(source);
-    }
+    const missing = new Set(fresh.filter((source) => refsOf(source).some((ref) => absent.has(ref))));
     // Every chunk that will stage a dependency list is announced before any stages one.
     for (const source of missing) {
       if (source.kind !== 'chunk') continue;
