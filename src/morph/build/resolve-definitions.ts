@@ -175,30 +175,33 @@ export async function resolveDefinitions(
   };
   announce();
   const resolveSlots = new JobSlots(RESOLVE_JOBS);
+  const failures = new Map<number, unknown>();
   const resolveChunk = (index: number): Promise<void> => {
     const { stratumFile, spec } = specs[index] as (typeof specs)[number];
-    return resolveSlots.run(async () => {
-      const repo = await resolve(spec.repo, spec.ref);
-      const { file, morphology } = await loadChunkMorphology(app, spec, repo, definitions, stratumFile);
-      loaded[index] = { ...repo, spec, stratumFile, file, morphology };
-      closures.chunkResolved(stratumFile);
-      announce();
-    });
+    return resolveSlots
+      .run(async () => {
+        const repo = await resolve(spec.repo, spec.ref);
+        const { file, morphology } = await loadChunkMorphology(app, spec, repo, definitions, stratumFile);
+        loaded[index] = { ...repo, spec, stratumFile, file, morphology };
+        closures.chunkResolved(stratumFile);
+        announce();
+      })
+      .catch((err: unknown) => {
+        failures.set(index, err);
+      });
   };
   // The chunks of the first stratum to build (and its build-depends) resolve
   // on their own first, so that its build starts at once instead of waiting
   // for a CPU behind every other clone; the rest then resolve meanwhile.
-  const first = new Set(closures.order.length > 1 ? closures.closure(closures.order[0] as string) : []);
-  const head = byNeed.filter((index) => first.has(specs[index]?.stratumFile as string));
-  const rest = byNeed.filter((index) => !first.has(specs[index]?.stratumFile as string));
-  const headResults = await Promise.allSettled(head.map(resolveChunk));
-  const results = [...headResults, ...(await Promise.allSettled(rest.map(resolveChunk)))];
+  const first = new Set(closures.order.slice(0, 1).flatMap((file) => closures.closure(file)));
+  await Promise.all(
+    byNeed.filter((index) => first.has(specs[index]?.stratumFile as string)).map(resolveChunk),
+  );
+  await Promise.all(
+    byNeed.filter((index) => !first.has(specs[index]?.stratumFile as string)).map(resolveChunk),
+  );
   // The first failure in the order of the definitions, as a loop over them would have thrown it.
-  const failures = new Map([...head, ...rest].map((index, i) => [index, results[i]]));
-  for (let index = 0; index < specs.length; index++) {
-    const result = failures.get(index);
-    if (result?.status === 'rejected') throw result.reason;
-  }
+  if (failures.size > 0) throw failures.get(Math.min(...failures.keys()));
   return {
     definitions,
     systemFile: request.file,
