@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { type CommandResult, runCommand } from '../../../shared/exec.js';
 import { deployLayerEnvironment } from './deploy-layers.js';
 import { PRISTINE_DIR } from './pristine-image.js';
 
@@ -80,27 +81,17 @@ async function overlay(
   return { dir, lower, upper, merged, cache, env: deployLayerEnvironment({ lower, upper, cache }) };
 }
 
-function write(tree: string, image: string, env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(join(EXTS, 'rawdisk.write'), [tree, image], {
-      // TMPDIR: the extension's mounts are then under the test's directory, which is checked.
-      env: {
-        ...process.env,
-        TMPDIR: dirname(image),
-        BOOTLOADER_CONFIG_FORMAT: 'extlinux',
-        BOOTLOADER_INSTALL: 'none',
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+function write(tree: string, image: string, env: Record<string, string>): Promise<CommandResult> {
+  return runCommand([join(EXTS, 'rawdisk.write'), tree, image], {
+    allowFailure: true,
+    // TMPDIR: the extension's mounts are then under the test's directory, which is checked.
+    env: {
+      ...process.env,
+      TMPDIR: dirname(image),
+      BOOTLOADER_CONFIG_FORMAT: 'extlinux',
+      BOOTLOADER_INSTALL: 'none',
+      ...env,
+    },
   });
 }
 
@@ -282,17 +273,17 @@ test(
       const second = join(dir, 'second.img');
       const perFile = join(dir, 'per-file.img');
       const made = await write(d.merged, first, { ...d.env, DISK_SIZE: '1G' });
-      assert.equal(made.code, 0, made.stderr);
+      assert.equal(made.exitCode, 0, made.stderr);
       assert.match(made.stdout, /Making the pristine 1G image/);
       assert.match(made.stdout, /Copying the pristine image/);
       assert.ok(existsSync(join(d.cache, PRISTINE_DIR, 'image')));
       // A larger image is grown from the same pristine image, made only once.
       const reused = await write(d.merged, second, { ...d.env, DISK_SIZE: '2G' });
-      assert.equal(reused.code, 0, reused.stderr);
+      assert.equal(reused.exitCode, 0, reused.stderr);
       assert.doesNotMatch(reused.stdout, /Making the pristine/);
       assert.match(reused.stdout, /Copying the pristine image/);
       const plain = await write(d.merged, perFile, { DISK_SIZE: '1G' });
-      assert.equal(plain.code, 0, plain.stderr);
+      assert.equal(plain.exitCode, 0, plain.stderr);
       assert.match(plain.stdout, /Copying the system into the image/);
       assert.doesNotMatch(plain.stdout, /pristine/);
 
@@ -345,7 +336,7 @@ test(
         images.map((image) => write(d.merged, image, { ...d.env, DISK_SIZE: '1G' })),
       );
       for (const result of results) {
-        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.exitCode, 0, result.stderr);
         assert.match(result.stdout, /Copying the pristine image/);
       }
       assert.deepEqual((await readdir(d.cache)).sort(), [PRISTINE_DIR, 'tree']);
@@ -370,7 +361,7 @@ test(
       ];
       for (const [name, env] of cases) {
         const result = await write(d.merged, join(dir, `${name}.img`), env);
-        assert.equal(result.code, 0, `${name}: ${result.stderr}`);
+        assert.equal(result.exitCode, 0, `${name}: ${result.stderr}`);
         assert.match(result.stdout, /Copying the system into the image/, name);
         assert.doesNotMatch(result.stdout, /pristine/, name);
       }
@@ -381,7 +372,7 @@ test(
       try {
         sh(['mount', '-o', 'remount,ro,bind', d.cache]);
         const readOnly = await write(d.merged, join(dir, 'ro.img'), { ...d.env, DISK_SIZE: '1G' });
-        assert.equal(readOnly.code, 0, readOnly.stderr);
+        assert.equal(readOnly.exitCode, 0, readOnly.stderr);
         assert.match(readOnly.stdout, /Copying the system into the image/);
         assert.doesNotMatch(readOnly.stdout, /pristine/);
       } finally {
@@ -394,7 +385,7 @@ test(
         DISK_SIZE: '1G',
         DISK_FORMAT: 'qcow2',
       });
-      assert.equal(qcow2.code, 0, qcow2.stderr);
+      assert.equal(qcow2.exitCode, 0, qcow2.stderr);
       assert.match(qcow2.stdout, /Copying the pristine image/);
       assert.equal(
         JSON.parse(sh(['qemu-img', 'info', '--output=json', join(dir, 'disk.qcow2')])).format,
@@ -444,7 +435,7 @@ test(
       assert.deepEqual(await readdir(d.cache), ['tree'], 'no partial pristine image is left');
 
       const made = await write(d.merged, join(dir, 'made.img'), { ...d.env, DISK_SIZE: '1G' });
-      assert.equal(made.code, 0, made.stderr);
+      assert.equal(made.exitCode, 0, made.stderr);
       // Interrupted with the copy mounted: the pristine image is untouched.
       await interrupt("Applying the deployment's own changes");
       assert.deepEqual((await readdir(d.cache)).sort(), [PRISTINE_DIR, 'tree']);
@@ -457,7 +448,7 @@ test('an overlay with metacopy (and so redirect_dir) is copied per file', { skip
     const d = await overlay(dir, fillSystem, ',metacopy=on');
     await configure(d.merged);
     const result = await write(d.merged, join(dir, 'metacopy.img'), { ...d.env, DISK_SIZE: '1G' });
-    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.exitCode, 0, result.stderr);
     assert.match(result.stdout, /Copying the system into the image/);
     assert.doesNotMatch(result.stdout, /pristine/);
   }),
