@@ -7,10 +7,17 @@ import { restoreArtifactDevices } from './artifact-devices.js';
 import type { BuildApp } from './build-app.js';
 import type { BuildContext } from './build-context.js';
 import type { Source } from './build-graph.js';
-import { buildChunk, stagingTree } from './chunk-builder.js';
+import {
+  buildChunk,
+  type ChunkSources,
+  extractChunkSources,
+  removeChunkSources,
+  stagingTree,
+} from './chunk-builder.js';
 import { DependencyTrees } from './dependency-trees.js';
 import { JobSlots } from './job-slots.js';
 import type { ResolvedBuild } from './resolve-build-graph.js';
+import { Prefetch } from './source-prefetch.js';
 import { buildStratum } from './stratum-builder.js';
 import { buildSystem } from './system-builder.js';
 
@@ -139,14 +146,16 @@ export class ArtifactBuilder {
       const trees = new DependencyTrees(cache, join(settings.tempdir, 'staging'), (argv) =>
         this.app.runApp(argv),
       );
-      return { cache, remote, trees };
+      // As many sources checked out ahead as chunks may prepare at once.
+      const sources = new Prefetch<ChunkSources>(2 * Math.max(1, settings['max-jobs']), removeChunkSources);
+      return { cache, remote, trees, sources };
     })();
     return this.opened;
   }
 
   /** Schedules the sources of `build` not scheduled yet (its root only when `withRoot`). */
   private async schedule(build: ResolvedBuild, withRoot: boolean): Promise<void> {
-    const { cache, remote, trees } = await this.open();
+    const { cache, remote, trees, sources } = await this.open();
     const root = build.graph.root.source;
     const fresh: Source[] = [];
     const seen = new Set<string>();
@@ -181,10 +190,16 @@ export class ArtifactBuilder {
       if (source.kind !== 'chunk') continue;
       const { refs, options } = stagingTree(source);
       trees.expect(refs, options);
+      // Sources are checked out in build order while the chunks wait for their dependencies.
+      sources.offer(keyOf(source), () =>
+        this.failure
+          ? Promise.reject(this.failure.error)
+          : extractChunkSources(this.app, source, { background: true }),
+      );
     }
     for (const source of fresh) {
       const number = ++this.numbered;
-      const promise = this.run(build, source, number, missing.has(source), { cache, trees });
+      const promise = this.run(build, source, number, missing.has(source), { cache, trees, sources });
       promise.catch(() => {});
       this.scheduled.set(keyOf(source), promise);
     }
@@ -195,7 +210,7 @@ export class ArtifactBuilder {
     source: Source,
     number: number,
     missing: boolean,
-    { cache, trees }: Omit<Opened, 'remote'>,
+    { cache, trees, sources }: Omit<Opened, 'remote'>,
   ): Promise<void> {
     // Dependencies come before their dependents in every graph's order: all are scheduled.
     const deps = [...new Set(source.dependencies.map((a) => keyOf(a.source)))];
@@ -224,7 +239,7 @@ export class ArtifactBuilder {
             commandSlot: (work) =>
               this.commandSlots.run(() => (this.failure ? Promise.reject(this.failure.error) : work())),
           };
-          await buildSource(ctx, source);
+          await buildSource(ctx, source, sources.take(keyOf(source)));
           this.built++;
           status.normal(`Built ${source.kind} ${label} in ${formatElapsed(Date.now() - start)}`);
         } catch (err) {
@@ -235,6 +250,8 @@ export class ArtifactBuilder {
         }
       });
     }
+    // Dependency lists still to come that stage this chunk are layered this far now.
+    if (source.kind === 'chunk') trees.stored(refsOf(source));
     this.done++;
     this.progress();
     for (const ref of refsOf(source)) {
@@ -261,8 +278,9 @@ export class ArtifactBuilder {
     const opened = this.opened;
     this.opened = undefined;
     if (!opened) return;
-    const { cache, trees } = await opened;
+    const { cache, trees, sources } = await opened;
     try {
+      await sources.close();
       await trees.removeAll();
     } finally {
       cache.close();
@@ -275,6 +293,8 @@ interface Opened {
   cache: ArtifactCache;
   remote: RemoteArtifactCache | undefined;
   trees: DependencyTrees;
+  /** Chunk sources checked out ahead of their builds. */
+  sources: Prefetch<ChunkSources>;
 }
 
 function keyOf(source: Source): string {
@@ -289,10 +309,10 @@ function refsOf(source: Source): string[] {
  * Chunks take a command slot for their commands only; a system takes one for
  * its whole assembly; a stratum (one small commit) needs none.
  */
-function buildSource(ctx: BuildContext, source: Source): Promise<void> {
+function buildSource(ctx: BuildContext, source: Source, sources?: Promise<ChunkSources>): Promise<void> {
   switch (source.kind) {
     case 'chunk':
-      return buildChunk(ctx, source);
+      return buildChunk(ctx, source, sources);
     case 'stratum':
       return buildStratum(ctx, source);
     case 'system':

@@ -45,16 +45,18 @@ export function stagingTree(source: Source): { deps: Artifact[]; refs: string[];
  * command lists in a bubblewrap sandbox, device nodes, splitting and commits.
  * @throws ChunkBuildError when a command fails (staging area moved to `<tempdir>/failed/`).
  */
-export async function buildChunk(ctx: BuildContext, source: Source): Promise<void> {
+export async function buildChunk(
+  ctx: BuildContext,
+  source: Source,
+  prefetched?: Promise<ChunkSources>,
+): Promise<void> {
   const { app, cache } = ctx;
   const settings = app.settings;
   const key = source.cacheKey as string;
   const morphology = source.morphology as ChunkMorphology;
   const timing = new SourceTiming();
-  const staging = await createStagingArea(settings.tempdir);
-  const buildDir = join(staging, `${source.name}.build`);
-  const instDir = join(staging, `${source.name}.inst`);
-  const logPath = join(settings.tempdir, `${basename(staging)}.build-log`);
+  let staging: string | undefined;
+  let logPath: string | undefined;
   let keepStaging = false;
   const { deps, refs: depRefs, options: treeOptions } = stagingTree(source);
   let treeHeld = false;
@@ -72,15 +74,15 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
         treeHeld = true;
         return tree;
       }),
-      timing.stage('extract-sources', async () => {
-        await mkdir(buildDir, { recursive: true });
-        await mkdir(instDir, { recursive: true });
-        await checkoutSource(app, source.repoName, source.commit, buildDir);
-      }),
+      timing.stage('extract-sources', () => prefetched ?? extractChunkSources(app, source)),
     ]);
+    if (extracted.status === 'fulfilled') staging = extracted.value.staging;
     if (staged.status === 'rejected') throw staged.reason;
     if (extracted.status === 'rejected') throw extracted.reason;
     const depsTree = staged.value;
+    const { buildDir, instDir, staging: area } = extracted.value;
+    const buildLog = join(settings.tempdir, `${basename(area)}.build-log`);
+    logPath = buildLog;
 
     const prefixes = [...new Set(deps.map((a) => a.source.prefix))];
     let ccacheDir: string | undefined;
@@ -122,7 +124,7 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
       if (ccacheDir) env.CCACHE_DIR = ccacheDir;
     }
 
-    await rm(logPath, { force: true });
+    await rm(buildLog, { force: true });
     const failure = await ctx.commandSlot(() =>
       timing.stage('build', () =>
         runChunkCommands({
@@ -130,7 +132,7 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
           sandbox,
           env,
           maxJobs: morphology['max-jobs'] ?? settings['max-jobs'],
-          logPath,
+          logPath: buildLog,
           scratchDir: settings.tempdir,
           signal: app.signal,
           onStep: (step) => ctx.status.chatty(`Running ${step} commands`),
@@ -142,14 +144,14 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
     // Killed because the build stopped (Ctrl-C, or resolution failed): not this chunk's failure.
     if (failure && app.signal?.aborted) throw app.signal.reason;
     if (failure) {
-      const log = await readFile(logPath, 'utf8').catch(() => '');
-      await rename(logPath, cache.buildLogPath(key)).catch(() => {});
-      const failed = join(settings.tempdir, 'failed', basename(staging));
+      const log = await readFile(buildLog, 'utf8').catch(() => '');
+      await rename(buildLog, cache.buildLogPath(key)).catch(() => {});
+      const failed = join(settings.tempdir, 'failed', basename(area));
       await mkdir(join(settings.tempdir, 'failed'), { recursive: true });
       await rm(failed, { recursive: true, force: true });
       // The failed staging area shows what the sandbox saw: the dependencies too (hard links).
-      await runCommand(['cp', '-al', `${depsTree}/.`, `${staging}/`], { allowFailure: true });
-      await rename(staging, failed);
+      await runCommand(['cp', '-al', `${depsTree}/.`, `${area}/`], { allowFailure: true });
+      await rename(area, failed);
       keepStaging = true;
       const marker = Buffer.from(failure.command).toString('utf8');
       const output = log.slice(log.lastIndexOf(`# # ${marker}\n`) + marker.length + 5);
@@ -173,20 +175,61 @@ export async function buildChunk(ctx: BuildContext, source: Source): Promise<voi
     await timing.stage('create-chunks', () =>
       assembleChunkArtifacts({
         destdir: instDir,
-        workDir: staging,
+        workDir: area,
         artifacts: source.artifacts.map((a) => artifactPlan(source, a, app.aliases.pullUrl(source.repoName))),
         split: (path) => (path === '.' ? undefined : matchRule(source.splitRules, path)),
         systemIntegration: morphology['system-integration'],
         cache,
       }),
     );
-    await rename(logPath, cache.buildLogPath(key));
+    await rename(buildLog, cache.buildLogPath(key));
     await timing.write(cache.sourceMetaPath(key));
   } finally {
     releaseTree();
-    await rm(logPath, { force: true });
-    if (!keepStaging) await removeStaging(staging);
+    if (logPath) await rm(logPath, { force: true });
+    if (staging && !keepStaging) await removeStaging(staging);
   }
+}
+
+/** A chunk's staging area with its sources checked out, before its build. */
+export interface ChunkSources {
+  staging: string;
+  /** `<staging>/<name>.build`: the sources. */
+  buildDir: string;
+  /** `<staging>/<name>.inst`: empty, for DESTDIR. */
+  instDir: string;
+}
+
+/**
+ * Makes a staging area and checks the chunk's sources out into it (ahead of
+ * its build when `background`, at low priority); nothing is left on failure.
+ * Remove an unused one with `removeChunkSources`.
+ */
+export async function extractChunkSources(
+  app: BuildContext['app'],
+  source: Source,
+  options: { background?: boolean } = {},
+): Promise<ChunkSources> {
+  const staging = await createStagingArea(app.settings.tempdir);
+  const sources = {
+    staging,
+    buildDir: join(staging, `${source.name}.build`),
+    instDir: join(staging, `${source.name}.inst`),
+  };
+  try {
+    await mkdir(sources.buildDir, { recursive: true });
+    await mkdir(sources.instDir, { recursive: true });
+    await checkoutSource(app, source.repoName, source.commit, sources.buildDir, options);
+    return sources;
+  } catch (err) {
+    await removeStaging(staging);
+    throw err;
+  }
+}
+
+/** Removes sources extracted for a build that did not take them. */
+export function removeChunkSources(sources: ChunkSources): Promise<void> {
+  return removeStaging(sources.staging);
 }
 
 /** The plan (ref + metadata record) of one artifact of `source`. */

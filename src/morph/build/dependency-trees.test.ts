@@ -145,3 +145,73 @@ test('a tree no chunk needs any more becomes the base of the next list that exte
     await rm(top, { recursive: true, force: true });
   }
 });
+
+test('lists still to come are layered as their artifacts are stored, so preparing them layers nothing more', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'dependency-trees-'));
+  const cache = await ArtifactCache.open(join(top, 'cache'));
+  try {
+    const a = await commitFiles(cache, top, 'a', { 'usr/bin/a': 'a', 'etc/x': 'from a' });
+    const b = await commitFiles(cache, top, 'b', { 'usr/bin/b': 'b' });
+    const c = await commitFiles(cache, top, 'c', { 'etc/x': 'from c' });
+    const d = await commitFiles(cache, top, 'd', { 'usr/lib/d': 'd' });
+    const counting = new CountingCache(cache);
+    const trees = new DependencyTrees(counting.wrap(), join(top, 'staging'));
+    const plain = { ldconfig: false };
+    trees.expect([a, b], plain);
+    trees.expect([a, b, c, d], plain);
+
+    trees.stored([a, b]);
+    trees.stored([c]);
+    assert.deepEqual(counting.layers, [[a, b]], '[c] alone is not worth a layer');
+    trees.stored([d]);
+    assert.deepEqual(
+      counting.layers,
+      [
+        [a, b],
+        [c, d],
+      ],
+      'the next list is layered on top of the one it extends',
+    );
+
+    const first = await trees.acquire([a, b], plain);
+    trees.release([a, b], plain);
+    const next = await trees.acquire([a, b, c, d], plain);
+    assert.equal(next, first, 'the [a, b] tree was taken over');
+    assert.equal(counting.layers.length, 2, 'preparing the trees layered nothing more');
+    assert.equal(await readFile(join(next, 'etc/x'), 'utf8'), 'from c', 'later artifacts win');
+    assert.equal(await readFile(join(next, 'usr/lib/d'), 'utf8'), 'd');
+    await trees.removeAll();
+  } finally {
+    cache.close();
+    await rm(top, { recursive: true, force: true });
+  }
+});
+
+test('a layering that failed in the background is tried again when the tree is prepared', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'dependency-trees-'));
+  const cache = await ArtifactCache.open(join(top, 'cache'));
+  try {
+    const a = await commitFiles(cache, top, 'a', { 'usr/bin/a': 'a' });
+    const b = await commitFiles(cache, top, 'b', { 'usr/bin/b': 'b' });
+    let failures = 1;
+    const flaky = new Proxy(cache, {
+      get: (target, name) => {
+        if (name === 'layer')
+          return (revs: string[]) =>
+            failures-- > 0 ? Promise.reject(new Error('disk full')) : target.layer(revs);
+        const value = Reflect.get(target, name, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const trees = new DependencyTrees(flaky, join(top, 'staging'));
+    trees.expect([a, b], { ldconfig: false });
+    trees.stored([a, b]);
+    await new Promise((resolve) => setImmediate(resolve));
+    const tree = await trees.acquire([a, b], { ldconfig: false });
+    assert.deepEqual((await readdir(join(tree, 'usr/bin'))).sort(), ['a', 'b']);
+    await trees.removeAll();
+  } finally {
+    cache.close();
+    await rm(top, { recursive: true, force: true });
+  }
+});

@@ -38,13 +38,17 @@ interface Entry {
  * announced with `expect` have released it) is retired, and the next list
  * that extends it takes it over: only the new artifacts are checked out on
  * top (the next stratum's list extends the previous one), instead of the
- * whole list again. A fresh list is layered on the layered commit of the
- * longest list already layered that is a prefix of it. Nothing here writes
+ * whole list again. What is checked out is one commit layered from the
+ * refs, on the layered commit of the longest list already layered that is
+ * a prefix of them; `stored` layers the lists still to come as far as the
+ * cache holds their refs, so that a stratum boundary has little left to layer. Nothing here writes
  * through the hard links: sandboxes mount trees read-only.
  */
 export class DependencyTrees {
   private readonly entries = new Map<string, Entry>();
   private readonly layered: { refs: readonly string[]; checksum: Promise<string> }[] = [];
+  /** Refs announced by `stored`. */
+  private readonly present = new Set<string>();
 
   /**
    * @param dir where trees go (`<tempdir>/staging`).
@@ -89,6 +93,26 @@ export class DependencyTrees {
     }
   }
 
+  /**
+   * Tells that `refs` are now in the cache (a chunk was stored): the lists
+   * still to be prepared that they complete more of are layered that far
+   * at once, in the background, so that preparing one later (at a stratum
+   * boundary, on the build's critical path) has little left to layer.
+   * A list is layered here exactly as `prepare` would take it: on top of
+   * the longest other list it extends (whose tree it will take over), or
+   * whole when there is none.
+   */
+  stored(refs: readonly string[]): void {
+    for (const ref of refs) this.present.add(ref);
+    for (const entry of this.entries.values()) {
+      if (entry.tree || entry.expected <= 0) continue;
+      const rest = entry.refs.slice(this.longestPrefixList(entry)?.refs.length ?? 0);
+      let ready = 0;
+      while (ready < rest.length && this.present.has(rest[ready] as string)) ready++;
+      if (ready >= 2) this.layer(rest.slice(0, ready)).catch(() => {});
+    }
+  }
+
   /** Ends one use of the tree of `refs` (see `acquire`). */
   release(refs: readonly string[], options: TreeOptions): void {
     const entry = this.entry(refs, options);
@@ -115,6 +139,17 @@ export class DependencyTrees {
     return entry;
   }
 
+  /** The longest other list of the same kind that `entry`'s extends (its tree may be taken over). */
+  private longestPrefixList(entry: Entry): Entry | undefined {
+    let best: Entry | undefined;
+    for (const other of this.entries.values()) {
+      if (other === entry || other.options.ldconfig !== entry.options.ldconfig) continue;
+      if (other.refs.length >= entry.refs.length || (best && best.refs.length >= other.refs.length)) continue;
+      if (isPrefix(other.refs, entry.refs)) best = other;
+    }
+    return best;
+  }
+
   /** The longest retired tree whose list is a prefix of `entry`'s, taken out of the map. */
   private adoptable(entry: Entry): Entry | undefined {
     let best: [string, Entry] | undefined;
@@ -134,7 +169,7 @@ export class DependencyTrees {
     const refs = entry.refs.slice(base?.refs.length ?? 0);
     try {
       if (refs.length > 0) {
-        const rev = refs.length === 1 ? (refs[0] as string) : await this.layer(refs, base === undefined);
+        const rev = refs.length === 1 ? (refs[0] as string) : await this.layer(refs);
         await this.cache.checkout(rev, root, { union: true, hardlink: true });
       }
       const devices: DeviceNode[] = [];
@@ -154,11 +189,10 @@ export class DependencyTrees {
   }
 
   /**
-   * The checksum of `refs` layered into one commit; a whole list (`memo`)
-   * reuses the longest layered prefix and is remembered.
+   * The checksum of `refs` layered into one commit, on the longest list
+   * layered before that is a prefix of it; remembered (a failure is not).
    */
-  private layer(refs: readonly string[], memo: boolean): Promise<string> {
-    if (!memo) return this.cache.layer(refs);
+  private layer(refs: readonly string[]): Promise<string> {
     let base: (typeof this.layered)[number] | undefined;
     for (const entry of this.layered) {
       if ((!base || entry.refs.length > base.refs.length) && isPrefix(entry.refs, refs)) base = entry;
@@ -168,7 +202,12 @@ export class DependencyTrees {
     const checksum = base
       ? base.checksum.then((layered) => this.cache.layer([layered, ...rest]))
       : this.cache.layer(refs);
-    this.layered.push({ refs: [...refs], checksum });
+    const remembered = { refs: [...refs], checksum };
+    this.layered.push(remembered);
+    checksum.catch(() => {
+      const at = this.layered.indexOf(remembered);
+      if (at >= 0) this.layered.splice(at, 1);
+    });
     return checksum;
   }
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from '../../shared/exec.js';
 import { MorphError } from '../errors.js';
+import { BACKGROUND } from '../sources/git-cache.js';
 import type { BuildApp } from './build-app.js';
 
 /**
@@ -11,6 +12,7 @@ import type { BuildApp } from './build-app.js';
  * without submodules: a local clone (objects hard-linked, not copied) and
  * one checkout, which writes every file now. The spec's `git clean -fxd` and
  * `git reset --hard` would change nothing in a fresh clone, so they are not run.
+ * `background` runs git at low priority (a checkout made ahead of its build).
  * @throws MorphError build/source-checkout-failed.
  */
 export async function checkoutSource(
@@ -18,11 +20,13 @@ export async function checkoutSource(
   repoName: string,
   commit: string,
   dir: string,
+  options: { background?: boolean } = {},
 ): Promise<void> {
   const repo = await app.gitCache.getRepo(repoName);
+  const priority = options.background ? BACKGROUND : [];
   try {
-    await runCommand(['git', 'clone', '--quiet', '--no-checkout', repo.path, dir]);
-    await runCommand(['git', 'checkout', '--quiet', '--detach', commit], { cwd: dir });
+    await runCommand([...priority, 'git', 'clone', '--quiet', '--no-checkout', repo.path, dir]);
+    await runCommand([...priority, 'git', 'checkout', '--quiet', '--detach', commit], { cwd: dir });
     if (existsSync(join(dir, '.gitmodules'))) await checkoutSubmodules(app, dir);
   } catch (err) {
     if (err instanceof MorphError) throw err;

@@ -16,7 +16,7 @@ import type { RepoAliasResolver } from './repo-alias.js';
  * and those builds are what the user waits for. On an idle machine it makes
  * no difference.
  */
-const BACKGROUND = ['nice', '-n', '10'] as const;
+export const BACKGROUND = ['nice', '-n', '10'] as const;
 
 /** A repository as present in the git cache. */
 export interface CachedRepo {
