@@ -7,9 +7,13 @@ import { test } from 'node:test';
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { DependencyTrees } from './dependency-trees.js';
 
-/** An ArtifactCache that records the revisions of every layered commit it makes. */
+/**
+ * An ArtifactCache that records the revisions of every layered commit it is
+ * asked for, and fails the next `failures` of them.
+ */
 class CountingCache {
   readonly layers: string[][] = [];
+  failures = 0;
   constructor(readonly cache: ArtifactCache) {}
   wrap(): ArtifactCache {
     return new Proxy(this.cache, {
@@ -17,6 +21,7 @@ class CountingCache {
         if (name === 'layer')
           return (revs: string[]) => {
             this.layers.push(revs);
+            if (this.failures-- > 0) return Promise.reject(new Error('disk full'));
             return target.layer(revs);
           };
         const value = Reflect.get(target, name, target);
@@ -35,6 +40,27 @@ async function commitFiles(cache: ArtifactCache, top: string, name: string, file
   const ref = cache.ref(name, 'chunk', name);
   await cache.commitTree(dir, ref, { subject: name, consume: true });
   return ref;
+}
+
+/**
+ * Runs `body` with a fresh cache holding four artifacts: a (usr/bin/a,
+ * etc/x), b (usr/bin/b), c (etc/x again) and d (usr/lib/d); removes it all after.
+ */
+async function withFourArtifacts(
+  body: (top: string, cache: ArtifactCache, refs: [string, string, string, string]) => Promise<void>,
+): Promise<void> {
+  const top = await mkdtemp(join(tmpdir(), 'dependency-trees-'));
+  const cache = await ArtifactCache.open(join(top, 'cache'));
+  try {
+    const a = await commitFiles(cache, top, 'a', { 'usr/bin/a': 'a', 'etc/x': 'from a' });
+    const b = await commitFiles(cache, top, 'b', { 'usr/bin/b': 'b' });
+    const c = await commitFiles(cache, top, 'c', { 'etc/x': 'from c' });
+    const d = await commitFiles(cache, top, 'd', { 'usr/lib/d': 'd' });
+    await body(top, cache, [a, b, c, d]);
+  } finally {
+    cache.close();
+    await rm(top, { recursive: true, force: true });
+  }
 }
 
 test('one checkout per dependency list, layered on the longest layered prefix, removed at the end', async () => {
@@ -103,14 +129,8 @@ test('ldconfig runs only when asked and the tree has etc/ld.so.conf', async () =
   }
 });
 
-test('a tree no chunk needs any more becomes the base of the next list that extends it', async () => {
-  const top = await mkdtemp(join(tmpdir(), 'dependency-trees-'));
-  const cache = await ArtifactCache.open(join(top, 'cache'));
-  try {
-    const a = await commitFiles(cache, top, 'a', { 'usr/bin/a': 'a', 'etc/x': 'from a' });
-    const b = await commitFiles(cache, top, 'b', { 'usr/bin/b': 'b' });
-    const c = await commitFiles(cache, top, 'c', { 'etc/x': 'from c' });
-    const d = await commitFiles(cache, top, 'd', { 'usr/lib/d': 'd' });
+test('a tree no chunk needs any more becomes the base of the next list that extends it', () =>
+  withFourArtifacts(async (top, cache, [a, b, c, d]) => {
     const counting = new CountingCache(cache);
     const trees = new DependencyTrees(counting.wrap(), join(top, 'staging'));
     const plain = { ldconfig: false };
@@ -140,20 +160,10 @@ test('a tree no chunk needs any more becomes the base of the next list that exte
     assert.equal(existsSync(join(again, 'usr/lib/d')), false);
     await trees.removeAll();
     assert.deepEqual(await readdir(join(top, 'staging')), []);
-  } finally {
-    cache.close();
-    await rm(top, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('lists still to come are layered as their artifacts are stored, so preparing them layers nothing more', async () => {
-  const top = await mkdtemp(join(tmpdir(), 'dependency-trees-'));
-  const cache = await ArtifactCache.open(join(top, 'cache'));
-  try {
-    const a = await commitFiles(cache, top, 'a', { 'usr/bin/a': 'a', 'etc/x': 'from a' });
-    const b = await commitFiles(cache, top, 'b', { 'usr/bin/b': 'b' });
-    const c = await commitFiles(cache, top, 'c', { 'etc/x': 'from c' });
-    const d = await commitFiles(cache, top, 'd', { 'usr/lib/d': 'd' });
+test('lists still to come are layered as their artifacts are stored, so preparing them layers nothing more', () =>
+  withFourArtifacts(async (top, cache, [a, b, c, d]) => {
     const counting = new CountingCache(cache);
     const trees = new DependencyTrees(counting.wrap(), join(top, 'staging'));
     const plain = { ldconfig: false };
@@ -181,37 +191,18 @@ test('lists still to come are layered as their artifacts are stored, so preparin
     assert.equal(await readFile(join(next, 'etc/x'), 'utf8'), 'from c', 'later artifacts win');
     assert.equal(await readFile(join(next, 'usr/lib/d'), 'utf8'), 'd');
     await trees.removeAll();
-  } finally {
-    cache.close();
-    await rm(top, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a layering that failed in the background is tried again when the tree is prepared', async () => {
-  const top = await mkdtemp(join(tmpdir(), 'dependency-trees-'));
-  const cache = await ArtifactCache.open(join(top, 'cache'));
-  try {
-    const a = await commitFiles(cache, top, 'a', { 'usr/bin/a': 'a' });
-    const b = await commitFiles(cache, top, 'b', { 'usr/bin/b': 'b' });
-    let failures = 1;
-    const flaky = new Proxy(cache, {
-      get: (target, name) => {
-        if (name === 'layer')
-          return (revs: string[]) =>
-            failures-- > 0 ? Promise.reject(new Error('disk full')) : target.layer(revs);
-        const value = Reflect.get(target, name, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    const trees = new DependencyTrees(flaky, join(top, 'staging'));
+test('a layering that failed in the background is tried again when the tree is prepared', () =>
+  withFourArtifacts(async (top, cache, [a, b]) => {
+    const counting = new CountingCache(cache);
+    counting.failures = 1;
+    const trees = new DependencyTrees(counting.wrap(), join(top, 'staging'));
     trees.expect([a, b], { ldconfig: false });
     trees.stored([a, b]);
     await new Promise((resolve) => setImmediate(resolve));
     const tree = await trees.acquire([a, b], { ldconfig: false });
     assert.deepEqual((await readdir(join(tree, 'usr/bin'))).sort(), ['a', 'b']);
+    assert.equal(counting.layers.length, 2, 'layered again');
     await trees.removeAll();
-  } finally {
-    cache.close();
-    await rm(top, { recursive: true, force: true });
-  }
-});
+  }));
