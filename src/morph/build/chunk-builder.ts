@@ -55,8 +55,9 @@ export async function buildChunk(
   const key = source.cacheKey as string;
   const morphology = source.morphology as ChunkMorphology;
   const timing = new SourceTiming();
+  /** The staging area, once its sources are there; its build log lies beside it. */
   let staging: string | undefined;
-  let logPath: string | undefined;
+  const logOf = (area: string) => join(settings.tempdir, `${basename(area)}.build-log`);
   let keepStaging = false;
   const { deps, refs: depRefs, options: treeOptions } = stagingTree(source);
   let treeHeld = false;
@@ -81,8 +82,7 @@ export async function buildChunk(
     if (extracted.status === 'rejected') throw extracted.reason;
     const depsTree = staged.value;
     const { buildDir, instDir, staging: area } = extracted.value;
-    const buildLog = join(settings.tempdir, `${basename(area)}.build-log`);
-    logPath = buildLog;
+    const buildLog = logOf(area);
 
     const prefixes = [...new Set(deps.map((a) => a.source.prefix))];
     let ccacheDir: string | undefined;
@@ -186,7 +186,7 @@ export async function buildChunk(
     await timing.write(cache.sourceMetaPath(key));
   } finally {
     releaseTree();
-    if (logPath) await rm(logPath, { force: true });
+    if (staging) await rm(logOf(staging), { force: true });
     if (staging && !keepStaging) await removeStaging(staging);
   }
 }

@@ -41,8 +41,9 @@ interface Entry {
  * whole list again. What is checked out is one commit layered from the
  * refs, on the layered commit of the longest list already layered that is
  * a prefix of them; `stored` layers the lists still to come as far as the
- * cache holds their refs, so that a stratum boundary has little left to layer. Nothing here writes
- * through the hard links: sandboxes mount trees read-only.
+ * cache holds their refs, so that a stratum boundary has little left to
+ * layer. Nothing here writes through the hard links: sandboxes mount trees
+ * read-only.
  */
 export class DependencyTrees {
   private readonly entries = new Map<string, Entry>();
