@@ -63,14 +63,8 @@ async function withFourArtifacts(
   }
 }
 
-test('one checkout per dependency list, layered on the longest layered prefix, removed at the end', async () => {
-  const top = await mkdtemp(join(tmpdir(), 'dependency-trees-'));
-  const cache = await ArtifactCache.open(join(top, 'cache'));
-  try {
-    const a = await commitFiles(cache, top, 'a', { 'usr/bin/a': 'a1', 'etc/x': 'from a' });
-    const b = await commitFiles(cache, top, 'b', { 'usr/bin/b': 'b' });
-    const c = await commitFiles(cache, top, 'c', { 'etc/x': 'from c' });
-    const d = await commitFiles(cache, top, 'd', { 'usr/lib/d': 'd' });
+test('one checkout per dependency list, layered on the longest layered prefix, removed at the end', () =>
+  withFourArtifacts(async (top, cache, [a, b, c, d]) => {
     const counting = new CountingCache(cache);
     const trees = new DependencyTrees(counting.wrap(), join(top, 'staging'));
 
@@ -99,11 +93,7 @@ test('one checkout per dependency list, layered on the longest layered prefix, r
 
     await trees.removeAll();
     for (const tree of [first, wider, single, none]) assert.equal(existsSync(tree), false, tree);
-  } finally {
-    cache.close();
-    await rm(top, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('ldconfig runs only when asked and the tree has etc/ld.so.conf', async () => {
   const top = await mkdtemp(join(tmpdir(), 'dependency-trees-'));
