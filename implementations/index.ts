@@ -8,6 +8,7 @@ import buildSteps from './build-steps.js';
 import clusters from './clusters.js';
 import deploySteps from './deploy-steps.js';
 import diskImages from './disk-images.js';
+import faultSteps from './fault-steps.js';
 import files from './files.js';
 import gitServer from './git-server.js';
 import morphBuild from './morph-build.js';
@@ -32,6 +33,7 @@ const steps: StepImpl[] = [
   ...diskImages,
   ...deploySteps,
   ...rootlessSteps,
+  ...faultSteps,
 ];
 
 export default steps;

@@ -7,7 +7,10 @@
 import { access, constants, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RunResult, type StepContext, StepFailure } from '../src/yarn/api.js';
-import { describeFailure } from './context.js';
+import { describeFailure, getVar, varKey } from './context.js';
+
+/** Variables a scenario adds to morph's own environment ("morph's environment has K=V"). */
+export const morphEnvVar = varKey<Record<string, string>>('morph-env');
 
 /** How a morph run's outcome is treated. */
 export type MorphMode = 'run' | 'attempt';
@@ -39,7 +42,7 @@ export async function runMorph(
   cwd: string = ctx.datadir,
 ): Promise<RunResult> {
   const argv = await morphArgv(ctx, subcommand, [subcommand, ...args]);
-  const result = await ctx.run(argv, { cwd });
+  const result = await ctx.run(argv, { cwd, env: getVar(ctx, morphEnvVar) ?? {} });
   await writeFile(ctx.path(`out-${subcommand}`), result.stdout);
   await writeFile(ctx.path(`result-${subcommand}`), result.stderr);
   if (mode === 'attempt') {

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isAppError } from '../../shared/app-error.js';
+import { maskArgument, secretMask } from '../../shared/secret-mask.js';
 import { createApp } from '../app.js';
 import { MorphError } from '../errors.js';
 import { dumpSettings } from '../settings/dump-settings.js';
@@ -32,6 +33,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (err.code === 'EPIPE') process.exit(0);
   });
 
+  // Secret values from the environment and the command line never reach stdout, stderr or the log.
+  secretMask.addSecretsOf(process.env);
+  secretMask.addArguments(argv);
+  const stdout = (text: string): boolean => process.stdout.write(secretMask.mask(text));
+  const stderr = (text: string): boolean => process.stderr.write(secretMask.mask(text));
   let log: DebugLog | undefined;
   try {
     const cwd = physicalCwd();
@@ -60,7 +66,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     ]);
 
     log = openDebugLog(settings.log);
-    log.debug(`morph ${argv.join(' ')}`);
+    log.debug(`morph ${argv.map(maskArgument).join(' ')}`);
     const [name, ...args] = positional;
     if (name === undefined) {
       throw new MorphError('cli', 'usage', 'no subcommand given', { hint: 'see morph help' });
@@ -74,8 +80,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const app = createApp(
       settings,
       {
-        stdout: (text) => process.stdout.write(text),
-        stderr: (text) => process.stderr.write(text),
+        stdout,
+        stderr,
         log,
       },
       { cwd, signal: interrupt.signal },
@@ -86,10 +92,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (interrupted) {
       log?.debug(`interrupted: ${(err as Error).stack ?? String(err)}`);
-      process.stderr.write('ERROR: interrupted\n');
+      stderr('ERROR: interrupted\n');
       return INTERRUPTED;
     }
-    process.stderr.write(formatError(err));
+    stderr(formatError(err));
     log?.debug(`failed: ${(err as Error).stack ?? String(err)}`);
     return 1;
   } finally {

@@ -133,18 +133,28 @@ test('a nested sysroot lands inside the parent tarball; nothing is left mounted'
   }
 });
 
-test('PASSWORD keys never reach deployment.meta; configure extensions run on the tree', {
+test("deployment.meta: only the deployment's own variables, no secrets in any case; configure extensions run on the tree", {
   skip: !isRoot,
 }, async () => {
   const f = await fixture({ union: 'copy', configure: ['set-hostname'] });
+  const inherited = 'MORPH_TEST_INHERITED_TOKEN';
+  process.env[inherited] = 'from-morphs-environment';
   try {
-    const params = { type: 'sysroot', location: 'out', HOSTNAME: 'box', ROOT_PASSWORD: 'secret' };
+    const params = {
+      type: 'sysroot',
+      location: 'out',
+      HOSTNAME: 'box',
+      ROOT_PASSWORD: 'secret',
+      db_password: 'secret2',
+      Api_Token: 'secret3',
+      AWS_SECRET_ACCESS_KEY: 'secret4',
+    };
     await deploySystem(f.session, entry({ sys: params }), undefined, []);
     const meta = JSON.parse(await readFile(join(f.root, 'out', 'baserock', 'deployment.meta'), 'utf8'));
-    assert.equal(meta.configuration.HOSTNAME, 'box');
-    assert.equal(meta.configuration.ROOT_PASSWORD, undefined);
+    assert.deepEqual(meta.configuration, { HOSTNAME: 'box', UPGRADE: 'no' });
     assert.equal(await readFile(join(f.root, 'out', 'etc', 'hostname'), 'utf8'), 'box\n');
   } finally {
+    delete process.env[inherited];
     await rm(f.top, { recursive: true, force: true });
   }
 });

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../shared/atomic-file.js';
+import { secretMask } from '../../shared/secret-mask.js';
 import { formatMetadata } from '../build/metadata-record.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { MorphError } from '../errors.js';
@@ -44,6 +45,7 @@ export async function deploySystem(
       upgrade: session.upgrade,
     });
     const { type, location } = deployment;
+    secretMask.addSecretsOf(deployment.own);
     // The deploy tree's layers are morph's to tell the write extension, never configuration.
     const env = Object.fromEntries(
       Object.entries(deployment.env).filter(([key]) => !isDeployLayerVariable(key)),
@@ -72,7 +74,9 @@ export async function deploySystem(
       await mkdir(join(tree.path, 'baserock'), { recursive: true });
       const metadata = deploymentMetadata({
         artifactName: system.artifactName,
-        env,
+        variables: Object.fromEntries(
+          Object.entries(deployment.own).filter(([key]) => !isDeployLayerVariable(key)),
+        ),
         type,
         location,
         describe: session.definitionsVersion,

@@ -70,3 +70,21 @@ test('overriding a variable of the environment, or missing type/location, is an 
 test('parameters are stringified as the original did', () => {
   assert.deepEqual([true, false, null, 'x', 3].map(stringifyParameter), ['True', 'False', 'None', 'x', '3']);
 });
+
+test("own variables: the cluster's and the command line's (with the values used) and UPGRADE, never the inherited environment", () => {
+  const result = deploymentEnvironment({
+    ...base,
+    processEnv: { ...base.processEnv, B: 'env', GITHUB_TOKEN: 'inherited' },
+    overrides: ['sys.C=cli', 'sys.location=y.tar'],
+  });
+  assert.deepEqual(result.own, {
+    A: 'default',
+    B: 'env',
+    C: 'cli',
+    FLAG: 'True',
+    NOTHING: 'None',
+    N: '20',
+    UPGRADE: 'no',
+  });
+  assert.equal(result.env.GITHUB_TOKEN, 'inherited');
+});

@@ -5,6 +5,12 @@ import type { DeploymentParameters } from '../model.js';
 export interface DeploymentEnvironment {
   /** Every variable extensions see (the whole morph environment included), `UPGRADE` set. */
   env: Record<string, string>;
+  /**
+   * The deployment's own variables: those the cluster morphology and the
+   * command line set, and `UPGRADE`, with the values the deployment uses
+   * (never a variable only morph's inherited environment has).
+   */
+  own: Record<string, string>;
   type: string;
   location: string;
 }
@@ -41,8 +47,12 @@ export function deploymentEnvironment(options: {
   deploymentNames?: readonly string[];
 }): DeploymentEnvironment {
   const merged: Record<string, string> = {};
+  const ownKeys = new Set<string>(['UPGRADE']);
   for (const source of [options.defaults, options.parameters]) {
-    for (const [key, value] of Object.entries(source ?? {})) merged[key] = stringifyParameter(value);
+    for (const [key, value] of Object.entries(source ?? {})) {
+      merged[key] = stringifyParameter(value);
+      ownKeys.add(key);
+    }
   }
   for (const [key, value] of Object.entries(options.processEnv)) {
     if (value !== undefined) merged[key] = value;
@@ -68,6 +78,7 @@ export function deploymentEnvironment(options: {
       );
     }
     merged[key] = assignment.slice(equals + 1);
+    ownKeys.add(key);
   }
   merged.UPGRADE = options.upgrade ? 'yes' : 'no';
   const type = merged.type;
@@ -84,5 +95,8 @@ export function deploymentEnvironment(options: {
       hint: `set it in the cluster or pass ${options.name}.location=... on the command line`,
     });
   }
-  return { env: merged, type, location };
+  const own = Object.fromEntries(
+    [...ownKeys].filter((key) => key in merged).map((key) => [key, merged[key]!]),
+  );
+  return { env: merged, own, type, location };
 }

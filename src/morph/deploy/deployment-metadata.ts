@@ -1,9 +1,14 @@
+import { withoutSecrets } from '../../shared/secret-mask.js';
 import { morphVersion } from '../build/metadata-record.js';
 
 /** `baserock/deployment.meta` (morph.md 6.2d). */
 export interface DeploymentMetadata {
   'system-artifact-name': string;
-  /** The deployment environment minus every key containing `PASSWORD`. */
+  /**
+   * The deployment's own variables (cluster and command line, never morph's
+   * inherited environment) minus every secret (`PASSWORD`, `SECRET`, `TOKEN`,
+   * `KEY` in the name, any case).
+   */
   configuration: Record<string, string>;
   'deployment-type': string;
   location: string;
@@ -11,21 +16,18 @@ export interface DeploymentMetadata {
   'morph-version': ReturnType<typeof morphVersion>;
 }
 
-/** Builds the record; secrets (`*PASSWORD*` keys) never reach the image. */
+/** Builds the record; secrets and morph's inherited environment never reach the image. */
 export function deploymentMetadata(options: {
   artifactName: string;
-  env: Readonly<Record<string, string>>;
+  /** The deployment's own variables (`DeploymentEnvironment.own`). */
+  variables: Readonly<Record<string, string>>;
   type: string;
   location: string;
   describe: string;
 }): DeploymentMetadata {
-  const configuration: Record<string, string> = {};
-  for (const [key, value] of Object.entries(options.env)) {
-    if (!key.includes('PASSWORD')) configuration[key] = value;
-  }
   return {
     'system-artifact-name': options.artifactName,
-    configuration,
+    configuration: withoutSecrets(options.variables),
     'deployment-type': options.type,
     location: options.location,
     'definitions-version': { describe: options.describe },

@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { secretMask } from '../../shared/secret-mask.js';
 
 /** morph's debug log (`--log FILE`, free format); a no-op without a file. */
 export interface DebugLog {
@@ -12,14 +13,15 @@ export interface DebugLog {
 /**
  * Opens the debug log at `file` (appending; parent directories created), or
  * a log that drops everything when `file` is empty. Writes are synchronous so
- * nothing is lost when the process exits on an error.
+ * nothing is lost when the process exits on an error. Secret values
+ * (`secretMask`) are written as `***`.
  */
 export function openDebugLog(file: string): DebugLog {
   if (file === '') return { debug: () => {}, raw: () => {} };
   mkdirSync(dirname(file), { recursive: true });
   const raw = (text: string): void => {
     try {
-      appendFileSync(file, text);
+      appendFileSync(file, secretMask.mask(text));
     } catch {
       // A log that cannot be written must not turn a good run into a failure.
     }
