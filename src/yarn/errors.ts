@@ -17,7 +17,8 @@ export type YarnErrorCode =
   | 'SHELL_LIBRARY'
   | 'TEMP_DIR'
   | 'SNAPSHOT'
-  | 'STEP_CALL';
+  | 'STEP_CALL'
+  | 'CONFIG';
 
 /**
  * A user-facing yarn-run error: one-line message, optional hint and

@@ -8,7 +8,7 @@ import { lintDocument } from '../lint/lint-document.js';
 import { parseYarnSources } from '../parse/parse-yarn.js';
 import { loadStepModules } from './load-step-modules.js';
 import { parseArgs } from './options.js';
-import { stepModulesFromPackage } from './step-module-files.js';
+import { readPackageConfig } from './package-config.js';
 
 /** Runs the linter; returns the exit code. */
 export async function runLint(argv: string[]): Promise<number> {
@@ -25,7 +25,7 @@ export async function runLint(argv: string[]): Promise<number> {
     }
   });
   const doc = parseYarnSources(sources);
-  const moduleFiles = args.lists.steps ?? stepModulesFromPackage(process.cwd());
+  const moduleFiles = args.lists.steps ?? readPackageConfig(process.cwd()).steps;
   const ts =
     moduleFiles.length > 0 ? (await loadStepModules(moduleFiles, process.cwd())).implementations : [];
   const findings = lintDocument(doc, sources, ts);

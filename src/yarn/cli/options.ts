@@ -162,7 +162,7 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
     key: 'jobs',
     kind: 'string',
     metavar: 'N',
-    help: 'run N scenarios at once (default: number of CPUs)',
+    help: 'run N scenarios at once (default: package.json "yarn-run".jobs, else 1; auto = CPUs)',
   },
   {
     names: ['step-timeout'],

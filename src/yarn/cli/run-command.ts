@@ -15,8 +15,8 @@ import { type HumanMode, HumanReporter, type OutputSink } from '../report/human-
 import { splitEnvArgs } from '../run/clean-env.js';
 import { runSuite } from '../run/run-suite.js';
 import type { ParsedArgs } from './options.js';
+import { readPackageConfig } from './package-config.js';
 import { rerunCommand } from './rerun-command.js';
-import { stepModulesFromPackage } from './step-module-files.js';
 
 const sink: OutputSink = {
   out: (t) => {
@@ -94,13 +94,16 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   const toStdout = format !== undefined && args.strings.output === undefined;
   if (toStdout || b.list) mode = 'quiet';
   const verbose = mode === 'verbose';
+  const config = readPackageConfig(srcdir);
   const jobsArg = args.strings.jobs;
-  let jobs = availableParallelism();
+  let jobs = 1;
   if (jobsArg !== undefined) {
     jobs = jobsArg === 'auto' ? availableParallelism() : Number(jobsArg);
     if (!Number.isInteger(jobs) || jobs < 1) throw usage(`--jobs needs a positive integer, not "${jobsArg}"`);
   } else if (args.strings.tempdir !== undefined || b.stopOnFirstFail || b.snapshot) {
     jobs = 1; // the reference's shared --tempdir is wiped after every scenario
+  } else if (config.jobs !== undefined) {
+    jobs = config.jobs === 'auto' ? availableParallelism() : config.jobs;
   }
   const stepTimeoutMs = parseSeconds(args.strings.stepTimeout, 'step-timeout');
   const scenarioTimeoutMs = parseSeconds(args.strings.timeout, 'timeout');
@@ -111,7 +114,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   const doc = parseYarnFiles(args.files);
   validateScenarios(doc.scenarios);
 
-  const moduleFiles = args.lists.steps ?? stepModulesFromPackage(srcdir);
+  const moduleFiles = args.lists.steps ?? config.steps;
   const loaded =
     moduleFiles.length > 0
       ? await (await import('./load-step-modules.js')).loadStepModules(moduleFiles, srcdir)
