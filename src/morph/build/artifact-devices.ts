@@ -1,7 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactCache } from '../cache/artifact-cache.js';
 import type { DeviceNode } from './device-nodes.js';
+import { clampMtimes, writeOwnFile } from './hermetic.js';
 
 /**
  * The ref holding an artifact's special files (device nodes, FIFOs), which
@@ -26,8 +27,9 @@ export async function storeArtifactDevices(
   if (devices.length === 0) return;
   const dir = await mkdtemp(join(workDir, 'devices-'));
   try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'devices.json'), `${JSON.stringify(devices, null, 2)}\n`);
+    await chmod(dir, 0o755);
+    await writeOwnFile(join(dir, 'devices.json'), `${JSON.stringify(devices, null, 2)}\n`);
+    clampMtimes(dir);
     await cache.commitTree(dir, devicesRef(ref), { subject: `devices of ${ref}`, consume: true });
   } finally {
     await rm(dir, { recursive: true, force: true });

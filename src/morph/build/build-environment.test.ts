@@ -34,13 +34,36 @@ test('the environment is cleared except for the passed-through variables', () =>
   assert.equal(withMeta.CCACHE_EXTRAFILES, '/baserock/binutils.meta:/baserock/gcc.meta');
   assert.equal(withMeta.CCACHE_PREFIX, 'distcc');
   assert.deepEqual(Object.keys(cacheKeyEnvironment(env)), [
+    'LC_ALL',
     'LOGNAME',
     'MORPH_ARCH',
+    'SOURCE_DATE_EPOCH',
     'TARGET',
     'TARGET_STAGE1',
+    'TZ',
     'USER',
     'USERNAME',
   ]);
+});
+
+test('the hermetic variables are set whatever the host has, and keyed (cache-key.test.ts pins these values)', () => {
+  const env = baseBuildEnvironment({
+    arch: 'x86_64',
+    noCcache: true,
+    noDistcc: true,
+    hostEnv: { TZ: 'Europe/London', LC_ALL: 'en_GB.UTF-8', SOURCE_DATE_EPOCH: '1' },
+  });
+  assert.deepEqual(cacheKeyEnvironment(env), {
+    LC_ALL: 'C',
+    LOGNAME: 'tomjon',
+    MORPH_ARCH: 'x86_64',
+    SOURCE_DATE_EPOCH: '683078400',
+    TARGET: 'x86_64-baserock-linux-gnu',
+    TARGET_STAGE1: 'x86_64-bootstrap-linux-gnu',
+    TZ: 'UTC',
+    USER: 'tomjon',
+    USERNAME: 'tomjon',
+  });
 });
 
 test('PATH lists dependency prefixes once, then ccache and the system directories', () => {

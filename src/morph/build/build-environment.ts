@@ -1,3 +1,5 @@
+import { HERMETIC_ENVIRONMENT } from './hermetic.js';
+
 /** Inputs of the chunk build environment (morph.md 5.9). */
 export interface BuildEnvironmentOptions {
   /** The system's `arch` (`x86_64`, `armv7lhf`, ...). */
@@ -36,8 +38,8 @@ export function targetTriplets(arch: string): { target: string; targetStage1: st
 
 /**
  * The environment shared by every source of one system: the variables that
- * enter cache keys (`LOGNAME`, `MORPH_ARCH`, `TARGET`, `TARGET_STAGE1`,
- * `USER`, `USERNAME`) plus the fixed ones. `PATH`, `PREFIX`, `DESTDIR` and
+ * enter cache keys (`LC_ALL`, `LOGNAME`, `MORPH_ARCH`, `SOURCE_DATE_EPOCH`,
+ * `TARGET`, `TARGET_STAGE1`, `TZ`, `USER`, `USERNAME`) plus the fixed ones. `PATH`, `PREFIX`, `DESTDIR` and
  * `MAKEFLAGS` are added per chunk and command.
  */
 export function baseBuildEnvironment(options: BuildEnvironmentOptions): Record<string, string> {
@@ -48,11 +50,11 @@ export function baseBuildEnvironment(options: BuildEnvironmentOptions): Record<s
     USER: BUILD_USER,
     USERNAME: BUILD_USER,
     LOGNAME: BUILD_USER,
-    LC_ALL: 'C',
     HOME: '/tmp',
     MORPH_ARCH: options.arch,
     TARGET: target,
     TARGET_STAGE1: targetStage1,
+    ...HERMETIC_ENVIRONMENT,
   };
   if (!options.noCcache) {
     env.CCACHE_DIR = '/tmp/ccache';
@@ -72,7 +74,8 @@ export function baseBuildEnvironment(options: BuildEnvironmentOptions): Record<s
 /** The part of the environment that enters cache keys (`cache_id.env`). */
 export function cacheKeyEnvironment(env: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of ['LOGNAME', 'MORPH_ARCH', 'TARGET', 'TARGET_STAGE1', 'USER', 'USERNAME']) {
+  const names = ['LOGNAME', 'MORPH_ARCH', 'TARGET', 'TARGET_STAGE1', 'USER', 'USERNAME'];
+  for (const name of [...names, ...Object.keys(HERMETIC_ENVIRONMENT)].sort()) {
     out[name] = env[name] ?? '';
   }
   return out;

@@ -106,6 +106,7 @@ test('two chunk sources called test-chunk stay distinct and get different keys',
   const again = createBuildGraph(fixture());
   computeCacheKeys(again, { USER: 'tomjon' }, computeCacheKey);
   assert.equal(again.root.source.cacheKey, graph.root.source.cacheKey, 'keys are deterministic');
+  for (const source of graph.order) assert.equal(source.cacheId?.['build-umask'], '0022');
 });
 
 test('bootstrap chunks are staged only for their own stratum and never enter strata artifacts', () => {

@@ -1,5 +1,6 @@
 import { CHUNK_COMMAND_FIELDS, type ChunkMorphology } from '../model.js';
 import type { BuildGraph, Source } from './build-graph.js';
+import { UMASK_CACHE_ID } from './hermetic.js';
 
 /** Hashes a cache_id (cache/cache-key.ts `computeCacheKey`). */
 export type CacheKeyFunction = (cacheId: Record<string, unknown>) => string;
@@ -7,15 +8,15 @@ export type CacheKeyFunction = (cacheId: Record<string, unknown>) => string;
 const EXCLUDED_FIELDS = new Set(['description', 'strata', 'build-depends', 'chunks', 'products']);
 
 /**
- * The cache_id of a source (morph.md 5.6); its dependencies must already
- * have cache keys.
+ * The cache_id of a source (morph.md 5.6) plus `build-umask` (the umask of
+ * its commands, hermetic.ts); its dependencies must already have cache keys.
  */
 export function cacheIdOf(source: Source, env: Record<string, string>): Record<string, unknown> {
   const kids = source.dependencies.map((artifact) => {
     if (artifact.source.cacheKey === undefined) throw new Error(`BUG: ${artifact.name} has no cache key yet`);
     return { artifact: artifact.name, 'cache-key': artifact.source.cacheKey };
   });
-  const id: Record<string, unknown> = { env, kids, 'metadata-version': 1 };
+  const id: Record<string, unknown> = { env, kids, 'metadata-version': 1, ...UMASK_CACHE_ID };
   if (source.kind === 'chunk') {
     const chunk = source.morphology as ChunkMorphology;
     id['build-mode'] = source.buildMode;

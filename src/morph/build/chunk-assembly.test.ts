@@ -63,7 +63,6 @@ test('DESTDIR is split into committed artifacts and left without files', async (
       morphology: 'c.morph',
       'cache-key': 'k',
       'cache-id': {},
-      'morph-version': { ref: '', tree: '', commit: '', version: '0' },
     };
     const artifacts = ['c-bins', 'c-devel', 'c-misc'].map((name) => ({
       name,

@@ -1,11 +1,12 @@
 import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ArtifactCache, TreeCommit } from '../cache/artifact-cache.js';
 import { MorphError } from '../errors.js';
 import type { ByteString, SystemIntegration } from '../model.js';
 import { devicesMetadata, storeArtifactDevices } from './artifact-devices.js';
 import { type DeviceNode, describeSpecialFile } from './device-nodes.js';
+import { clampMtimes, makeOwnDirectory, writeOwnFile } from './hermetic.js';
 import { formatMetadata, type MetadataRecord } from './metadata-record.js';
 
 /** Chooses the chunk artifact of a path relative to DESTDIR (first matching split rule). */
@@ -25,7 +26,8 @@ export interface ChunkArtifactPlan {
  * artifact cache. Files are moved (not copied) into one tree per artifact
  * beside DESTDIR, together with the artifact's system-integration scripts and
  * `baserock/<artifact>.meta`; directories are re-created in every artifact
- * that needs them. Device nodes and FIFOs are recorded beside (artifact-devices.ts).
+ * that needs them. What morph writes has explicit modes, and every mtime
+ * is clamped to SOURCE_DATE_EPOCH (hermetic.ts). Device nodes and FIFOs are recorded beside (artifact-devices.ts).
  * @throws MorphError build/unsplit-files when a file matches no rule.
  */
 export async function assembleChunkArtifacts(options: {
@@ -53,6 +55,7 @@ export async function assembleChunkArtifacts(options: {
     const tree = join(options.workDir, `${plan.name}.artifact`);
     await rm(tree, { recursive: true, force: true });
     await mkdir(tree, { recursive: true });
+    await chmod(tree, 0o755);
     const matched = assigned.get(plan.name) ?? [];
     const scripts = integrationScripts(plan.name, options.systemIntegration);
     const metaPath = `baserock/${plan.name}.meta`;
@@ -72,13 +75,13 @@ export async function assembleChunkArtifacts(options: {
       } else renameSync(source, target);
     }
     for (const script of scripts) {
-      await mkdir(dirname(join(tree, script.path)), { recursive: true });
-      await writeFile(join(tree, script.path), script.content, { mode: 0o555 });
-      await chmod(join(tree, script.path), 0o555);
+      await makeOwnDirectory(dirname(join(tree, script.path)));
+      await writeOwnFile(join(tree, script.path), script.content, 0o555);
     }
     const record = { ...plan.record, 'artifact-name': plan.name, contents };
-    await mkdir(join(tree, 'baserock'), { recursive: true });
-    await writeFile(join(tree, metaPath), formatMetadata(record));
+    await makeOwnDirectory(join(tree, 'baserock'));
+    await writeOwnFile(join(tree, metaPath), formatMetadata(record));
+    clampMtimes(tree);
     devicesOf.set(plan.ref, devices);
     trees.push({
       dir: tree,

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { runCommand } from '../../shared/exec.js';
 import { artifactRef } from '../cache/artifact-ref.js';
@@ -10,7 +10,6 @@ import { assembleChunkArtifacts, type ChunkArtifactPlan } from './chunk-assembly
 import { ChunkBuildError } from './chunk-build-error.js';
 import type { TreeOptions } from './dependency-trees.js';
 import { createDeviceNodes, deviceFromSpec } from './device-nodes.js';
-import { morphVersion } from './metadata-record.js';
 import { runChunkCommands } from './run-chunk-commands.js';
 import type { SandboxSpec } from './sandbox.js';
 import { checkoutSource } from './source-checkout.js';
@@ -93,33 +92,32 @@ export async function buildChunk(
       );
       await mkdir(ccacheDir, { recursive: true });
     }
+    // Every mode sees its sources, DESTDIR and (on the host) dependencies at
+    // fixed paths, so that paths compiled into the artifacts are the same on every machine.
+    const paths = fixedBuildPaths(source.name);
     const env: Record<string, string> = {
       ...ctx.env,
       PREFIX: source.prefix,
       PATH: chunkPath({
         dependencyPrefixes: prefixes,
         noCcache: settings['no-ccache'],
-        staging: chrooted ? undefined : { dir: depsTree, hostPath: process.env.PATH ?? '/usr/bin:/bin' },
+        staging: chrooted ? undefined : { dir: paths.deps, hostPath: process.env.PATH ?? '/usr/bin:/bin' },
       }),
-      DESTDIR: chrooted ? `/${source.name}.inst` : instDir,
+      DESTDIR: paths.inst,
     };
+    const binds = [
+      { host: buildDir, inside: paths.build },
+      { host: instDir, inside: paths.inst },
+    ];
     let sandbox: SandboxSpec;
     if (chrooted) {
-      sandbox = {
-        kind: 'chroot',
-        root: depsTree,
-        binds: [
-          { host: buildDir, inside: `/${source.name}.build` },
-          { host: instDir, inside: `/${source.name}.inst` },
-        ],
-        ccacheDir,
-        cwd: `/${source.name}.build`,
-      };
+      sandbox = { kind: 'chroot', root: depsTree, binds, ccacheDir, cwd: paths.build };
     } else {
       sandbox = {
         kind: 'host',
-        writable: ccacheDir ? [buildDir, instDir, ccacheDir] : [buildDir, instDir],
-        cwd: buildDir,
+        writable: ccacheDir ? [ccacheDir] : [],
+        binds: [...binds, { host: depsTree, inside: paths.deps, readOnly: true }],
+        cwd: paths.build,
       };
       if (ccacheDir) env.CCACHE_DIR = ccacheDir;
     }
@@ -176,7 +174,7 @@ export async function buildChunk(
       assembleChunkArtifacts({
         destdir: instDir,
         workDir: area,
-        artifacts: source.artifacts.map((a) => artifactPlan(source, a, app.aliases.pullUrl(source.repoName))),
+        artifacts: source.artifacts.map((a) => artifactPlan(source, a)),
         split: (path) => (path === '.' ? undefined : matchRule(source.splitRules, path)),
         systemIntegration: morphology['system-integration'],
         cache,
@@ -189,6 +187,14 @@ export async function buildChunk(
     if (staging) await rm(logOf(staging), { force: true });
     if (staging && !keepStaging) await removeStaging(staging);
   }
+}
+
+/**
+ * Where a chunk's commands see their sources, DESTDIR and (bootstrap and
+ * test modes, on the host) their staged dependencies, in every mode.
+ */
+export function fixedBuildPaths(name: string): { build: string; inst: string; deps: string } {
+  return { build: `/${name}.build`, inst: `/${name}.inst`, deps: `/${name}.deps` };
 }
 
 /** A chunk's staging area with its sources checked out, before its build. */
@@ -219,6 +225,8 @@ export async function extractChunkSources(
   try {
     await mkdir(sources.buildDir, { recursive: true });
     await mkdir(sources.instDir, { recursive: true });
+    await chmod(sources.buildDir, 0o755);
+    await chmod(sources.instDir, 0o755);
     await checkoutSource(app, source.repoName, source.commit, sources.buildDir, options);
     return sources;
   } catch (err) {
@@ -232,8 +240,12 @@ export function removeChunkSources(sources: ChunkSources): Promise<void> {
   return removeStaging(sources.staging);
 }
 
-/** The plan (ref + metadata record) of one artifact of `source`. */
-export function artifactPlan(source: Source, artifact: Artifact, repoUrl: string): ChunkArtifactPlan {
+/**
+ * The plan (ref + metadata record) of one artifact of `source`. The record
+ * holds nothing of the host: `repo` is the name as written in the
+ * definitions, and morph's version is left out (it is not in the key).
+ */
+export function artifactPlan(source: Source, artifact: Artifact): ChunkArtifactPlan {
   return {
     name: artifact.name,
     ref: artifactRef(source.cacheKey as string, source.kind, artifact.name),
@@ -241,14 +253,13 @@ export function artifactPlan(source: Source, artifact: Artifact, repoUrl: string
       'source-name': source.name,
       kind: source.kind,
       description: source.morphology.description,
-      repo: repoUrl,
+      repo: source.repoName,
       'repo-alias': source.repoName,
       original_ref: source.originalRef,
       sha1: source.commit,
       morphology: source.file,
       'cache-key': source.cacheKey as string,
       'cache-id': source.cacheId,
-      'morph-version': morphVersion(),
     },
   };
 }

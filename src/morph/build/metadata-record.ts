@@ -11,7 +11,10 @@ export interface MetadataRecord {
   'source-name': string;
   kind: RecordKind;
   description: string;
-  /** Resolved pull URL of the source repo. */
+  /**
+   * The source repo's name as written in the definitions, like `repo-alias`:
+   * never its pull URL, which depends on the host's aliases and git server.
+   */
   repo: string;
   /** Repo name as written. */
   'repo-alias': string;
@@ -20,8 +23,15 @@ export interface MetadataRecord {
   morphology: string;
   'cache-key': string;
   'cache-id': unknown;
-  'morph-version': { ref: string; tree: string; commit: string; version: string };
   contents: string[];
+}
+
+/** morph's own version: package version, and ref, tree and commit of a git checkout of morph. */
+export interface MorphVersion {
+  ref: string;
+  tree: string;
+  commit: string;
+  version: string;
 }
 
 /** JSON with 4-space indentation and keys sorted at every level, as the original wrote it. */
@@ -47,13 +57,15 @@ function replaceBuffers(_key: string, value: unknown): unknown {
   return value;
 }
 
-let version: MetadataRecord['morph-version'] | undefined;
+let version: MorphVersion | undefined;
 
 /**
  * `morph-version`: the package version, plus ref, tree and commit when morph
- * runs from a git checkout of its source (empty otherwise).
+ * runs from a git checkout of its source (empty otherwise). Artifact records
+ * leave it out: it is not part of cache keys, so two morphs giving the same
+ * key must give the same bits.
  */
-export function morphVersion(): MetadataRecord['morph-version'] {
+export function morphVersion(): MorphVersion {
   if (!version) {
     const root = fileURLToPath(new URL('../../../../', import.meta.url));
     let pkgVersion = 'unknown';

@@ -112,3 +112,38 @@ test('byte-string commands reach sh unchanged; the host is read-only outside wri
     await rm(top, { recursive: true, force: true });
   }
 });
+
+test('a host sandbox with binds shows them at fixed paths over the read-only host', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'sandbox-'));
+  try {
+    const build = join(top, 'build');
+    const deps = join(top, 'deps');
+    await mkdir(build);
+    await mkdir(deps);
+    await writeFile(join(deps, 'dep'), 'dep\n');
+    const log = join(top, 'log');
+    const fd = openSync(log, 'a');
+    const spec = {
+      kind: 'host',
+      writable: [],
+      binds: [
+        { host: build, inside: '/x.build' },
+        { host: deps, inside: '/x.deps', readOnly: true },
+      ],
+      cwd: '/x.build',
+    } as const;
+    const run = (command: string) =>
+      runInSandbox(spec, command, { PATH: '/usr/bin:/bin' }, { outputFd: fd, scratchDir: top });
+    try {
+      assert.equal((await run('pwd > out && cat /x.deps/dep >> out && umask >> out')).exitCode, 0);
+      assert.notEqual((await run('echo no > /x.deps/new')).exitCode, 0, 'a read-only bind');
+      assert.notEqual((await run('echo no > /new-file')).exitCode, 0, 'the root is read-only');
+      assert.notEqual((await run('echo no > /usr/.morph-sandbox-test')).exitCode, 0, 'so is the host');
+    } finally {
+      closeSync(fd);
+    }
+    assert.equal(await readFile(join(build, 'out'), 'utf8'), '/x.build\ndep\n0022\n');
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
+});

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readlinkSync, writeSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withBuildUmask } from './hermetic.js';
 
 /** How a chunk is isolated (the stratum spec's `build-mode`). */
 export type BuildMode = 'staging' | 'bootstrap' | 'test';
@@ -36,6 +37,13 @@ export type SandboxSpec =
       /** On the host root, read-only except `writable` and `/tmp` (bootstrap and test modes). */
       kind: 'host';
       writable: readonly string[];
+      /**
+       * Host directories shown at fixed paths inside (`/<chunk>.build`), so
+       * that the build sees the same paths on every machine. With binds, the
+       * host's top-level entries are bound one by one onto an empty root, in
+       * which the bind paths are made.
+       */
+      binds?: readonly { host: string; inside: string; readOnly?: boolean }[];
       ccacheDir?: string;
       cwd: string;
     };
@@ -64,12 +72,27 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
       args.push('--bind', spec.root, '/', '--proc', '/proc', '--dev', '/dev');
       args.push('--tmpfs', '/dev/shm', '--tmpfs', '/tmp');
       break;
-    case 'host':
-      args.push('--ro-bind', '/', '/', '--dev-bind', '/dev', '/dev', '--proc', '/proc');
+    case 'host': {
+      const binds = spec.binds ?? [];
+      if (binds.length === 0) args.push('--ro-bind', '/', '/');
+      else {
+        const taken = new Set(binds.map((bind) => bind.inside.split('/')[1]));
+        for (const entry of readdirSync('/', { withFileTypes: true })) {
+          if (MOUNTED_AFRESH.has(entry.name) || taken.has(entry.name)) continue;
+          const path = `/${entry.name}`;
+          if (entry.isSymbolicLink()) args.push('--symlink', readlinkSync(path), path);
+          else args.push('--ro-bind', path, path);
+        }
+      }
+      args.push('--dev-bind', '/dev', '/dev', '--proc', '/proc');
       args.push('--bind', '/tmp', '/tmp');
       for (const dir of spec.writable) args.push('--bind', dir, dir);
+      for (const bind of binds) args.push(bind.readOnly ? '--ro-bind' : '--bind', bind.host, bind.inside);
+      // bwrap's own root (a tmpfs holding the mount points) is read-only, as in a chroot.
+      if (binds.length > 0) args.push('--remount-ro', '/');
       if (spec.ccacheDir) args.push('--bind', spec.ccacheDir, '/tmp/ccache');
       break;
+    }
   }
   args.push('--chdir', spec.cwd);
   return args;
@@ -90,7 +113,8 @@ export interface SandboxResult {
 }
 
 /**
- * Runs `sh -c COMMAND` in the sandbox with exactly `env`, its stdout and
+ * Runs `sh -c COMMAND` in the sandbox with exactly `env` and the build
+ * umask (hermetic.ts), its stdout and
  * stderr both going to the file descriptor `outputFd` (interleaved as
  * written). COMMAND may be a byte string: Node encodes argv as UTF-8, so the
  * bytes of a command that is not valid UTF-8 are written NUL-terminated to a
@@ -123,8 +147,8 @@ export async function runInSandbox(
     // bwrap reports the command's own exit code on fd 3 (xargs folds it into 123-127).
     const bwrap = ['--json-status-fd', '3', ...bwrapArgs(spec), 'sh', '-c'];
     const [program, argv] = argFile
-      ? ['/usr/bin/xargs', ['-0', '-a', argFile, 'bwrap', ...bwrap]]
-      : ['bwrap', [...bwrap, text]];
+      ? withBuildUmask('/usr/bin/xargs', ['-0', '-a', argFile, 'bwrap', ...bwrap])
+      : withBuildUmask('bwrap', [...bwrap, text]);
     const exitCode = await new Promise<number>((resolve, reject) => {
       const out = options.outputFd;
       const tee = options.onOutput && typeof out === 'number' ? options.onOutput : undefined;
@@ -161,7 +185,7 @@ export async function runInSandbox(
 }
 
 /**
- * Runs `argv` (no shell) in the sandbox with exactly `env` and returns its
+ * Runs `argv` (no shell) in the sandbox with exactly `env` and the build umask, and returns its
  * exit code and combined output (system-integration scripts, morph.md 5.14).
  */
 export function runArgvInSandbox(
@@ -170,7 +194,8 @@ export function runArgvInSandbox(
   env: Record<string, string>,
 ): Promise<SandboxResult & { output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bwrap', [...bwrapArgs(spec), '--', ...argv], {
+    const [program, args] = withBuildUmask('bwrap', [...bwrapArgs(spec), '--', ...argv]);
+    const child = spawn(program, args, {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { runCommand } from '../../shared/exec.js';
+import { SOURCE_DATE_EPOCH } from './hermetic.js';
 import { checkoutSource } from './source-checkout.js';
 import { TEST_GIT_ENV, testBuildApp } from './test-build-app.js';
 
@@ -42,7 +43,6 @@ test('a source checkout is a self-contained working copy at the commit, submodul
 
     const build = join(top, 'build');
     await mkdir(build);
-    const before = Date.now();
     await checkoutSource(app, 'tt:chunk', wanted, build);
 
     assert.equal(await git(build, 'rev-parse', 'HEAD'), wanted);
@@ -55,9 +55,15 @@ test('a source checkout is a self-contained working copy at the commit, submodul
     assert.equal(await readFile(join(build, 'file.txt'), 'utf8'), 'one\n');
     assert.equal(await readFile(join(build, 'dir', 'two.txt'), 'utf8'), 'two\n');
     assert.equal(await readFile(join(build, 'sub', 'inner.txt'), 'utf8'), 'inner\n');
-    assert.equal(await git(build, 'config', 'submodule.sub.url'), `${top}/sub`, 'the cached repo');
-    const mtime = (await stat(join(build, 'dir', 'two.txt'))).mtimeMs;
-    assert.ok(mtime >= before - 1000, 'files are written now, not at the commit date');
+    // Nothing of this host: names as written, no reflogs, every mtime SOURCE_DATE_EPOCH.
+    assert.equal(await git(build, 'config', 'submodule.sub.url'), 'tt:sub', 'the URL as written');
+    assert.equal(await git(build, 'remote', 'get-url', 'origin'), 'tt:chunk');
+    assert.equal(await git(join(build, 'sub'), 'remote', 'get-url', 'origin'), 'tt:sub');
+    await assert.rejects(stat(join(build, '.git', 'logs')), 'no reflogs');
+    await assert.rejects(stat(join(build, '.git', 'modules', 'sub', 'logs')), 'no reflogs in submodules');
+    for (const path of ['dir/two.txt', 'dir', '.', 'sub/inner.txt', '.git/HEAD']) {
+      assert.equal((await stat(join(build, path))).mtimeMs, SOURCE_DATE_EPOCH * 1000, path);
+    }
     await assert.rejects(stat(join(build, '.git', 'objects', 'info', 'alternates')), 'no alternates');
     await rm(chunk, { recursive: true });
     assert.equal(await git(build, 'cat-file', '-t', `${wanted}^{tree}`), 'tree', 'objects are its own');

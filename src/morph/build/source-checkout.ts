@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../shared/exec.js';
 import { MorphError } from '../errors.js';
 import { BACKGROUND } from '../sources/git-cache.js';
 import type { BuildApp } from './build-app.js';
+import { SOURCE_DATE_EPOCH } from './hermetic.js';
 
 /**
  * Makes `dir` (absent or empty) a git working copy of `repoName` at
@@ -13,6 +15,9 @@ import type { BuildApp } from './build-app.js';
  * one checkout, which writes every file now. The spec's `git clean -fxd` and
  * `git reset --hard` would change nothing in a fresh clone, so they are not run.
  * `background` runs git at low priority (a checkout made ahead of its build).
+ * The checkout keeps nothing of this host or time: every mtime is
+ * SOURCE_DATE_EPOCH, `origin` is the repository's name, and there are no
+ * reflogs (the index still holds inode numbers: see docs/build.md).
  * @throws MorphError build/source-checkout-failed.
  */
 export async function checkoutSource(
@@ -28,6 +33,20 @@ export async function checkoutSource(
     await runCommand([...priority, 'git', 'clone', '--quiet', '--no-checkout', repo.path, dir]);
     await runCommand([...priority, 'git', 'checkout', '--quiet', '--detach', commit], { cwd: dir });
     if (existsSync(join(dir, '.gitmodules'))) await checkoutSubmodules(app, dir);
+    await forgetHost(dir, repoName);
+    // Every file, directory and symlink dated SOURCE_DATE_EPOCH, whenever and in whatever order git wrote them.
+    await runCommand([
+      ...priority,
+      'find',
+      dir,
+      '-exec',
+      'touch',
+      '-h',
+      '-d',
+      `@${SOURCE_DATE_EPOCH}`,
+      '{}',
+      '+',
+    ]);
   } catch (err) {
     if (err instanceof MorphError) throw err;
     throw new MorphError('build', 'source-checkout-failed', `cannot check out ${repoName} at ${commit}`, {
@@ -35,6 +54,16 @@ export async function checkoutSource(
       hint: (err as Error).message,
     });
   }
+}
+
+/**
+ * Removes what a clone records of this host from a checkout's git state:
+ * `origin` names the repository as written in the definitions instead of
+ * the mirror's path, and the reflogs (clone time and identity) are gone.
+ */
+async function forgetHost(dir: string, repoName: string): Promise<void> {
+  await runCommand(['git', 'remote', 'set-url', 'origin', repoName], { cwd: dir });
+  await rm(join(dir, '.git', 'logs'), { recursive: true, force: true });
 }
 
 async function checkoutSubmodules(app: BuildApp, dir: string): Promise<void> {
@@ -67,5 +96,10 @@ async function checkoutSubmodules(app: BuildApp, dir: string): Promise<void> {
     );
     const sub = join(dir, path.stdout.trim() || match[2]);
     if (existsSync(join(sub, '.gitmodules'))) await checkoutSubmodules(app, sub);
+    // The submodule is known by its URL as written, not by the mirror it came from.
+    await runCommand(['git', 'config', match[1], match[3]], { cwd: dir });
+    const gitDir = await runCommand(['git', 'rev-parse', '--absolute-git-dir'], { cwd: sub });
+    await runCommand(['git', 'remote', 'set-url', 'origin', match[3]], { cwd: sub });
+    await rm(join(gitDir.stdout.trim(), 'logs'), { recursive: true, force: true });
   }
 }

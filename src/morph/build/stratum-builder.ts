@@ -1,9 +1,10 @@
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { artifactRef } from '../cache/artifact-ref.js';
 import type { BuildContext } from './build-context.js';
 import type { Artifact, Source } from './build-graph.js';
 import { artifactPlan } from './chunk-builder.js';
+import { clampMtimes, makeOwnDirectory, writeOwnFile } from './hermetic.js';
 import { formatMetadata } from './metadata-record.js';
 import { SourceTiming } from './source-timing.js';
 import { createStagingArea } from './staging-area.js';
@@ -26,7 +27,7 @@ export async function buildStratum(ctx: BuildContext, source: Source): Promise<v
   const artifact = source.artifacts[0] as Artifact;
   const constituents = stratumConstituents(source);
   const chunkRefs = stratumChunkRefs(source);
-  const plan = artifactPlan(source, artifact, ctx.app.aliases.pullUrl(source.repoName));
+  const plan = artifactPlan(source, artifact);
   const dir = await createStagingArea(ctx.app.settings.tempdir);
   try {
     await timing.stage('overall-build', async () => {
@@ -36,8 +37,9 @@ export async function buildStratum(ctx: BuildContext, source: Source): Promise<v
         contents: constituents.map((a) => a.name),
       };
       await chmod(dir, 0o755);
-      await mkdir(join(dir, 'baserock'), { recursive: true });
-      await writeFile(join(dir, 'baserock', `${artifact.name}.meta`), formatMetadata(record));
+      await makeOwnDirectory(join(dir, 'baserock'));
+      await writeOwnFile(join(dir, 'baserock', `${artifact.name}.meta`), formatMetadata(record));
+      clampMtimes(dir);
       await ctx.cache.commitTree(dir, plan.ref, {
         subject: artifact.name,
         metadata: { [STRATUM_CHUNKS_KEY]: Buffer.from(JSON.stringify(chunkRefs)).toString('base64') },

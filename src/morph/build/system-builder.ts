@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../shared/atomic-file.js';
 import { runCommand } from '../../shared/exec.js';
 import { artifactRef } from '../cache/artifact-ref.js';
 import { MorphError } from '../errors.js';
@@ -10,6 +9,7 @@ import type { BuildContext } from './build-context.js';
 import type { Artifact, Source } from './build-graph.js';
 import { artifactPlan } from './chunk-builder.js';
 import type { DeviceNode } from './device-nodes.js';
+import { clampMtimes, HERMETIC_ENVIRONMENT, makeOwnDirectory, writeOwnFile } from './hermetic.js';
 import { formatMetadata } from './metadata-record.js';
 import { runArgvInSandbox } from './sandbox.js';
 import { SourceTiming } from './source-timing.js';
@@ -42,6 +42,7 @@ export async function buildSystem(ctx: BuildContext, source: Source): Promise<vo
     const devices: DeviceNode[] = [];
     await timing.stage('install-artifacts', async () => {
       await mkdir(root, { recursive: true });
+      await chmod(root, 0o755);
       // One layered commit per stratum artifact (most were layered when the
       // stratum was built), then those layered together: the same tree as
       // layering every artifact in order.
@@ -58,14 +59,14 @@ export async function buildSystem(ctx: BuildContext, source: Source): Promise<vo
       await ctx.cache.checkoutMany(await Promise.all(layers), root, { union: true, hardlink: true });
     });
     if (needsLdconfig(root)) await ctx.app.runApp(['ldconfig', '-r', root]);
-    const plan = artifactPlan(source, artifact, ctx.app.aliases.pullUrl(source.repoName));
-    await mkdir(join(root, 'baserock'), { recursive: true });
-    await writeFileAtomic(
+    const plan = artifactPlan(source, artifact);
+    await makeOwnDirectory(join(root, 'baserock'));
+    await writeOwnFile(
       join(root, 'baserock', `${artifact.name}.meta`),
       formatMetadata({ ...plan.record, 'artifact-name': artifact.name, contents: [] }),
     );
-    await mkdir(join(root, 'etc'), { recursive: true });
-    await writeFileAtomic(join(root, 'etc', 'os-release'), OS_RELEASE, { mode: 0o644 });
+    await makeOwnDirectory(join(root, 'etc'));
+    await writeOwnFile(join(root, 'etc', 'os-release'), OS_RELEASE);
 
     let tree = root;
     const scriptsDir = join(root, 'baserock', 'system-integration');
@@ -73,6 +74,8 @@ export async function buildSystem(ctx: BuildContext, source: Source): Promise<vo
       tree = await writableView(root, staging, mounts);
       await timing.stage('system-integration', () => runSystemIntegration(ctx, tree));
     }
+    // Only what morph and the scripts wrote is newer than the epoch (checked-out files have mtime 0).
+    clampMtimes(tree);
     await timing.stage('commit', () =>
       ctx.cache.commitTree(tree, plan.ref, {
         subject: artifact.name,
@@ -97,6 +100,7 @@ async function writableView(root: string, staging: string, mounts: string[]): Pr
   const work = join(staging, 'overlay-work');
   const merged = join(staging, 'overlay');
   await mkdir(upper);
+  await chmod(upper, 0o755); // the overlay's root takes the upper directory's mode
   await mkdir(work);
   await mkdir(merged);
   const mounted = await runCommand(
@@ -114,7 +118,7 @@ async function writableView(root: string, staging: string, mounts: string[]): Pr
 
 async function runSystemIntegration(ctx: BuildContext, root: string): Promise<void> {
   const dir = join(root, 'baserock', 'system-integration');
-  const env = { PATH: '/bin:/usr/bin:/sbin:/usr/sbin' };
+  const env = { PATH: '/bin:/usr/bin:/sbin:/usr/sbin', ...HERMETIC_ENVIRONMENT };
   for (const name of (await readdir(dir)).sort()) {
     const script = `baserock/system-integration/${name}`;
     ctx.status.chatty(`Running system integration script ${script}`);

@@ -19,13 +19,17 @@ import {
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
+/** The keyed environment of an x86_64 build (build/build-environment.ts), hermetic variables included. */
 const ENV = {
-  LOGNAME: 'root',
+  LC_ALL: 'C',
+  LOGNAME: 'tomjon',
   MORPH_ARCH: 'x86_64',
+  SOURCE_DATE_EPOCH: '683078400',
   TARGET: 'x86_64-baserock-linux-gnu',
   TARGET_STAGE1: 'x86_64-bootstrap-linux-gnu',
-  USER: 'root',
-  USERNAME: 'root',
+  TZ: 'UTC',
+  USER: 'tomjon',
+  USERNAME: 'tomjon',
 };
 
 /** The suite's test chunk, with its `!!binary` build command (not UTF-8). */
@@ -48,6 +52,7 @@ function chunkCacheId(chunk: ChunkMorphology): ChunkCacheId {
     env: ENV,
     kids: [{ artifact: 'build-essential-runtime', 'cache-key': 'a'.repeat(64) }],
     'metadata-version': 1,
+    'build-umask': '0022',
     'build-mode': 'staging',
     prefix: '/usr',
     tree: '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
@@ -100,7 +105,7 @@ describe('computeCacheKey', () => {
     const chunk = loadMorphology(TEST_CHUNK, 'test-chunk.morph') as ChunkMorphology;
     assert.equal(
       computeCacheKey(chunkCacheId(chunk)),
-      'd071acc4ee21dc8795fe8e962b44db52935557a9548237eaa404056599bf6abf',
+      '91163fd6b488132a79143410d6f7c4eaa9c10d8c067fb58b90ce03f9a1f98bf2',
     );
     const stratum = loadMorphology(
       'name: core\nkind: stratum\nbuild-depends: [{morph: strata/build-essential.morph}]\n' +
@@ -111,13 +116,14 @@ describe('computeCacheKey', () => {
       env: ENV,
       kids: [{ artifact: 'test-chunk-bins', 'cache-key': 'b'.repeat(64) }],
       'metadata-version': 1,
+      'build-umask': '0022',
       name: stratum.name,
       kind: stratum.kind,
       'stratum-format-version': 1,
     };
     assert.equal(
       computeCacheKey(stratumId),
-      'dab903c650b6daff030d1594df7774feb86944c0a28173ea84af5775c38bbe66',
+      'dfc22d936bcf3649b53509c24bc53d81697f2590cc34ccea78ebe79b2bf8359a',
     );
     const system = loadMorphology(
       'name: test-system\nkind: system\narch: x86_64\nstrata: [{morph: strata/core.morph}]\n',
@@ -127,6 +133,7 @@ describe('computeCacheKey', () => {
       env: ENV,
       kids: [{ artifact: 'core-runtime', 'cache-key': 'c'.repeat(64) }],
       'metadata-version': 1,
+      'build-umask': '0022',
       name: system.name,
       kind: system.kind,
       arch: system.arch,
@@ -135,7 +142,7 @@ describe('computeCacheKey', () => {
     };
     assert.equal(
       computeCacheKey(systemId),
-      '5ffc9e7b1994b1b9843b911a1ef21e42c2c0c2861bf796ba411b23632a6062da',
+      'd6d29b96d82b21ef6d19505faf28e63daff722de6affbab07eba233304c634bc',
     );
   });
 

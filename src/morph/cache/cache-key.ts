@@ -21,10 +21,15 @@ export interface CacheIdKid {
 
 /** The fields every cache_id has (morph.md 5.6). */
 export interface CommonCacheId {
-  /** `LOGNAME`, `MORPH_ARCH`, `TARGET`, `TARGET_STAGE1`, `USER`, `USERNAME` of the build environment. */
+  /**
+   * `LC_ALL`, `LOGNAME`, `MORPH_ARCH`, `SOURCE_DATE_EPOCH`, `TARGET`,
+   * `TARGET_STAGE1`, `TZ`, `USER`, `USERNAME` of the build environment.
+   */
   env: Record<string, string>;
   kids: CacheIdKid[];
   'metadata-version': 1;
+  /** The umask of build commands, four octal digits (`0022`). */
+  'build-umask': string;
 }
 
 /** A chunk source's cache_id. */
