@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../shared/atomic-file.js';
 import { secretMask } from '../../shared/secret-mask.js';
+import { clampMtimes, SOURCE_DATE_EPOCH } from '../build/hermetic.js';
 import { formatMetadata } from '../build/metadata-record.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { MorphError } from '../errors.js';
@@ -90,7 +92,9 @@ export async function deploySystem(
       const target = parentTree === undefined ? location : joinNestedLocation(parentTree, location);
       const privateTemp = await mkdtemp(join(session.tempDir, 'tmp-'));
       try {
-        const withTemp = { ...run, env: { ...env, TMPDIR: privateTemp } };
+        // Extensions may honour SOURCE_DATE_EPOCH (tar.write, initramfs.write do); it is no configuration.
+        const seed = await uuidSeed(env, system, name);
+        const withTemp = { ...run, env: { ...env, TMPDIR: privateTemp, ...DEPLOY_EPOCH, ...seed } };
         for (const extension of system.morphology['configuration-extensions'] ?? []) {
           status.normal(`Running configuration extension ${extension}`);
           await runExtension(session.app, {
@@ -100,6 +104,8 @@ export async function deploySystem(
             args: [tree.path],
           });
         }
+        // What the deployment and its extensions wrote is dated no later than the artifact's files.
+        clampMtimes(tree.path);
         status.normal(`Writing ${type} deployment to ${target}`);
         const layers = tree.layers ? deployLayerEnvironment(tree.layers) : {};
         await runExtension(session.app, {
@@ -126,4 +132,33 @@ async function sharedLower(session: DeploySession, system: ResolvedSystem): Prom
   const cachedir = session.app.settings.cachedir;
   const repo = (await ArtifactCache.open(cachedir)).repoPath;
   return { dir: sharedCheckoutsDir(cachedir), revision, repo };
+}
+
+/** The time deployments are dated: the builds' SOURCE_DATE_EPOCH. */
+const DEPLOY_EPOCH = { SOURCE_DATE_EPOCH: String(SOURCE_DATE_EPOCH) };
+
+/**
+ * `MORPH_UUID_SEED` for the extensions when the deployment has
+ * `UUID_FROM=artifact`: SHA-256 of the system artifact's checksum and the
+ * deployment's name, from which rawdisk derives every UUID (derived-ids.ts).
+ * @throws MorphError deploy/no-artifact-checksum when the artifact's commit is unknown.
+ */
+async function uuidSeed(
+  env: Readonly<Record<string, string>>,
+  system: ResolvedSystem,
+  name: string,
+): Promise<Record<string, string>> {
+  if (env.UUID_FROM !== 'artifact') return {};
+  const revision = await system.revision();
+  if (revision === undefined) {
+    throw new MorphError(
+      'deploy',
+      'no-artifact-checksum',
+      `UUID_FROM=artifact: the commit of ${system.artifactName} is unknown`,
+      {
+        hint: 'build the system first, or leave UUID_FROM unset for random UUIDs',
+      },
+    );
+  }
+  return { MORPH_UUID_SEED: createHash('sha256').update(`${revision}\n${name}`).digest('hex') };
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../app.js';
+import { withBuildUmask } from '../build/hermetic.js';
 import { MorphError } from '../errors.js';
 import type { ExtensionKind } from '../extensions/api.js';
 import type { StatusReporter } from '../status/status-reporter.js';
@@ -123,7 +124,9 @@ function execute(app: App, run: ExtensionRun, filename: string, executable: stri
   app.status.chatty(`# ${argv.join(' ')}`);
   app.log.debug(`running extension ${filename} ${run.args.join(' ')}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), {
+    // Files extensions write get the modes they would get on any machine.
+    const [program, args] = withBuildUmask(argv[0]!, argv.slice(1));
+    const child = spawn(program, args, {
       cwd: run.rootDir,
       env: { ...run.env, MORPH_LOG_FD: '3' },
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],

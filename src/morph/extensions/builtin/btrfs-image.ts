@@ -9,11 +9,20 @@ import { MIXED_MODE_LIMIT } from './image-size.js';
 /** The label of every rawdisk filesystem. */
 export const FILESYSTEM_LABEL = 'baserock';
 
-/** `mkfs.btrfs` for a device of `size` bytes (mixed block groups when small, see image-size.ts). */
-export async function makeBtrfs(ctx: ExtensionContext, device: string, size: number): Promise<void> {
+/**
+ * `mkfs.btrfs` for a device of `size` bytes (mixed block groups when small,
+ * see image-size.ts), with filesystem UUID `uuid` when given (else random).
+ */
+export async function makeBtrfs(
+  ctx: ExtensionContext,
+  device: string,
+  size: number,
+  uuid?: string,
+): Promise<void> {
   ctx.status(`Creating btrfs filesystem on ${device}`);
   const mixed = size < MIXED_MODE_LIMIT ? ['-M'] : [];
-  await runTool(ctx, ['mkfs.btrfs', '-f', ...mixed, '-L', FILESYSTEM_LABEL, device]);
+  const fixed = uuid === undefined ? [] : ['-U', uuid];
+  await runTool(ctx, ['mkfs.btrfs', '-f', ...mixed, ...fixed, '-L', FILESYSTEM_LABEL, device]);
 }
 
 /** The UUID of the filesystem on `device` (the blkid cache bypassed: the device is new). */

@@ -45,7 +45,8 @@ export async function bootFilesSize(versionRoot: string): Promise<number> {
 
 /**
  * Builds the FAT boot partition in `work`/boot.fat and writes it into
- * `image` at `offset`, plus the MBR boot code.
+ * `image` at `offset`, plus the MBR boot code; `volumeId` (8 hex digits)
+ * when given, else a random one.
  * @throws ExtensionError `missing-file` without syslinux's mbr.bin.
  */
 export async function writeFatBootPartition(
@@ -56,10 +57,22 @@ export async function writeFatBootPartition(
   image: string,
   offset: number,
   bytes: number,
+  volumeId?: string,
 ): Promise<void> {
   const fat = join(work, 'boot.fat');
+  const id = volumeId === undefined ? [] : ['-i', volumeId];
   ctx.status('Creating the FAT boot partition and installing syslinux (without root)');
-  await runTool(ctx, ['mkfs.vfat', '-n', 'BOOT', '-h', `${offset / 512}`, '-C', fat, `${bytes / 1024}`]);
+  await runTool(ctx, [
+    'mkfs.vfat',
+    ...id,
+    '-n',
+    'BOOT',
+    '-h',
+    `${offset / 512}`,
+    '-C',
+    fat,
+    `${bytes / 1024}`,
+  ]);
   for (const name of BOOT_FILES) {
     const path = join(versionRoot, name);
     if ((await size(path)) !== undefined) await runTool(ctx, ['mcopy', '-i', fat, path, `::/${name}`]);

@@ -8,12 +8,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BuiltinExtension, removeSync, runExtensionMain, runTool } from '../api.js';
 
-// Three steps rather than one pipeline: dash has no pipefail, and a failed
+// Separate steps rather than one pipeline: dash has no pipefail, and a failed
 // stage must fail the extension. find -print0 keeps any byte in file names.
+// Reproducible: names sorted, inode and device numbers renumbered, mtimes
+// clamped to SOURCE_DATE_EPOCH when set, no name or time in the gzip header.
 const PACK = `set -e
-find . -print0 > "$1/list"
-cpio -0 -H newc -o --quiet < "$1/list" > "$1/initramfs.cpio"
-gzip -c "$1/initramfs.cpio" > "$1/initramfs.gz"`;
+if [ -n "\${SOURCE_DATE_EPOCH:-}" ]; then
+  find . -newermt "@$SOURCE_DATE_EPOCH" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+fi
+find . -print0 > "$1/found"
+LC_ALL=C sort -z "$1/found" > "$1/list"
+cpio -0 -H newc -o --quiet --reproducible < "$1/list" > "$1/initramfs.cpio"
+gzip -n -c "$1/initramfs.cpio" > "$1/initramfs.gz"`;
 
 export const initramfsExtension: BuiltinExtension = {
   name: 'initramfs',

@@ -20,6 +20,7 @@ import { access } from 'node:fs/promises';
 import { type ExtensionContext, runTool } from '../api.js';
 import { filesystemUuid, mountFilesystem } from './btrfs-image.js';
 import { checkDeployLayers, type DeployLayers, readDeployLayers } from './deploy-layers.js';
+import { clampImageTimes } from './derived-ids.js';
 import { treeDiskUsage } from './disk-target.js';
 import {
   computeBtrfsImageSize,
@@ -119,7 +120,9 @@ export async function fillFromPristineImage(
   await runTool(ctx, ['cp', '--sparse=auto', '--reflink=auto', plan.pristine.path, image]);
   // Every copy needs a filesystem UUID of its own: the kernel refuses to
   // mount two filesystems with one UUID, and fstab and extlinux name it.
-  await runTool(ctx, ['btrfstune', '-f', '-u', image]);
+  // UUID_FROM=artifact: the derived one, else a random one.
+  const newUuid = options.ids ? ['-U', options.ids.filesystemUuid] : ['-u'];
+  await runTool(ctx, ['btrfstune', '-f', ...newUuid, image]);
   if (plan.size > plan.pristine.size) await runTool(ctx, ['truncate', '-s', String(plan.size), image]);
   await runTool(ctx, ['sync', image]);
   const uuid = await filesystemUuid(ctx, image);
@@ -133,6 +136,7 @@ export async function fillFromPristineImage(
     ctx.status("Applying the deployment's own changes");
     await applyUpperLayer(ctx, { merged: tree, upper: plan.layers.upper }, origPath(mount.path));
     await finishSystemLayout(ctx, tree, mount.path, uuid, { ...options, bootDisk: undefined });
+    await clampImageTimes(ctx, mount.path);
   } finally {
     await mount.unmount();
   }

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
 import { checkBootFiles } from './boot-files.js';
 import { filesystemUuid, makeBtrfs, mountFilesystem } from './btrfs-image.js';
+import { clampImageTimes } from './derived-ids.js';
 import { checkDiskSize, isBlockDevice, treeDiskUsage } from './disk-target.js';
 import { computeBtrfsImageSize, formatSize } from './image-size.js';
 import { attachLoopDevice } from './loop-device.js';
@@ -109,8 +110,9 @@ async function fillDisk(
   const device = loop?.device ?? disk;
   if (options.partitionTable) {
     ctx.status('Writing the partition table');
+    const labelId = options.ids ? `label-id: ${options.ids.diskId}\n` : '';
     await runTool(ctx, ['sfdisk', '--quiet', device], {
-      input: 'label: dos\nstart=2048, type=83, bootable\n',
+      input: `label: dos\n${labelId}start=2048, type=83, bootable\n`,
     });
     await runTool(ctx, ['partprobe', device]);
   }
@@ -119,7 +121,7 @@ async function fillDisk(
   if (options.partitionTable) {
     filesystem = loop ? await loop.partition() : `${device}${/\d$/.test(device) ? 'p' : ''}1`;
   }
-  await makeBtrfs(ctx, filesystem, size);
+  await makeBtrfs(ctx, filesystem, size, options.ids?.filesystemUuid);
   const uuid = await filesystemUuid(ctx, filesystem);
   const mount = await mountFilesystem(ctx, filesystem);
   // Detaching a mounted loop device only marks it: the kernel frees it at the unmount.
@@ -129,6 +131,7 @@ async function fillDisk(
       ...options,
       bootDisk: options.partitionTable ? device : undefined,
     });
+    await clampImageTimes(ctx, mount.path);
   } finally {
     await mount.unmount();
   }

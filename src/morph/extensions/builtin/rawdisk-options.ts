@@ -1,6 +1,7 @@
 /** The deployment parameters of the rawdisk extension (morph.md 7.4, design.md 3.3), read once. */
 import { arch } from 'node:os';
 import { type ExtensionContext, ExtensionError, parseSize, readBoolean } from '../api.js';
+import { type DerivedIds, readDerivedIds } from './derived-ids.js';
 
 /** Output formats: raw images can be loop-mounted; qcow2 is converted from raw at the end. */
 export type DiskFormat = 'raw' | 'qcow2';
@@ -31,6 +32,8 @@ export interface RawdiskOptions {
    * whenever the extension does not run as root.
    */
   rootless: boolean;
+  /** `UUID_FROM=artifact`: every identifier derived from `MORPH_UUID_SEED` (else random). */
+  ids: DerivedIds | undefined;
 }
 
 function optional(env: ExtensionContext['env'], name: string): string | undefined {
@@ -84,5 +87,6 @@ export function readRawdiskOptions(
     compress: readBoolean(env, 'DISK_COMPRESS'),
     partitionTable: table === 'mbr',
     rootless: optional(env, 'ROOTLESS') === undefined ? euid !== 0 : readBoolean(env, 'ROOTLESS'),
+    ids: readDerivedIds(env),
   };
 }

@@ -37,6 +37,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { type CleanupHandle, type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
 import { checkBootFiles, installBootFiles, writeBootloaderConfig } from './boot-files.js';
 import { FILESYSTEM_LABEL } from './btrfs-image.js';
+import { clampImageTimes } from './derived-ids.js';
 import { isBlockDevice, treeDiskUsage } from './disk-target.js';
 import { bootPartitionSize, writeFatBootPartition } from './fat-boot-partition.js';
 import { completeExt4Fstab } from './fstab-layout.js';
@@ -205,8 +206,9 @@ export async function writeRootlessRawdisk(
   let partialTarget: CleanupHandle | undefined;
   try {
     const staging = join(work, 'root');
-    const uuid = randomUUID();
+    const uuid = options.ids?.filesystemUuid ?? randomUUID();
     await stageLayout(ctx, tree, staging, uuid, options, fatBoot);
+    await clampImageTimes(ctx, staging);
 
     ctx.status(`Creating ${formatSize(size)} disk image ${location} (ext4, without root)`);
     const file = await open(raw, 'wx').catch((cause: unknown) => {
@@ -218,13 +220,15 @@ export async function writeRootlessRawdisk(
     partialTarget = ctx.cleanup.push(`remove partial ${target}`, () => removeSync(target));
     await file.truncate(size).finally(() => file.close());
     const offset = options.partitionTable ? PARTITION_OFFSET + bootSize : 0;
-    const extended = [`root_owner=0:0`, ...(offset ? [`offset=${offset}`] : [])].join(',');
+    const hashSeed = options.ids ? [`hash_seed=${options.ids.hashSeed}`] : [];
+    const extended = [`root_owner=0:0`, ...hashSeed, ...(offset ? [`offset=${offset}`] : [])].join(',');
     if (options.partitionTable) {
       ctx.status('Writing the partition table');
+      const labelId = options.ids ? `label-id: ${options.ids.diskId}\n` : '';
       await runTool(ctx, ['sfdisk', '--quiet', raw], {
         input: fatBoot
-          ? `label: dos\nstart=2048, size=${bootSize / 512}, type=e, bootable\nstart=${offset / 512}, type=83\n`
-          : 'label: dos\nstart=2048, type=83, bootable\n',
+          ? `label: dos\n${labelId}start=2048, size=${bootSize / 512}, type=e, bootable\nstart=${offset / 512}, type=83\n`
+          : `label: dos\n${labelId}start=2048, type=83, bootable\n`,
       });
     }
     ctx.status(`Creating ext4 filesystem from the staged layout`);
@@ -248,7 +252,16 @@ export async function writeRootlessRawdisk(
     if (fatBoot) {
       const config = await readFile(join(staging, 'extlinux.conf'), 'utf8');
       const versionRoot = join(staging, 'systems', INITIAL_LABEL);
-      await writeFatBootPartition(ctx, work, versionRoot, config, raw, PARTITION_OFFSET, bootSize);
+      await writeFatBootPartition(
+        ctx,
+        work,
+        versionRoot,
+        config,
+        raw,
+        PARTITION_OFFSET,
+        bootSize,
+        options.ids?.volumeId,
+      );
     }
     if (options.format === 'qcow2') {
       ctx.status(`Converting ${location} to qcow2`);

@@ -1,6 +1,7 @@
 /**
  * `tar` write extension (morph.md 7.1): `tar -C TREE -cf LOCATION .`, an
- * uncompressed archive whose members start with `./`. The check hook ships as
+ * uncompressed archive whose members start with `./`, reproducible (sorted,
+ * numeric owners, mtimes clamped to `SOURCE_DATE_EPOCH`). The check hook ships as
  * portable sh (`morphlib/exts/tar.check`); the same rule is here so that the
  * extension is complete when called from code.
  */
@@ -24,12 +25,26 @@ export const tarExtension: BuiltinExtension = {
     ctx.status(`Writing ${tree} to ${location}`);
     const partial = ctx.cleanup.push(`remove partial ${location}`, () => removeSync(location));
     // GNU tar, not node-tar: device nodes, xattrs and absolute symlinks must survive (design.md 4).
-    await runTool(ctx, ['tar', '-C', tree, '-cf', location, '.']).catch((err: unknown) => {
-      partial.release();
-      throw err;
-    });
+    await runTool(ctx, ['tar', ...reproducibleTarOptions(ctx.env), '-C', tree, '-cf', location, '.']).catch(
+      (err: unknown) => {
+        partial.release();
+        throw err;
+      },
+    );
     partial.forget();
   },
 };
+
+/**
+ * GNU tar options that make the archive depend only on the tree: entries
+ * sorted by name, owners as numbers only, and (when `SOURCE_DATE_EPOCH` is
+ * set, as `morph deploy` sets it) no mtime later than it.
+ */
+export function reproducibleTarOptions(env: Readonly<Record<string, string | undefined>>): string[] {
+  const options = ['--sort=name', '--numeric-owner'];
+  const epoch = env.SOURCE_DATE_EPOCH;
+  if (epoch !== undefined && /^\d+$/.test(epoch)) options.push(`--mtime=@${epoch}`, '--clamp-mtime');
+  return options;
+}
 
 runExtensionMain(tarExtension, import.meta.url);
