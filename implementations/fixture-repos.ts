@@ -8,6 +8,9 @@
  * - `test-chunk`: files in every place the default split rules look at.
  * - `morphs`: the definitions, with `@ARCH@` and `@SHA:<repo>:<ref>@`
  *   placeholders filled in; tag `test-tag`.
+ *
+ * With `boot`, also the repositories of the bootable test system and its
+ * definitions (`fixtures/boot-system/`, boot-fixture-repos.ts).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
@@ -15,6 +18,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type StepContext, StepFailure } from '../src/yarn/api.js';
+import { createBootRepos } from './boot-fixture-repos.js';
 import { runChecked } from './context.js';
 
 /** The git identity used by the suite (in `$HOME/.gitconfig`). */
@@ -29,17 +33,29 @@ export async function ensureGitIdentity(ctx: StepContext): Promise<void> {
   );
 }
 
-/** Creates `$DATADIR/gits/{bootstrap-chunk,test-chunk,morphs}`; returns the gits directory. */
-export async function createFixtureRepos(ctx: StepContext, arch: string): Promise<string> {
+/**
+ * Creates `$DATADIR/gits/{bootstrap-chunk,test-chunk,morphs}` (with `boot`,
+ * also the bootable test system's repositories and definitions); returns
+ * the gits directory.
+ */
+export async function createFixtureRepos(
+  ctx: StepContext,
+  arch: string,
+  options: { boot?: boolean } = {},
+): Promise<string> {
   const fixtures = join(ctx.srcdir, 'fixtures');
   const gits = ctx.path('gits');
   await mkdir(gits, { recursive: true });
   await Promise.all([
     createBootstrapChunk(ctx, fixtures, join(gits, 'bootstrap-chunk')),
     createTreeRepo(ctx, join(fixtures, 'test-chunk'), join(gits, 'test-chunk'), 'Add test chunk files'),
+    ...(options.boot ? [createBootRepos(ctx, gits)] : []),
   ]);
   const morphs = join(gits, 'morphs');
   await createTreeRepo(ctx, join(fixtures, 'morphs'), morphs, 'Add definitions', async () => {
+    if (options.boot) {
+      await runChecked(ctx, ['cp', '-a', `${join(fixtures, 'boot-system', 'morphs')}/.`, morphs]);
+    }
     await fillPlaceholders(ctx, morphs, gits, arch);
   });
   await git(ctx, morphs, 'tag', '-a', 'test-tag', '-m', 'Tagging test-tag');

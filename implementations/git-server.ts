@@ -26,15 +26,16 @@ export const gitServerVar = varKey<RunningGitServer>('git-server');
 export default [
   step(
     'GIVEN',
-    /a git server/,
-    'creates the fixture repositories in $DATADIR/gits, serves them over git:// and writes morph.conf',
-    async (ctx) => {
+    /a git server( with the bootable test system)?/,
+    'creates the fixture repositories in $DATADIR/gits (with the bootable test system of fixtures/boot-system: ' +
+      'also its kernel, busybox and init repositories), serves them over git:// and writes morph.conf',
+    async (ctx, boot) => {
       const started = Date.now();
       const elapsed = () => `${((Date.now() - started) / 1000).toFixed(2)} s`;
       await ensureGitIdentity(ctx);
       const arch = (await runMorph(ctx, 'run', 'print-architecture', [])).stdout.trim();
       ctx.log(`host architecture ${arch} (${elapsed()})`);
-      const gits = await createFixtureRepos(ctx, arch);
+      const gits = await createFixtureRepos(ctx, arch, { boot: boot !== '' });
       ctx.log(`fixture repositories in ${gits} (${elapsed()})`);
       const server = await launchGitServer(ctx, gits, ctx.path('git-server.log'));
       setVar(ctx, gitServerVar, server);

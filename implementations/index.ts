@@ -4,6 +4,7 @@
  * Every step text of `yarns/*.yarn` binds to exactly one of them.
  */
 import type { StepImpl } from '../src/yarn/api.js';
+import bootingSteps from './booting-steps.js';
 import buildSteps from './build-steps.js';
 import clusters from './clusters.js';
 import deploySteps from './deploy-steps.js';
@@ -34,6 +35,7 @@ const steps: StepImpl[] = [
   ...deploySteps,
   ...rootlessSteps,
   ...faultSteps,
+  ...bootingSteps,
 ];
 
 export default steps;

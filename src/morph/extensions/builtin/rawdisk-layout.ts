@@ -17,7 +17,9 @@ import type { RawdiskOptions } from './rawdisk-options.js';
 export const INITIAL_LABEL = 'factory';
 
 /**
- * Completes `<systemRoot>/etc/fstab` for the layout.
+ * Completes `<systemRoot>/etc/fstab` for the layout, and creates the mount
+ * points of the state directories it added (a system need not have `/srv`,
+ * but `mount -a` fails without it).
  * @returns the state directories that got a new entry.
  */
 export async function completeSystemFstab(systemRoot: string, rootDevice: string): Promise<string[]> {
@@ -26,6 +28,7 @@ export async function completeSystemFstab(systemRoot: string, rootDevice: string
   const text = await readFile(path, 'utf8').catch(() => '');
   const completed = completeFstab(text, rootDevice);
   if (completed.text !== text) await writeFile(path, completed.text, { mode: 0o644 });
+  for (const dir of completed.stateDirs) await mkdir(join(systemRoot, dir), { recursive: true, mode: 0o755 });
   return completed.stateDirs;
 }
 
