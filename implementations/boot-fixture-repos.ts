@@ -90,7 +90,9 @@ async function makeTemplates(ctx: StepContext): Promise<string> {
   const versions = await readdir(join(kernel, 'lib', 'modules'));
   const version = versions[0];
   if (version === undefined || versions.length !== 1) {
-    throw new StepFailure(`expected one kernel version in ${kernel}/lib/modules, found ${versions.join(', ')}`);
+    throw new StepFailure(
+      `expected one kernel version in ${kernel}/lib/modules, found ${versions.join(', ')}`,
+    );
   }
   const linux = join(dir, 'linux');
   const modules = join(dir, 'linux-modules');
@@ -143,7 +145,14 @@ export function moduleLoadOrder(modulesDep: string, wanted: readonly string[]): 
     const colon = line.indexOf(':');
     if (colon < 0) continue;
     const path = line.slice(0, colon);
-    deps.set(path, line.slice(colon + 1).trim().split(/\s+/).filter(Boolean));
+    deps.set(
+      path,
+      line
+        .slice(colon + 1)
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean),
+    );
     const name = (path.split('/').at(-1) ?? '').replace(/\.ko(\.\w+)?$/, '').replaceAll('-', '_');
     byName.set(name, path);
   }
@@ -162,7 +171,11 @@ export function moduleLoadOrder(modulesDep: string, wanted: readonly string[]): 
 }
 
 /** A repository on `master` with one commit of what `fill` puts in it. */
-async function treeRepo(ctx: StepContext, repo: string, fill: (repo: string) => Promise<void>): Promise<void> {
+async function treeRepo(
+  ctx: StepContext,
+  repo: string,
+  fill: (repo: string) => Promise<void>,
+): Promise<void> {
   await runChecked(ctx, ['git', 'init', '-q', '-b', 'master', repo]);
   await fill(repo);
   await runChecked(ctx, ['git', 'add', '.'], { cwd: repo });

@@ -4,12 +4,13 @@
  * on the serial console (`BOOT-TEST ...` lines, see
  * `fixtures/boot-system/boot-init/files/sbin/init`).
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { arch } from 'node:os';
 import { join } from 'node:path';
 import { check, type StepContext, StepFailure, step } from '../src/yarn/api.js';
 import { testKernel } from './boot-fixture-repos.js';
 import { getVar, requireVar, runChecked, setVar, varKey } from './context.js';
+import { withMountedImage } from './deploy-steps.js';
 import { type BootResult, bootImage, chooseAccelerator } from './qemu-boot.js';
 
 /** Every boot of the scenario, in order. */
@@ -48,7 +49,10 @@ export default [
       const result = lastBoot(ctx);
       check(result.end === 'panic', `the boot did not panic:\n${describeBoot(result)}`);
       ctx.log(`panic line: ${result.panicLine}`);
-      check(result.panicLine?.includes(text), `the kernel panicked with "${result.panicLine}", not "${text}"`);
+      check(
+        result.panicLine?.includes(text),
+        `the kernel panicked with "${result.panicLine}", not "${text}"`,
+      );
     },
   ),
   step(
@@ -59,7 +63,10 @@ export default [
     async (ctx, label) => {
       const result = lastBoot(ctx);
       const root = marker(result, 'root');
-      check(root === `/systems/${label}/run`, `the booted root subvolume is ${root}, not /systems/${label}/run`);
+      check(
+        root === `/systems/${label}/run`,
+        `the booted root subvolume is ${root}, not /systems/${label}/run`,
+      );
       const reported = marker(result, 'version-label');
       const expected = label === 'factory' ? 'none' : label;
       check(reported === expected, `the booted system's VERSION_LABEL is ${reported}, not ${expected}`);
@@ -67,14 +74,26 @@ export default [
   ),
   step(
     'THEN',
-    /the booted system is the system built last from (\S+) in branch (\S+)/,
-    "checks the cache key in the booted system's /baserock/<system>-rootfs.meta against " +
-      '`morph show-build-key`... of the system (what the last `morph build` built)',
-    async (ctx, system, branch) => {
-      const result = lastBoot(ctx);
-      const expected = await builtCacheKey(ctx, system, branch);
-      const booted = artifactCacheKey(result, `${systemName(system)}-rootfs`);
-      check(booted === expected, `the booted system has cache key ${booted}, the last build ${expected}`);
+    /(the booted system|the system booted first) is (?:still )?the one in version (\S+) of disk image (\S+)/,
+    "checks that the system artifact's cache key that the (last or first) boot reported is the one in " +
+      'systems/LABEL/run/baserock/*-rootfs.meta of the image (mounted read-only)',
+    async (ctx, which, label, image) => {
+      const boots = requireVar(ctx, bootsVar, BOOTS);
+      const result = which === 'the booted system' ? boots.at(-1) : boots[0];
+      if (result === undefined) throw new StepFailure(`this step needs "${BOOTS}" to have run first`);
+      const onDisk = await withMountedImage(ctx, ctx.path(image), async (mnt) => {
+        const baserock = join(mnt, 'systems', label, 'run', 'baserock');
+        const metas = (await readdir(baserock)).filter((name) => name.endsWith('-rootfs.meta'));
+        check(metas.length === 1, `${baserock} has ${metas.join(', ') || 'no'} system metadata`);
+        const meta = JSON.parse(await readFile(join(baserock, metas[0] as string), 'utf8')) as MetaRecord;
+        return { name: meta['artifact-name'], key: meta['cache-key'] };
+      });
+      const booted = artifactCacheKey(result, onDisk.name);
+      ctx.log(`${onDisk.name}: booted ${booted}, version ${label} on the disk ${onDisk.key}`);
+      check(
+        booted === onDisk.key,
+        `the boot ran ${onDisk.name} ${booted}, version ${label} is ${onDisk.key}`,
+      );
     },
   ),
   step(
@@ -109,7 +128,8 @@ export default [
       const first = boots[0];
       const last = boots.at(-1);
       check(first !== undefined && last !== undefined && boots.length > 1, 'the scenario booted only once');
-      const key = (r: BootResult) => r.markers.find((m) => m.startsWith('artifact ') && m.includes('-rootfs '));
+      const key = (r: BootResult) =>
+        r.markers.find((m) => m.startsWith('artifact ') && m.includes('-rootfs '));
       check(key(first) !== key(last), `both boots ran ${key(last)}`);
     },
   ),
@@ -160,8 +180,10 @@ function artifactCacheKey(result: BootResult, name: string): string | undefined 
   return marker(result, `artifact ${name}`)?.match(/cache-key=(\S*)/)?.[1];
 }
 
-function systemName(morph: string): string {
-  return (morph.split('/').at(-1) ?? morph).replace(/\.morph$/, '');
+/** The fields of a `.meta` file that the steps read. */
+interface MetaRecord {
+  'artifact-name': string;
+  'cache-key': string;
 }
 
 /** What a failed boot showed: how it ended, the panic line, the end of the console. */
@@ -175,9 +197,4 @@ export function describeBoot(result: BootResult): string {
     'end of the console:',
     ...lines.slice(-25),
   ].join('\n');
-}
-
-/** The cache key of the system artifact per `morph show-build-key` ... */
-async function builtCacheKey(_ctx: StepContext, _system: string, _branch: string): Promise<string> {
-  throw new StepFailure('not implemented');
 }

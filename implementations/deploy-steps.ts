@@ -39,7 +39,7 @@ async function loopDevicesUnder(ctx: StepContext, dir: string): Promise<string[]
 
 /** Waits until `path` exists, or fails after `seconds`. */
 /** Runs `sh -c` on a disk image mounted read-only on a loop device; everything undone afterwards. */
-async function withMountedImage<T>(
+export async function withMountedImage<T>(
   ctx: StepContext,
   image: string,
   fn: (mnt: string) => Promise<T>,

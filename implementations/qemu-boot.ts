@@ -122,7 +122,11 @@ export async function bootImage(ctx: StepContext, options: BootOptions): Promise
 }
 
 /** Polls the console until the guest is done; returns how it ended. */
-async function watch(options: BootOptions, exited: Promise<number | null>, started: number): Promise<BootEnd> {
+async function watch(
+  options: BootOptions,
+  exited: Promise<number | null>,
+  started: number,
+): Promise<BootEnd> {
   let hasExited = false;
   void exited.then(
     () => {

@@ -7,7 +7,7 @@
  * the image is left as it was.
  */
 import { spawnSync } from 'node:child_process';
-import { lstat, mkdir, rename, stat, symlink } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, stat, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
 import { checkBootFiles, installBootFiles, installBootloader, writeBootloaderConfig } from './boot-files.js';
@@ -41,14 +41,16 @@ export async function upgradeRawdisk(
   if (!info?.isFile() && !info?.isBlockDevice()) {
     throw new ExtensionError('missing-location', `${location} is not an existing disk image or block device`);
   }
-  await completeSystemFstab(tree, options.rootDevice);
+  await refuseQcow2(target, location);
 
   const partitioned = await hasPartitionTable(ctx, target);
   const loop = info.isFile() ? await attachLoopDevice(ctx, target) : undefined;
   let filesystem = loop?.device ?? target;
   if (partitioned) filesystem = loop ? await loop.partition() : `${target}${/\d$/.test(target) ? 'p' : ''}1`;
-  await requireBtrfs(ctx, filesystem, location);
+  await requireBtrfs(ctx, filesystem, location, partitioned);
   const uuid = await filesystemUuid(ctx, filesystem);
+  // Like the first deployment's: by UUID, which any disk name the machine gives it keeps.
+  await completeSystemFstab(tree, `UUID=${uuid}`);
   const mount = await mountFilesystem(ctx, filesystem);
   loop?.detach();
   try {
@@ -111,17 +113,65 @@ async function addVersion(
   rollback.forget();
 }
 
+/** The first bytes of a qcow2 image ("QFI\xfb"). */
+const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]);
+
+/** True when the file or device at `path` starts like a qcow2 image. */
+export async function isQcow2(path: string): Promise<boolean> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (!file) return false;
+  try {
+    const head = Buffer.alloc(QCOW2_MAGIC.length);
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    return bytesRead === head.length && head.equals(QCOW2_MAGIC);
+  } finally {
+    await file.close();
+  }
+}
+
 /**
- * Refuses an image whose filesystem is known not to be btrfs, such as the
- * ext4 images built without root (rawdisk-rootless.ts), before mounting it.
- * @throws ExtensionError `not-btrfs`.
+ * Refuses a qcow2 image: it cannot be loop-mounted to add a version.
+ * @throws ExtensionError `upgrade-unsupported`.
  */
-async function requireBtrfs(ctx: ExtensionContext, filesystem: string, location: string): Promise<void> {
+export async function refuseQcow2(target: string, location: string): Promise<void> {
+  if (await isQcow2(target)) {
+    throw new ExtensionError(
+      'upgrade-unsupported',
+      `Cannot upgrade ${location}: it is a qcow2 image, not a raw one`,
+      {
+        hint: `only raw images can be upgraded: convert it (qemu-img convert -f qcow2 -O raw ${location} IMAGE.raw), upgrade that and convert it back`,
+      },
+    );
+  }
+}
+
+/**
+ * Refuses an image whose filesystem is not btrfs, such as the ext4 images
+ * built without root (rawdisk-rootless.ts), or on which blkid finds no
+ * filesystem at all, before mounting it.
+ * @throws ExtensionError `not-btrfs` or `unknown-filesystem`.
+ */
+async function requireBtrfs(
+  ctx: ExtensionContext,
+  filesystem: string,
+  location: string,
+  partitioned: boolean,
+): Promise<void> {
   const probe = await runTool(ctx, ['blkid', '-p', '-s', 'TYPE', '-o', 'value', filesystem], {
     allowFailure: true,
   });
   const type = probe.stdout.trim();
-  if (type !== '' && type !== 'btrfs') {
+  if (type === '') {
+    const where = partitioned ? 'in the first partition of' : 'on';
+    throw new ExtensionError(
+      'unknown-filesystem',
+      `Cannot upgrade ${location}: blkid finds no filesystem ${where} it`,
+      {
+        hint: 'pass a raw disk image (or device) that morph deploy wrote with the rawdisk extension',
+      },
+    );
+  }
+  if (type !== 'btrfs') {
     throw new ExtensionError('not-btrfs', `Cannot upgrade ${location}: it holds ${type}, not btrfs`, {
       hint: 'images built without root (ext4) cannot be upgraded; deploy a new image instead',
     });

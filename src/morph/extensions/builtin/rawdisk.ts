@@ -15,7 +15,7 @@ import {
 import { writeInitialRawdisk } from './rawdisk-initial.js';
 import { readRawdiskOptions } from './rawdisk-options.js';
 import { writeRootlessRawdisk } from './rawdisk-rootless.js';
-import { upgradeRawdisk } from './rawdisk-upgrade.js';
+import { refuseQcow2, upgradeRawdisk } from './rawdisk-upgrade.js';
 
 /** True when the running kernel can mount btrfs (loading the module if it is not yet loaded). */
 export async function hostHasBtrfs(ctx: ExtensionContext): Promise<boolean> {
@@ -64,6 +64,7 @@ export const rawdiskExtension: BuiltinExtension = {
           'Only raw images can be upgraded (DISK_FORMAT=qcow2)',
         );
       }
+      await refuseQcow2(location, location);
     } else if (info !== undefined && !info.isBlockDevice()) {
       throw new ExtensionError('location-exists', `There is already a file at ${location}`, {
         hint: 'use `morph upgrade` to upgrade an existing image',
