@@ -71,6 +71,8 @@ export async function bootImage(ctx: StepContext, options: BootOptions): Promise
     '-serial',
     `file:${options.consoleFile}`,
     '-no-reboot',
+    '-nic',
+    'none',
     '-m',
     String(options.memoryMiB ?? 384),
     '-accel',
