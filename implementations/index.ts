@@ -9,6 +9,7 @@ import buildSteps from './build-steps.js';
 import clusters from './clusters.js';
 import deploySteps from './deploy-steps.js';
 import diskImages from './disk-images.js';
+import exampleSteps from './example-steps.js';
 import faultSteps from './fault-steps.js';
 import files from './files.js';
 import gitServer from './git-server.js';
@@ -36,6 +37,7 @@ const steps: StepImpl[] = [
   ...rootlessSteps,
   ...faultSteps,
   ...bootingSteps,
+  ...exampleSteps,
 ];
 
 export default steps;

@@ -73,7 +73,12 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
     allChunkSpecs.length > 0 &&
     allChunkSpecs.every((chunk) => effectiveBuildMode(chunk.spec['build-mode']) === 'bootstrap')
   ) {
-    throw new MorphError('build', 'no-non-bootstrap-chunks', 'No non-bootstrap chunks found.');
+    throw new MorphError('build', 'no-non-bootstrap-chunks', 'No non-bootstrap chunks found.', {
+      location: resolved.systemFile,
+      hint:
+        'every chunk builds with build-mode: bootstrap, and bootstrap chunks never reach the system; ' +
+        "build the system's own chunks in staging mode on top of them (docs/build-modes.md)",
+    });
   }
 
   // Strata are created dependencies first, so build-depends artifacts exist when needed.
@@ -95,6 +100,12 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
     for (const chunk of resolved.chunks.get(file) ?? []) {
       const id = [chunk.repoName, chunk.originalRef, chunk.file, chunk.morphology.name].join('\0');
       let source = chunkSources.get(id);
+      if (chunk.spec.name !== chunk.morphology.name) {
+        warnings.push(
+          `${file}: chunk ${chunk.spec.name}: name differs from the name ${chunk.morphology.name} in ${chunk.file}; ` +
+            `its artifacts are called ${chunk.morphology.name}-* (rename one of them)`,
+        );
+      }
       if (!source) {
         const rules = chunkSplitRules(chunk.morphology.name, chunk.morphology.products);
         source = newSource({

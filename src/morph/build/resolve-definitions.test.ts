@@ -36,6 +36,13 @@ async function fixture(top: string): Promise<BuildApp> {
       '',
     ].join('\n'),
     'own.morph': 'name: own-chunk\nkind: chunk\nbuild-system: manual\n',
+    // One chunk file per spec of the many-chunk strata (two specs naming one source are an error).
+    ...Object.fromEntries(
+      Array.from({ length: 12 }, (_, i) => [
+        `own${i}.morph`,
+        `name: m${i}\nkind: chunk\nbuild-system: manual\n`,
+      ]),
+    ),
     'broken-stratum.morph':
       'name: b\nkind: stratum\nchunks:\n- {name: x, repo: "tt:plain", ref: master, build-mode: bootstrap, build-depends: []}\n',
     'systems/broken.morph':
@@ -47,7 +54,7 @@ async function fixture(top: string): Promise<BuildApp> {
       'chunks:',
       ...Array.from(
         { length: 12 },
-        (_, i) => `- {name: m${i}, repo: "tt:chunky", ref: master, morph: own.morph, build-depends: []}`,
+        (_, i) => `- {name: m${i}, repo: "tt:chunky", ref: master, morph: own${i}.morph, build-depends: []}`,
       ),
       '- {name: gone1, repo: "tt:gone1", ref: master, build-depends: []}',
       '- {name: gone2, repo: "tt:chunky", ref: nosuch, build-depends: []}',
@@ -62,7 +69,7 @@ async function fixture(top: string): Promise<BuildApp> {
       ...Array.from(
         { length: 12 },
         (_, i) =>
-          `- {name: m${i}, repo: "tt:${i % 2 ? 'chunky' : 'plain'}", ref: master, morph: own.morph, build-depends: []}`,
+          `- {name: m${i}, repo: "tt:${i % 2 ? 'chunky' : 'plain'}", ref: master, morph: own${i}.morph, build-depends: []}`,
       ),
       '',
     ].join('\n'),

@@ -1,4 +1,5 @@
 import { detectBuildSystem } from '../definitions/build-systems.js';
+import { definitionError } from '../definitions/definition-error.js';
 import { loadMorphology } from '../definitions/load-morphology.js';
 import { MorphError } from '../errors.js';
 import type {
@@ -9,6 +10,7 @@ import type {
   SystemMorphology,
 } from '../model.js';
 import type { BuildApp } from './build-app.js';
+import { checkChunkSpecs } from './chunk-spec-checks.js';
 import { JobSlots } from './job-slots.js';
 import { artifactNames, stratumSplitRules } from './split-rules.js';
 import { StratumClosures } from './stratum-closures.js';
@@ -19,6 +21,12 @@ export interface ResolvedRepo {
   repoName: string;
   /** The ref as written (or the build's original ref for the definitions repo). */
   originalRef: string;
+  /**
+   * The repo name metadata records (`repo-alias`, and `repo` expanded from
+   * it) when it is not `repoName`: a temporary build branch fetched from a
+   * workspace checkout is recorded under the checkout's repo.
+   */
+  recordedName?: string;
   commit: string;
   tree: string;
 }
@@ -57,6 +65,11 @@ export interface BuildRequest {
   file: string;
   /** The ref recorded as the definitions' `original_ref` (defaults to `ref`). */
   originalRef?: string;
+  /**
+   * Sources of temporary build branches (`<repo>\0<ref as written>` → the
+   * repo and ref to record instead), from `prepareBuildBranch`.
+   */
+  recordedAs?: ReadonlyMap<string, { repo: string; ref: string }>;
 }
 
 /** Hooks into resolution. */
@@ -77,7 +90,8 @@ export interface ResolveOptions {
  * morphology (from the definitions repo when the spec has `morph`, else
  * `<name>.morph` in the chunk repo, else autodetected).
  * @throws MorphError build/cannot-build-cluster, build/not-a-system, build/no-morphology,
- *   and the sources/definitions errors of ref resolution and loading.
+ *   definitions/missing-morph (a chunk's `morph:` path is not in the definitions repo),
+ *   those of checkChunkSpecs, and the sources/definitions errors of ref resolution and loading.
  */
 export async function resolveDefinitions(
   app: BuildApp,
@@ -89,7 +103,13 @@ export async function resolveDefinitions(
     const id = `${repoName}\0${ref}`;
     let found = refs.get(id);
     if (!found) {
-      found = resolveRepoRef(app, repoName, ref).then((r) => ({ repoName, originalRef, ...r }));
+      const recorded = request.recordedAs?.get(`${repoName}\0${originalRef}`);
+      found = resolveRepoRef(app, repoName, ref).then((r) => ({
+        repoName,
+        originalRef: recorded?.ref ?? originalRef,
+        ...(recorded ? { recordedName: recorded.repo } : {}),
+        ...r,
+      }));
       refs.set(id, found);
     }
     return found;
@@ -141,6 +161,7 @@ export async function resolveDefinitions(
   const specs = [...strata].flatMap(([stratumFile, stratum]) =>
     stratum.chunks.map((spec) => ({ stratumFile, spec })),
   );
+  checkChunkSpecs(specs, app.aliases);
   const closures = new StratumClosures(strata);
   const expectedSources = expectedSourceCount(strata);
   const rank = new Map(closures.order.map((file, i) => [file, i]));
@@ -267,6 +288,16 @@ async function loadChunkMorphology(
     if (err instanceof MorphError && err.reason === 'file-not-found') return undefined;
     throw err;
   });
+  if (data === undefined && spec.morph !== undefined) {
+    throw definitionError(
+      'missing-morph',
+      `chunk ${spec.name}: morph: ${file} is not in the definitions repository ` +
+        '(morph paths are relative to its top)',
+      stratumFile,
+      spec,
+      'morph',
+    );
+  }
   let morphology: Morphology;
   if (data !== undefined) {
     morphology = loadMorphology(data, file);

@@ -30,7 +30,7 @@ BUG_REPORT_URL="http://wiki.baserock.org/mailinglist"
  * then the system-integration scripts chrooted in bubblewrap. The scripts
  * run on an overlay over the checkout, so they can never write through the
  * hard links into the cache. Device nodes are recorded beside (artifact-devices.ts).
- * @throws MorphError build/system-integration-failed.
+ * @throws MorphError build/empty-system (no chunk file at all), build/system-integration-failed.
  */
 export async function buildSystem(ctx: BuildContext, source: Source): Promise<void> {
   const timing = new SourceTiming();
@@ -58,6 +58,14 @@ export async function buildSystem(ctx: BuildContext, source: Source): Promise<vo
       ctx.status.chatty(`Installing ${count} artifacts`);
       await ctx.cache.checkoutMany(await Promise.all(layers), root, { union: true, hardlink: true });
     });
+    if (!(await holdsAnyFile(root, ['baserock']))) {
+      throw new MorphError('build', 'empty-system', `system ${source.name} has no file from any chunk`, {
+        location: source.file,
+        hint:
+          'its staging and test chunks installed nothing into $DESTDIR (bootstrap chunks never reach ' +
+          'the system; two chunk specs naming one morph file build once): see docs/build-modes.md',
+      });
+    }
     if (needsLdconfig(root)) await ctx.app.runApp(['ldconfig', '-r', root]);
     const plan = artifactPlan(source, artifact);
     await makeOwnDirectory(join(root, 'baserock'));
@@ -132,4 +140,13 @@ async function runSystemIntegration(ctx: BuildContext, root: string): Promise<vo
       );
     }
   }
+}
+
+/** True when `dir` holds anything but directories, below the top-level entries `except`. */
+async function holdsAnyFile(dir: string, except: readonly string[] = []): Promise<boolean> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (except.includes(entry.name)) continue;
+    if (!entry.isDirectory() || (await holdsAnyFile(join(dir, entry.name)))) return true;
+  }
+  return false;
 }

@@ -247,7 +247,8 @@ describe('loadMorphology: strata', () => {
     assert.equal(reasonOf(`${head}- name: a\n  ref: master\n`), 'chunk-no-build-depends');
     assert.equal(reasonOf(`${head}- name: a\n  ref: master\n  build-depends: a\n`), 'invalid-type');
     assert.equal(reasonOf(`${head}- name: a\n  ref: master\n  build-depends: [1]\n`), 'invalid-type');
-    assert.equal(reasonOf(`${head}- name: a\n  build-depends: []\n`), 'ref-not-string');
+    assert.equal(reasonOf(`${head}- name: a\n  build-depends: []\n`), 'missing-ref');
+    assert.equal(reasonOf(`${head}- name: a\n  ref:\n  build-depends: []\n`), 'missing-ref');
     const unquoted = errorOf(`${head}- name: a\n  ref: 1234567\n  build-depends: []\n`);
     assert.equal(unquoted.reason, 'ref-not-string');
     assert.match(unquoted.location ?? '', /^test\.morph:6:3$/);

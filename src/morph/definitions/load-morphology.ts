@@ -30,7 +30,7 @@ export interface LoadOptions {
  *   `missing-field`, `unknown-kind`, `obsolete-fields`, `field-not-allowed`,
  *   `invalid-type`, or a kind-specific reason (`invalid-products`,
  *   `unknown-build-system`, `no-chunks`, `no-build-depends`,
- *   `chunk-no-build-depends`, `ref-not-string`, `duplicate-chunk`,
+ *   `chunk-no-build-depends`, `missing-ref`, `ref-not-string`, `duplicate-chunk`,
  *   `depends-on-self`, `no-strata`, `duplicate-stratum`,
  *   `unknown-architecture`, `duplicate-deployment-names`).
  */

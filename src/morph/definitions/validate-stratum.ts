@@ -7,7 +7,7 @@ import { isMapping, type Mapping, show, typeName } from './yaml-values.js';
  *
  * @throws MorphError `definitions/` `no-chunks`, `invalid-type`,
  *   `missing-field`, `depends-on-self`, `no-build-depends`,
- *   `chunk-no-build-depends`, `ref-not-string` or `duplicate-chunk`.
+ *   `chunk-no-build-depends`, `missing-ref`, `ref-not-string` or `duplicate-chunk`.
  */
 export function validateStratum(doc: Mapping, file: string): void {
   const name = String(doc.name);
@@ -106,6 +106,15 @@ export function validateStratum(doc: Mapping, file: string): void {
         file,
         spec,
         'build-depends',
+      );
+    }
+    if (!('ref' in spec) || spec.ref === null) {
+      throw definitionError(
+        'missing-ref',
+        `chunk ${chunk} has no ref: set chunks[${specs.indexOf(spec)}].ref to a branch, tag or commit of ${show(spec.repo ?? spec.name)}`,
+        file,
+        spec,
+        'ref' in spec ? 'ref' : undefined,
       );
     }
     if (typeof spec.ref !== 'string') {

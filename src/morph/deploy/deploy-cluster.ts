@@ -11,6 +11,7 @@ import { findSystemBranch } from '../workspace/index.js';
 import { deploymentNames, splitDeployArguments, subsystemDeploymentNames } from './deploy-arguments.js';
 import type { SystemResolver } from './deploy-session.js';
 import { deploySystem } from './deploy-system.js';
+import { checkOutputFolders } from './output-folders.js';
 
 /** What `morph deploy` / `morph upgrade` were asked to do. */
 export interface DeployRequest {
@@ -31,7 +32,7 @@ export type ResolverFactory = (app: App) => Promise<SystemResolver>;
  * directory that is removed afterwards with every mount in it, whatever
  * happens (errors, Ctrl-C, process exit).
  * @throws MorphError `deploy/not-a-cluster`, `deploy/cannot-read-cluster`,
- *   plus those of splitDeployArguments and deploySystem.
+ *   plus those of splitDeployArguments, checkOutputFolders and deploySystem.
  */
 export async function deployCluster(
   app: App,
@@ -44,6 +45,14 @@ export async function deployCluster(
   const file = normaliseMorphologyPath(request.cluster, app.cwd, rootDir);
   const cluster = await loadCluster(rootDir, file);
   const { filter, overrides } = splitDeployArguments(cluster, request.args);
+  const allNames = [...deploymentNames(cluster.systems), ...subsystemDeploymentNames(cluster.systems)];
+  checkOutputFolders(cluster, {
+    rootDir,
+    filter,
+    overrides,
+    deploymentNames: allNames,
+    upgrade: request.upgrade,
+  });
   const resolveSystem = await makeResolver(app);
   const definitionsVersion = await describeDefinitions(app, rootDir);
 
@@ -59,7 +68,7 @@ export async function deployCluster(
       rootDir,
       resolveSystem,
       overrides,
-      deploymentNames: [...deploymentNames(cluster.systems), ...subsystemDeploymentNames(cluster.systems)],
+      deploymentNames: allNames,
       upgrade: request.upgrade,
       tempDir,
       cleanup,

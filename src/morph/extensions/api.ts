@@ -51,6 +51,8 @@ export interface ExtensionContext {
   status(message: string): void;
   /** Writes one line to morph's debug log (`MORPH_LOG_FD`), if there is one. */
   log(message: string): void;
+  /** Writes `WARNING: <message>` to stderr: the deployment goes on, the user should know. */
+  warn(message: string): void;
   /** Undo actions run on every exit path, signals included. */
   readonly cleanup: CleanupStack;
   /** Aborted on SIGINT/SIGTERM: pass it to every child process (see `runTool`). */
@@ -131,6 +133,9 @@ export function createProcessContext(env: NodeJS.ProcessEnv, controller: AbortCo
     signal: controller.signal,
     status(message) {
       process.stdout.write(`${message}\n`);
+    },
+    warn(message) {
+      process.stderr.write(`WARNING: ${message}\n`);
     },
     log(message) {
       if (!Number.isInteger(logFd)) return;

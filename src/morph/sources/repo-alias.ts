@@ -121,6 +121,18 @@ export class RepoAliasResolver {
     return [...found].sort();
   }
 
+  /**
+   * The prefix of `name` when it looks like `alias:rest` but no alias has
+   * that prefix (`ncx:busybox` → `ncx`); undefined for known aliases, URLs
+   * (`scheme://`), paths and `user@host:path`. 2015 morph passed such names
+   * to git, which read them as ssh hosts.
+   */
+  unknownAlias(name: string): string | undefined {
+    const match = /^([a-z][a-z0-9-]+):(?!\/\/)/.exec(name);
+    if (!match || this.split(name)) return undefined;
+    return match[1];
+  }
+
   private split(name: string): { alias: RepoAlias; rest: string } | undefined {
     const match = /^([a-z][a-z0-9-]+):(.*)$/s.exec(name);
     if (!match) return undefined;

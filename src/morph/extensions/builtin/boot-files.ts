@@ -31,6 +31,12 @@ export async function checkBootFiles(tree: string, options: RawdiskOptions): Pro
   }
 }
 
+/** True when the system tree has a kernel the boot loader can start (boot/vmlinuz, zImage or uImage). */
+export async function hasKernel(tree: string): Promise<boolean> {
+  for (const name of KERNEL_NAMES) if (await exists(join(tree, 'boot', name))) return true;
+  return false;
+}
+
 /** Copies the kernel (first of boot/vmlinuz, zImage, uImage; none is fine) and the optional initramfs and dtb. */
 export async function installBootFiles(
   ctx: ExtensionContext,

@@ -18,6 +18,7 @@ function context(env: Record<string, string>): ExtensionContext & { lines: strin
     signal: new AbortController().signal,
     status: (m) => lines.push(m),
     log: () => {},
+    warn: (m) => lines.push(`WARNING: ${m}`),
   };
 }
 

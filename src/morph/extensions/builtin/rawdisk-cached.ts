@@ -115,6 +115,8 @@ export async function fillFromPristineImage(
   image: string,
   plan: CachedImagePlan,
   options: RawdiskOptions,
+  /** The image as the user named it (`image` may be a temporary raw file). */
+  shown: string = image,
 ): Promise<void> {
   ctx.status('Copying the pristine image of the system');
   await runTool(ctx, ['cp', '--sparse=auto', '--reflink=auto', plan.pristine.path, image]);
@@ -140,5 +142,5 @@ export async function fillFromPristineImage(
   } finally {
     await mount.unmount();
   }
-  ctx.status(`Disk image ${image} is ready (filesystem UUID ${uuid})`);
+  ctx.status(`Disk image ${shown} is ready (filesystem UUID ${uuid})`);
 }

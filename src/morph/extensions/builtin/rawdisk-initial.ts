@@ -77,10 +77,10 @@ export async function writeInitialRawdisk(
   try {
     if (plan) {
       await file.close();
-      await fillFromPristineImage(ctx, tree, raw, plan, options);
+      await fillFromPristineImage(ctx, tree, raw, plan, options, location);
     } else {
       await file.truncate(size).finally(() => file.close());
-      await fillDisk(ctx, tree, raw, size, options, true);
+      await fillDisk(ctx, tree, raw, size, options, true, location);
     }
     if (options.format === 'qcow2') {
       ctx.status(`Converting ${location} to qcow2`);
@@ -105,6 +105,8 @@ async function fillDisk(
   size: number,
   options: RawdiskOptions,
   isImage: boolean,
+  /** The image as the user named it (`disk` may be a temporary raw file). */
+  shown: string = disk,
 ): Promise<void> {
   const loop = isImage ? await attachLoopDevice(ctx, disk) : undefined;
   const device = loop?.device ?? disk;
@@ -135,5 +137,5 @@ async function fillDisk(
   } finally {
     await mount.unmount();
   }
-  ctx.status(`Disk image ${disk} is ready (filesystem UUID ${uuid})`);
+  ctx.status(`Disk image ${shown} is ready (filesystem UUID ${uuid})`);
 }

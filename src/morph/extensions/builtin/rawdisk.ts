@@ -12,6 +12,7 @@ import {
   runExtensionMain,
   runTool,
 } from '../api.js';
+import { hasKernel } from './boot-files.js';
 import { writeInitialRawdisk } from './rawdisk-initial.js';
 import { readRawdiskOptions } from './rawdisk-options.js';
 import { writeRootlessRawdisk } from './rawdisk-rootless.js';
@@ -74,6 +75,9 @@ export const rawdiskExtension: BuiltinExtension = {
   async write(ctx, tree, location) {
     const options = readRawdiskOptions(ctx.env);
     if (options.upgrade && options.rootless) throw needsRoot();
+    if (!(await hasKernel(tree))) {
+      ctx.warn(`${location} will not boot: the system has no boot/vmlinuz (nor boot/zImage, boot/uImage)`);
+    }
     if (options.rootless) await writeRootlessRawdisk(ctx, tree, location, options);
     else if (options.upgrade) await upgradeRawdisk(ctx, tree, location, options);
     else await writeInitialRawdisk(ctx, tree, location, options);
