@@ -22,6 +22,19 @@ export interface BuildBranch {
   ref: string;
   /** Deletes the pushed build refs from their remotes again (a no-op when nothing was pushed). */
   cleanup(): Promise<void>;
+  /**
+   * What metadata records for a source built from a temporary build branch
+   * (keyed `<repo as fetched>\0<build ref>`): the checkout's own repo name and
+   * branch, never the workspace path the unpushed branch is fetched from
+   * (see `BuildRequest.recordedAs`).
+   */
+  recordedAs?: ReadonlyMap<string, RecordedSource>;
+}
+
+/** The repo name and ref a source is recorded under in metadata. */
+export interface RecordedSource {
+  repo: string;
+  ref: string;
 }
 
 interface RepoState {
@@ -73,6 +86,7 @@ export async function prepareBuildBranch(
         commit: commits.get(root) as string,
         ref: root.buildRef,
         cleanup: async () => {},
+        recordedAs: recordedSources(repos, (repo) => `file://${repo.dir}`),
       };
     }
     const pushed: RepoState[] = [];
@@ -97,10 +111,32 @@ export async function prepareBuildBranch(
         cause: err,
       });
     }
-    return { repo: branch.rootRepo, commit: commits.get(root) as string, ref: root.buildRef, cleanup };
+    return {
+      repo: branch.rootRepo,
+      commit: commits.get(root) as string,
+      ref: root.buildRef,
+      cleanup,
+      recordedAs: recordedSources(repos, (repo) => repo.repo),
+    };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Each build branch (as fetched: `fetchName`, build ref) → the checkout's
+ * repo and branch (the build ref itself when its HEAD is detached).
+ */
+function recordedSources(
+  repos: readonly RepoState[],
+  fetchName: (repo: RepoState) => string,
+): Map<string, RecordedSource> {
+  return new Map(
+    repos.map((repo) => [
+      `${fetchName(repo)}\0${repo.buildRef}`,
+      { repo: repo.repo, ref: repo.head === 'HEAD' ? repo.buildRef : repo.head },
+    ]),
+  );
 }
 
 async function collectRepos(app: BuildApp, branch: SystemBranch, scratch: string): Promise<RepoState[]> {

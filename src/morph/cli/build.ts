@@ -1,7 +1,7 @@
 import { runCommand } from '../../shared/exec.js';
 import type { App } from '../app.js';
 import { ArtifactBuilder, type BuildProgress } from '../build/build-artifacts.js';
-import { prepareBuildBranch } from '../build/build-branch.js';
+import { type BuildBranch, prepareBuildBranch } from '../build/build-branch.js';
 import { ChunkBuildError } from '../build/chunk-build-error.js';
 import { normaliseMorphologyPath } from '../build/morphology-path.js';
 import { resolveBuildGraph } from '../build/resolve-build-graph.js';
@@ -21,7 +21,7 @@ export async function run(app: App, args: string[]): Promise<void> {
   const rootDir = await branch.rootCheckoutDir();
   const file = normaliseMorphologyPath(args[0] as string, app.cwd, rootDir);
 
-  let source: { repo: string; commit: string; ref: string; cleanup(): Promise<void> };
+  let source: BuildBranch;
   if (app.settings['local-changes'] === 'ignore') {
     const commit = (
       await runCommand(['git', 'rev-parse', '--verify', `${branch.name}^{commit}`], { cwd: rootDir })
@@ -38,7 +38,13 @@ export async function run(app: App, args: string[]): Promise<void> {
     // Strata start building as soon as they and their build-depends are
     // resolved, while the other chunk repos are still being cloned.
     const builder = new ArtifactBuilder(buildApp, { onProgress: live.update });
-    const request = { repo: source.repo, ref: source.commit, file, originalRef: source.ref };
+    const request = {
+      repo: source.repo,
+      ref: source.commit,
+      file,
+      originalRef: source.ref,
+      recordedAs: source.recordedAs,
+    };
     const build = await resolveBuildGraph(buildApp, request, {
       onPartial: (partial) => builder.prebuild(partial),
     }).catch(async (err: unknown) => {

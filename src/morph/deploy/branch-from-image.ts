@@ -93,10 +93,20 @@ export async function branchFromImage(
   }
   const map = resolutionMap(records, (url) => app.aliases.aliasesFor(url));
   await app.gitCache.getUpdatedRepo(rootRepo);
+  let base = system.sha1 as string;
+  if (!(await app.gitCache.tryResolveRef(rootRepo, base)) && system.original_ref) {
+    // A build of uncommitted changes whose temporary build branch was never
+    // pushed: its commit exists only in the workspace that built it.
+    app.status.error(
+      `WARNING: ${rootRepo} has no commit ${base} (a temporary build branch that was not pushed); ` +
+        `branching from ${system.original_ref} instead`,
+    );
+    base = system.original_ref;
+  }
   const branch = await createBranchCheckout(app, workspace, {
     name: branchName,
     repo: rootRepo,
-    ref: system.sha1!,
+    ref: base,
     localBranch: branchName,
   });
   const rootDir = await branch.rootCheckoutDir();
