@@ -130,6 +130,11 @@ async function makeTemplates(ctx: StepContext): Promise<string> {
       }
     }),
   ]);
+  // Packed once, uncompressed (the kernel is compressed already): each
+  // scenario's clone over git:// then sends the pack as it is.
+  for (const repo of [linux, modules, busybox]) {
+    await runChecked(ctx, ['git', '-c', 'pack.compression=0', 'repack', '-a', '-d', '-q'], { cwd: repo });
+  }
   return dir;
 }
 
@@ -178,6 +183,6 @@ async function treeRepo(
 ): Promise<void> {
   await runChecked(ctx, ['git', 'init', '-q', '-b', 'master', repo]);
   await fill(repo);
-  await runChecked(ctx, ['git', 'add', '.'], { cwd: repo });
+  await runChecked(ctx, ['git', '-c', 'core.compression=0', 'add', '.'], { cwd: repo });
   await runChecked(ctx, ['git', 'commit', '-q', '-m', 'Add files'], { cwd: repo });
 }
