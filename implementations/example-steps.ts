@@ -7,7 +7,7 @@
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { check, step } from '../src/yarn/api.js';
-import { runChecked } from './context.js';
+import { runChecked, shellWords } from './context.js';
 import { ensureGitIdentity } from './fixture-repos.js';
 
 /** The repositories of `examples/`, each made a git repository of its own. */
@@ -75,6 +75,14 @@ export default [
   ),
   step(
     ['GIVEN', 'WHEN'],
+    /the user makes the directory (\S+)/,
+    'runs `mkdir -p $DATADIR/DIR`',
+    async (ctx, dir) => {
+      await mkdir(ctx.path(dir), { recursive: true });
+    },
+  ),
+  step(
+    ['GIVEN', 'WHEN'],
     /the directory (\S+) is removed/,
     'removes $DATADIR/DIR and everything in it',
     async (ctx, dir) => {
@@ -105,6 +113,38 @@ export default [
         record[field] === value,
         `${file} records ${field} ${JSON.stringify(record[field])}, not "${value}"`,
       );
+    },
+  ),
+  step(
+    ['GIVEN', 'WHEN', 'THEN'],
+    /in directory (\S+), (?:the user runs )?git (.+)/,
+    'runs `git WORDS` (split as sh does) in $DATADIR/DIR, failing on a non-zero exit (THEN: a check)',
+    async (ctx, dir, text) => {
+      await runChecked(ctx, ['git', ...(await shellWords(ctx, text))], { cwd: ctx.path(dir) });
+    },
+  ),
+  step(
+    'THEN',
+    /the git repository (\S+) (has|has no) branch (\S+)/,
+    'looks for refs/heads/BRANCH in the repository $DATADIR/DIR',
+    async (ctx, dir, verb, branch) => {
+      const found = await ctx.run(['git', 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], {
+        cwd: ctx.path(dir),
+      });
+      check(
+        (found.exitCode === 0) === (verb === 'has'),
+        `${dir} ${verb === 'has' ? 'lacks' : 'has'} branch ${branch}`,
+      );
+    },
+  ),
+  step(
+    'THEN',
+    /the output of morph --version is the version of this morph/,
+    'compares $DATADIR/out---version with the version package.json gives (what image metadata records)',
+    async (ctx) => {
+      const pkg = JSON.parse(await readFile(join(ctx.srcdir, 'package.json'), 'utf8')) as { version: string };
+      const out = await readFile(ctx.path('out---version'), 'utf8');
+      check(out === `${pkg.version}\n`, `morph --version printed ${JSON.stringify(out)}, not ${pkg.version}`);
     },
   ),
 ];

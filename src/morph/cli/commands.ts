@@ -45,6 +45,16 @@ export const COMMANDS: Readonly<Record<string, CommandLoader>> = {
   upgrade: lazy('upgrade'),
   'branch-from-image': lazy('branch-from-image'),
   'generate-manifest': lazy('generate-manifest'),
+  'list-artifacts': lazy('list-artifacts'),
+  'show-dependencies': lazy('show-dependencies'),
+  'graph-build-depends': lazy('graph-build-depends'),
+  'expand-repo': lazy('expand-repo'),
+  'help-extensions': lazy('help-extensions'),
+  'build-morphology': lazy('build-morphology'),
+  push: lazy('push'),
+  pull: lazy('pull'),
+  'add-binary': lazy('add-binary'),
+  'serialise-artifact': lazy('serialise-artifact'),
 };
 
 /** Loads a command module, or undefined when the command's file is missing. */

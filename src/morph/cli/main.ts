@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { isAppError } from '../../shared/app-error.js';
 import { maskArgument, secretMask } from '../../shared/secret-mask.js';
 import { createApp } from '../app.js';
+import { morphVersion } from '../build/metadata-record.js';
 import { MorphError } from '../errors.js';
 import { dumpSettings } from '../settings/dump-settings.js';
 import { loadSettings } from '../settings/load-settings.js';
@@ -39,6 +40,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const stdout = (text: string): boolean => process.stdout.write(secretMask.mask(text));
   const stderr = (text: string): boolean => process.stderr.write(secretMask.mask(text));
   let log: DebugLog | undefined;
+  // Before config files and start-up checks, whatever else is on the line (morph.md 1.7.2).
+  if (asksForVersion(argv)) {
+    stdout(`${morphVersion().version}\n`);
+    return 0;
+  }
   try {
     const cwd = physicalCwd();
     const { settings, positional } = await loadSettings(argv, {
@@ -161,4 +167,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.ar
       process.exit(1);
     },
   );
+}
+
+/** True when an option before `--` is `--version` or an abbreviation of it that no other option shares (`--vers`). */
+function asksForVersion(argv: readonly string[]): boolean {
+  for (const arg of argv) {
+    if (arg === '--') return false;
+    if (arg.length >= '--vers'.length && '--version'.startsWith(arg)) return true;
+  }
+  return false;
 }

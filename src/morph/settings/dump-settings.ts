@@ -8,7 +8,7 @@ import { SETTINGS, type Settings } from './setting-table.js';
 export function dumpSettings(settings: Settings): string {
   const lines = ['[config]'];
   for (const spec of SETTINGS) {
-    if (spec.name === 'help' || spec.name === 'dump-config') continue;
+    if (spec.name === 'help' || spec.name === 'version' || spec.name === 'dump-config') continue;
     const value = settings[spec.name];
     const text =
       typeof value === 'boolean'

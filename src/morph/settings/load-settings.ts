@@ -98,6 +98,7 @@ function deriveSettings(given: Map<keyof Settings, SettingValue>, where: Setting
     verbose: get('verbose', () => false),
     quiet: get('quiet', () => false),
     help: get('help', () => false),
+    version: get('version', () => false),
     config: get('config', () => []),
     'no-default-configs': get('no-default-configs', () => false),
     log: get('log', () => ''),

@@ -34,6 +34,7 @@ export interface Settings {
   verbose: boolean;
   quiet: boolean;
   help: boolean;
+  version: boolean;
   config: readonly string[];
   'no-default-configs': boolean;
   log: string;
@@ -75,6 +76,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'verbose', type: 'bool', short: 'v', help: 'print every status line, executed commands included' },
   { name: 'quiet', type: 'bool', short: 'q', help: 'print only error status lines' },
   { name: 'help', type: 'bool', short: 'h', help: 'show this help and exit' },
+  { name: 'version', type: 'bool', help: 'print the version recorded in image metadata and exit' },
   { name: 'config', type: 'string-list', metavar: 'FILE', help: 'also read this config file (repeatable)' },
   {
     name: 'no-default-configs',
