@@ -105,7 +105,11 @@ export function parseOutcome(exit: number, stdout: string, stderr: string): Outc
   if (exit === 0) {
     const yarnSkip = /^Scenarios SKIPPED due to ASSUMING step failing: (\d+)$/m.exec(stdout);
     const summary = /^(\d+) passed, (\d+) failed, (\d+) skipped$/m.exec(stdout);
-    outcome.skipped = yarnSkip ? Number(yarnSkip[1]) : summary ? Number(summary[3]) : 0;
+    // yarn-run's last line also counts scenarios that never ran (listed under "Scenarios not run:");
+    // the reference's skips are only those of a failing ASSUMING.
+    const notRunAt = lines.indexOf('Scenarios not run:');
+    const notRun = notRunAt < 0 ? 0 : lines.slice(notRunAt + 1).findIndex((l) => !l.startsWith('    - '));
+    outcome.skipped = yarnSkip ? Number(yarnSkip[1]) : summary ? Number(summary[3]) - notRun : 0;
   }
   if (run.length === 0 && exit !== 0) {
     const m = FIRST_ERROR.exec(stderr);

@@ -128,11 +128,22 @@ export interface ScenarioResult {
   readonly durationMs: number;
   /** The ASSUMING step that caused a skip. */
   readonly skippedBy?: Step;
-  /** Why the scenario failed when no step did (timeout, interrupt, cleanup failure). */
+  /**
+   * Why the scenario failed when no step did (timeout, interrupt, cleanup
+   * failure), or, for a skipped scenario with no steps, why it never ran
+   * (`not run: ...`: --allow-missing-steps, --stop-on-first-fail, Ctrl-C).
+   */
   readonly reason?: string;
   readonly datadir?: string;
   /** Set when the data dir was kept (`--keep-failed`, `--snapshot`). */
   readonly keptDir?: string;
+  /** How many runs it took when retried (`--retry`); passed after more than one = flaky. */
+  readonly attempts?: number;
+}
+
+/** True for a scenario that failed, was retried, and then passed. */
+export function isFlaky(result: ScenarioResult): boolean {
+  return result.status === 'passed' && (result.attempts ?? 1) > 1;
 }
 
 /** The events the runner emits; reporters only read these (HS-2). */
@@ -145,6 +156,14 @@ export type RunEvent =
   | { readonly type: 'scenario-started'; readonly scenario: MatchedScenario; readonly datadir?: string }
   | { readonly type: 'step-started'; readonly scenario: MatchedScenario; readonly step: MatchedStep }
   | { readonly type: 'step-finished'; readonly scenario: MatchedScenario; readonly result: StepResult }
+  | {
+      /** A failed attempt that will be run again (`--retry`); a scenario-started follows. */
+      readonly type: 'scenario-retrying';
+      readonly scenario: MatchedScenario;
+      readonly result: ScenarioResult;
+      /** The attempt that failed (1 = the first run). */
+      readonly attempt: number;
+    }
   | {
       readonly type: 'scenario-finished';
       readonly scenario: MatchedScenario;

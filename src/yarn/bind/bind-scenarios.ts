@@ -9,8 +9,18 @@ import type { MatchedScenario, MatchedStep, Scenario, Step } from '../model.js';
 import { didYouMean, snippetLines } from './snippet.js';
 import type { StepRegistry } from './step-registry.js';
 
+/** A scenario left out by `--allow-missing-steps`, with its first unbound step. */
+export interface DroppedScenario {
+  readonly scenario: Scenario;
+  /** Index in the document. */
+  readonly index: number;
+  readonly missing: Step;
+}
+
 export interface BindResult {
   readonly scenarios: MatchedScenario[];
+  /** Scenarios with an unbound step (only with --allow-missing-steps), in document order. */
+  readonly dropped: DroppedScenario[];
   /** `Scenario NAME has missing step GIVEN text` lines (with --allow-missing-steps). */
   readonly warnings: string[];
 }
@@ -58,20 +68,22 @@ export function bindScenarios(
 ): BindResult {
   const out: MatchedScenario[] = [];
   const warnings: string[] = [];
+  const dropped: DroppedScenario[] = [];
   scenarios.forEach((scenario, index) => {
     const steps: MatchedStep[] = [];
-    let missing = false;
+    let missing: Step | undefined;
     for (const step of scenario.steps) {
       try {
         steps.push(bindStep(scenario.name, step, registry));
       } catch (err) {
         if (options.allowMissing && err instanceof YarnError && err.code === 'STEP_UNDEFINED') {
           warnings.push(`Scenario ${scenario.name} has missing step ${step.kind} ${step.text}`);
-          missing = true;
+          missing ??= step;
         } else throw err;
       }
     }
-    if (!missing) out.push({ scenario, steps, index });
+    if (missing) dropped.push({ scenario, index, missing });
+    else out.push({ scenario, steps, index });
   });
-  return { scenarios: out, warnings };
+  return { scenarios: out, dropped, warnings };
 }

@@ -120,7 +120,13 @@ test('--format json to --output, --list --format json, lint', () => {
   const r = run(['-q', '--format', 'json', '--output', out, suite]);
   assert.equal(r.status, 1);
   const data = JSON.parse(readFileSync(out, 'utf8'));
-  assert.deepEqual(data.summary, { passed: 1, failed: 1, skipped: 1, durationMs: data.summary.durationMs });
+  assert.deepEqual(data.summary, {
+    passed: 1,
+    failed: 1,
+    skipped: 1,
+    flaky: 0,
+    durationMs: data.summary.durationMs,
+  });
   const list = JSON.parse(run(['--list', '--format', 'json', suite]).stdout);
   assert.equal(list.scenarios[1].steps[1].implementation.location, 'suite.md:17');
   const lint = run(['lint', suite]);

@@ -46,6 +46,34 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
     help: 'run only SCENARIO (repeatable, in this order)',
   },
   {
+    names: ['name'],
+    key: 'name',
+    kind: 'list',
+    metavar: 'REGEX',
+    help: 'run only scenarios whose name matches REGEX (repeatable: any of them)',
+  },
+  {
+    names: ['rerun'],
+    key: 'rerun',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'run exactly the scenarios of a rerun file (also: yarn-run @FILE)',
+  },
+  {
+    names: ['rerun-file'],
+    key: 'rerunFile',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'write the failed scenarios to FILE (FILE:LINE lines) for --rerun',
+  },
+  {
+    names: ['retry'],
+    key: 'retry',
+    kind: 'string',
+    metavar: 'N',
+    help: 'run a failing scenario up to N more times (passing on a retry = flaky)',
+  },
+  {
     names: ['tempdir'],
     key: 'tempdir',
     kind: 'string',
@@ -308,7 +336,13 @@ export function dumpConfig(args: ParsedArgs): string {
 
 /** The --help text, generated from the table. */
 export function helpText(): string {
-  const lines = ['Usage: yarn-run [OPTIONS] FILE...', '       yarn-run lint FILE...', '', 'Options:'];
+  const lines = [
+    'Usage: yarn-run [OPTIONS] FILE...',
+    '       yarn-run [OPTIONS] @RERUN-FILE [FILE...]',
+    '       yarn-run lint FILE...',
+    '',
+    'Options:',
+  ];
   for (const spec of OPTION_TABLE) {
     const names = spec.names.map((n) => (n.length === 1 ? `-${n}` : `--${n}`)).join(', ');
     const meta = spec.kind === 'bool' ? '' : `=${spec.metavar ?? 'VALUE'}`;

@@ -1,6 +1,17 @@
 import { quoteArg } from '../../shared/exec.js';
 
-const DROP_WITH_VALUE = new Set(['-r', '--run', '--shard', '-j', '--jobs', '--format', '--output']);
+const DROP_WITH_VALUE = new Set([
+  '-r',
+  '--run',
+  '--name',
+  '--shard',
+  '-j',
+  '--jobs',
+  '--format',
+  '--output',
+  '--rerun-file',
+  '--retry',
+]);
 const DROP_FLAGS = new Set(['--keep-failed', '-q', '--quiet']);
 
 /**

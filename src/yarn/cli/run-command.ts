@@ -2,13 +2,21 @@
  * The run command: the reference's pipeline (parse → validate → bind → load
  * libraries → select → run → report) plus yarn-run's options.
  */
+import { setMaxListeners } from 'node:events';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { bindScenarios } from '../bind/bind-scenarios.js';
 import { StepRegistry } from '../bind/step-registry.js';
 import { YarnError } from '../errors.js';
-import type { MatchedScenario, RunEvent, ScenarioResult, TsImplementation } from '../model.js';
+import type {
+  MatchedScenario,
+  RunEvent,
+  Scenario,
+  ScenarioResult,
+  Step,
+  TsImplementation,
+} from '../model.js';
 import { parseYarnFiles } from '../parse/parse-yarn.js';
 import { validateScenarios } from '../parse/validate-document.js';
 import { type HumanMode, HumanReporter, type OutputSink } from '../report/human-reporter.js';
@@ -17,6 +25,15 @@ import { runSuite } from '../run/run-suite.js';
 import type { ParsedArgs } from './options.js';
 import { readPackageConfig } from './package-config.js';
 import { rerunCommand } from './rerun-command.js';
+import {
+  type RerunEntries,
+  readRerunFile,
+  rerunFileText,
+  selectByName,
+  selectByRun,
+  selectRerun,
+  selectShard,
+} from './select-scenarios.js';
 
 const sink: OutputSink = {
   out: (t) => {
@@ -48,36 +65,9 @@ function parseSeconds(value: string | undefined, name: string): number | undefin
   return Math.round(n * 1000);
 }
 
-function normalise(name: string): string {
-  return name.toLowerCase().split(/\s+/).filter(Boolean).join(' ');
-}
-
-/** The reference's `-r` selection: in the order of the options, first match each, case/space-insensitive. */
-export function selectScenarios(
-  all: readonly MatchedScenario[],
-  names: readonly string[],
-): MatchedScenario[] {
-  if (names.length === 0) return [...all];
-  const out: MatchedScenario[] = [];
-  for (const name of names) {
-    const found = all.find((s) => normalise(s.scenario.name) === normalise(name) && !out.includes(s));
-    if (!found) throw new YarnError('NO_SUCH_SCENARIO', `Requested scenario ${name} does not exist`);
-    out.push(found);
-  }
-  return out;
-}
-
-/** `--shard I/N`: the scenarios whose position modulo N is I-1. */
-export function shardScenarios(
-  all: readonly MatchedScenario[],
-  shard: string | undefined,
-): MatchedScenario[] {
-  if (shard === undefined) return [...all];
-  const m = /^(\d+)\/(\d+)$/.exec(shard);
-  const i = m ? Number(m[1]) : 0;
-  const n = m ? Number(m[2]) : 0;
-  if (!m || n < 1 || i < 1 || i > n) throw usage(`--shard needs I/N with 1 <= I <= N, not "${shard}"`);
-  return all.filter((_, k) => k % n === i - 1);
+/** The result of a scenario that never ran (`not run: WHY`), reported as skipped. */
+function notRun(scenario: Scenario, index: number, why: string): ScenarioResult {
+  return { scenario, index, status: 'skipped', steps: [], durationMs: 0, reason: `not run: ${why}` };
 }
 
 /** Runs scenarios per `args`; returns the exit code. */
@@ -107,11 +97,33 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   }
   const stepTimeoutMs = parseSeconds(args.strings.stepTimeout, 'step-timeout');
   const scenarioTimeoutMs = parseSeconds(args.strings.timeout, 'timeout');
-  if (args.files.length === 0)
+  const retry = args.strings.retry === undefined ? 0 : Number(args.strings.retry);
+  if (!Number.isInteger(retry) || retry < 0)
+    throw usage(`--retry needs a whole number of retries, not "${args.strings.retry}"`);
+  const rerunPaths = args.files.filter((f) => f.startsWith('@')).map((f) => f.slice(1));
+  if (args.strings.rerun !== undefined) rerunPaths.push(args.strings.rerun);
+  let rerun: RerunEntries | undefined;
+  for (const path of rerunPaths) {
+    const entries = readRerunFile(path);
+    rerun = rerun
+      ? {
+          files: [...rerun.files, ...entries.files],
+          locations: new Set([...rerun.locations, ...entries.locations]),
+        }
+      : entries;
+  }
+  const files = args.files.filter((f) => !f.startsWith('@'));
+  for (const f of rerun?.files ?? []) if (!files.includes(f)) files.push(f);
+  if (files.length === 0 && rerun) {
+    // An empty rerun file: nothing failed last time, so nothing to run.
+    sink.out('0 passed, 0 failed, 0 skipped\n');
+    return 0;
+  }
+  if (files.length === 0)
     throw new YarnError('NO_SCENARIOS', 'There are no scenarios; must have at least one.');
 
-  if (verbose) for (const f of args.files) sink.out(`Parsing scenario file ${f}\n`);
-  const doc = parseYarnFiles(args.files);
+  if (verbose) for (const f of files) sink.out(`Parsing scenario file ${f}\n`);
+  const doc = parseYarnFiles(files);
   validateScenarios(doc.scenarios);
 
   const moduleFiles = args.lists.steps ?? config.steps;
@@ -155,7 +167,21 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   }
   if (verbose) sink.out(`Found ${bound.scenarios.length} scenarios\n`);
 
-  const selected = shardScenarios(selectScenarios(bound.scenarios, args.lists.run ?? []), args.strings.shard);
+  type Candidate = { scenario: Scenario; index: number; matched?: MatchedScenario; missing?: Step };
+  const candidates: Candidate[] = [
+    ...bound.scenarios.map((m) => ({ scenario: m.scenario, index: m.index, matched: m })),
+    ...bound.dropped.map((d) => ({ scenario: d.scenario, index: d.index, missing: d.missing })),
+  ].sort((x, y) => x.index - y.index);
+  const chosen = selectShard(
+    selectRerun(selectByName(selectByRun(candidates, args.lists.run ?? []), args.lists.name ?? []), rerun),
+    args.strings.shard,
+  );
+  const selected = chosen.flatMap((c) => (c.matched ? [c.matched] : []));
+  const droppedResults = chosen.flatMap((c) =>
+    c.missing
+      ? [notRun(c.scenario, c.index, `step "${c.missing.kind} ${c.missing.text}" has no implementation`)]
+      : [],
+  );
 
   if (b.list) {
     const { listScenarios } = await import('../report/list-scenarios.js');
@@ -169,6 +195,8 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
 
   const interrupt = new AbortController();
   const hard = new AbortController();
+  // Every lane's running step listens to both (shell, TS steps): that is N×2 listeners, not a leak.
+  setMaxListeners(0, interrupt.signal, hard.signal);
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     if (!signalled) {
@@ -185,8 +213,8 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     timings: !!b.timings,
     dryRun: !!b.dryRun,
     columns: process.stderr.columns,
-    // A TAP reader skips a trailing non-TAP line; JSON, XML and HTML readers do not.
-    summaryToStderr: toStdout && format !== 'tap',
+    // stdout holds the report: keep it a valid TAP/JSON/XML/HTML document.
+    summaryToStderr: toStdout,
   });
   const listeners: ((e: RunEvent) => void)[] = [(e) => human.onEvent(e)];
   let logWriter: { onEvent(e: RunEvent): void; close(): void } | undefined;
@@ -216,6 +244,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
         registry,
         loadTsStep: (impl) => loaded!.load(impl),
         jobs,
+        retry,
         stopOnFirstFail: !!b.stopOnFirstFail,
         shell: args.strings.shell ?? '/bin/sh',
         shellArgs: (args.lists.shellArg ?? ['-xeu']).filter((a) => a !== ''),
@@ -233,11 +262,24 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     process.off('SIGTERM', onSignal);
   }
 
+  const ran = new Set(results.map((r) => r.index));
+  const notStarted = selected
+    .filter((m) => !ran.has(m.index))
+    .map((m) =>
+      notRun(m.scenario, m.index, signalled ? 'interrupted' : 'the run stopped at the first failure'),
+    );
+  const unrun = [...droppedResults, ...notStarted];
+  const reported = [...results, ...unrun];
+  if (args.strings.rerunFile !== undefined) {
+    const { writeFileAtomic } = await import('../../shared/atomic-file.js');
+    const failed = results.filter((r) => r.status === 'failed').map((r) => r.scenario);
+    await writeFileAtomic(args.strings.rerunFile, rerunFileText(failed));
+  }
   if (format !== undefined) {
     const { renderReport } = await import('../report/render-report.js');
     const text = await renderReport(format as 'tap' | 'junit' | 'json' | 'html', {
       doc,
-      results,
+      results: reported,
       durationMs,
     });
     if (args.strings.output !== undefined) {
@@ -262,7 +304,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
       );
     }
   }
-  human.finish(results, durationMs, { keptLines });
+  human.finish(results, durationMs, { keptLines, unrun });
   if (signalled) return signalled === 'SIGINT' ? 255 : 143;
   return results.some((r) => r.status === 'failed') ? 1 : 0;
 }

@@ -4,7 +4,13 @@
  * is grouped and printed in scenario order even when scenarios run in
  * parallel (the scenario at the head of the order streams live).
  */
-import type { MatchedScenario, RunEvent, ScenarioResult, StepResult } from '../model.js';
+import {
+  isFlaky,
+  type MatchedScenario,
+  type RunEvent,
+  type ScenarioResult,
+  type StepResult,
+} from '../model.js';
 import { failureReport } from './failure-report.js';
 import { summaryLine } from './summary.js';
 
@@ -143,6 +149,14 @@ export class HumanReporter {
       case 'step-finished':
         this.stepFinished(event.scenario, event.result);
         break;
+      case 'scenario-retrying':
+        if (this.options.mode !== 'quiet') {
+          this.emit(event.scenario.index, {
+            stream: 'err',
+            text: `Retrying scenario "${event.scenario.scenario.name}" (attempt ${event.attempt} failed)\n`,
+          });
+        }
+        break;
       case 'scenario-finished':
         this.scenarioFinished(event.scenario, event.result);
         break;
@@ -187,11 +201,25 @@ export class HumanReporter {
    * The end of the run: the reference's failure list or PASS summary (and
    * --timings), then the fixed last line.
    */
-  finish(results: readonly ScenarioResult[], durationMs: number, extra: { keptLines?: string[] } = {}): void {
+  finish(
+    results: readonly ScenarioResult[],
+    durationMs: number,
+    extra: { keptLines?: string[]; unrun?: readonly ScenarioResult[] } = {},
+  ): void {
     this.clearStatus();
     const failed = results.filter((r) => r.status === 'failed');
     const skipped = results.filter((r) => r.status === 'skipped');
     for (const line of extra.keptLines ?? []) this.sink.err(`${line}\n`);
+    const flaky = results.filter(isFlaky);
+    if (flaky.length > 0) {
+      this.sink.err('Flaky scenarios (passed on a retry):\n');
+      for (const r of flaky) this.sink.err(`    - ${r.scenario.name} (attempt ${r.attempts})\n`);
+    }
+    const unrun = extra.unrun ?? [];
+    if (unrun.length > 0 && this.options.mode !== 'quiet') {
+      this.sink.err('Scenarios not run:\n');
+      for (const r of unrun) this.sink.err(`    - ${r.scenario.name} (${r.reason})\n`);
+    }
     if (failed.length > 0) {
       this.sink.err('Failed scenarios:\n');
       for (const r of failed) this.sink.err(`    - ${r.scenario.name}\n`);
@@ -216,7 +244,7 @@ export class HumanReporter {
         }
       }
     }
-    const summary = `${summaryLine(results)}\n`;
+    const summary = `${summaryLine([...results, ...(extra.unrun ?? [])])}\n`;
     if (this.options.summaryToStderr) this.sink.err(summary);
     else this.sink.out(summary);
   }

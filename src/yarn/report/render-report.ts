@@ -5,7 +5,7 @@
  */
 
 import { implementationLocation } from '../bind/step-registry.js';
-import type { ScenarioResult, StepResult, YarnDocument } from '../model.js';
+import { isFlaky, type ScenarioResult, type StepResult, type YarnDocument } from '../model.js';
 import { countResults } from './summary.js';
 
 /** Everything a file report needs. */
@@ -61,17 +61,22 @@ function yamlString(text: string): string {
   return JSON.stringify(text);
 }
 
-/** TAP version 13: one test point per scenario, a YAML block for failures. */
+/** Why a scenario was skipped: its failing ASSUMING step, or why it never ran. */
+export function skipReason(r: ScenarioResult): string {
+  return r.skippedBy ? `${r.skippedBy.kind} ${r.skippedBy.text} failed` : (r.reason ?? 'skipped');
+}
+
+/** TAP version 13: one test point per scenario, a YAML block for failures and flaky passes. */
 export function renderTap(input: ReportInput): string {
   let out = `TAP version 13\n1..${input.results.length}\n`;
   input.results.forEach((r, i) => {
-    const name = r.scenario.name.replace(/#/g, '\\#');
+    const name = r.scenario.name.replace(/\\/g, '\\\\').replace(/#/g, '\\#');
     if (r.status === 'skipped') {
-      const why = r.skippedBy ? `${r.skippedBy.kind} ${r.skippedBy.text} failed` : 'skipped';
-      out += `ok ${i + 1} - ${name} # SKIP ${why.replace(/#/g, '\\#')}\n`;
+      out += `ok ${i + 1} - ${name} # SKIP ${skipReason(r).replace(/\\/g, '\\\\').replace(/#/g, '\\#')}\n`;
       return;
     }
     out += `${r.status === 'passed' ? 'ok' : 'not ok'} ${i + 1} - ${name}\n`;
+    if (isFlaky(r)) out += `  ---\n  flaky: true\n  attempts: ${r.attempts}\n  ...\n`;
     if (r.status === 'failed') {
       const s = failingStep(r);
       out += '  ---\n';
@@ -81,11 +86,12 @@ export function renderTap(input: ReportInput): string {
         out += `  step: ${yamlString(`${s.step.kind} ${s.step.text}`)}\n`;
         out += `  at: ${yamlString(loc(s.step.location))}\n`;
         out += `  implementation: ${yamlString(implementationLocation(s.implementation))}\n`;
-        out += `  exitCode: ${s.exitCode}\n`;
+        if (s.implementation.type === 'shell') out += `  exitCode: ${s.exitCode}\n`;
         out += yamlBlock('stdout', s.stdout, '  ');
         out += yamlBlock('stderr', s.stderr, '  ');
         if (s.error) out += yamlBlock('error', s.error, '  ');
       }
+      if (r.attempts !== undefined) out += `  attempts: ${r.attempts}\n`;
       out += `  duration_ms: ${r.durationMs.toFixed(1)}\n  ...\n`;
     }
   });
@@ -112,7 +118,11 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 
-/** JUnit XML: one testsuite per input file, one testcase per scenario. */
+/**
+ * JUnit XML in the Ant/Jenkins format (only its elements and attributes):
+ * one testsuite per input file, one testcase per scenario; a flaky pass has
+ * `status="flaky"` and says so in its system-out.
+ */
 export function renderJunit(input: ReportInput): string {
   const c = countResults(input.results);
   const byFile = new Map<string, ScenarioResult[]>();
@@ -122,25 +132,28 @@ export function renderJunit(input: ReportInput): string {
     byFile.set(r.scenario.location.file, list);
   }
   let out = '<?xml version="1.0" encoding="UTF-8"?>\n';
-  out += `<testsuites name="yarn-run" tests="${input.results.length}" failures="${c.failed}" skipped="${c.skipped}" time="${seconds(input.durationMs)}">\n`;
+  out += `<testsuites name="yarn-run" tests="${input.results.length}" failures="${c.failed}" errors="0" time="${seconds(input.durationMs)}">\n`;
   for (const [file, results] of byFile) {
     const fc = countResults(results);
     const time = results.reduce((t, r) => t + r.durationMs, 0);
     out += `  <testsuite name="${xmlEscape(file)}" tests="${results.length}" failures="${fc.failed}" errors="0" skipped="${fc.skipped}" time="${seconds(time)}">\n`;
     for (const r of results) {
-      out += `    <testcase name="${xmlEscape(r.scenario.name)}" classname="${xmlEscape(file)}" file="${xmlEscape(file)}" line="${r.scenario.location.line}" time="${seconds(r.durationMs)}"`;
-      if (r.status === 'passed') {
+      const status = isFlaky(r) ? 'flaky' : r.status;
+      out += `    <testcase name="${xmlEscape(r.scenario.name)}" classname="${xmlEscape(file)}" time="${seconds(r.durationMs)}" status="${status}"`;
+      if (r.status === 'passed' && !isFlaky(r)) {
         out += '/>\n';
         continue;
       }
       out += '>\n';
-      if (r.status === 'skipped') {
-        const why = r.skippedBy ? `${r.skippedBy.kind} ${r.skippedBy.text} failed` : 'skipped';
-        out += `      <skipped message="${xmlEscape(why)}"/>\n`;
+      if (isFlaky(r)) {
+        out += `      <system-out>${xmlEscape(`flaky: passed on attempt ${r.attempts} (${loc(r.scenario.location)})`)}</system-out>\n`;
+      } else if (r.status === 'skipped') {
+        out += `      <skipped message="${xmlEscape(skipReason(r))}"/>\n`;
       } else {
         const s = failingStep(r);
+        const how = s?.implementation.type === 'shell' ? `\nexit code ${s.exitCode}` : '';
         const body = s
-          ? `${s.step.kind} ${s.step.text} (${loc(s.step.location)})\nexit code ${s.exitCode}${s.error ? `\n${s.error}` : ''}`
+          ? `${s.step.kind} ${s.step.text} (${loc(s.step.location)})${how}${s.error ? `\n${s.error}` : ''}`
           : (r.reason ?? '');
         out += `      <failure message="${xmlEscape(failureMessage(r))}" type="${s?.status ?? 'failed'}">${xmlEscape(body)}</failure>\n`;
         if (s?.stdout) out += `      <system-out>${xmlEscape(s.stdout)}</system-out>\n`;
@@ -154,15 +167,24 @@ export function renderJunit(input: ReportInput): string {
   return out;
 }
 
-/** JSON: the summary and every scenario with every step run. */
+/** The version of the JSON report's format (`schemas/yarn-run-report-1.schema.json`). */
+export const JSON_REPORT_VERSION = 1;
+
+/**
+ * JSON: the summary and every scenario (run or not) with every step run, in
+ * the format of `schemas/yarn-run-report-1.schema.json`.
+ */
 export function renderJson(input: ReportInput): string {
   const c = countResults(input.results);
   const data = {
-    summary: { ...c, durationMs: Math.round(input.durationMs) },
+    version: JSON_REPORT_VERSION,
+    summary: { ...c, flaky: input.results.filter(isFlaky).length, durationMs: Math.round(input.durationMs) },
     scenarios: input.results.map((r) => ({
       name: r.scenario.name,
       location: loc(r.scenario.location),
       status: r.status,
+      attempts: r.attempts ?? (r.reason?.startsWith('not run:') ? 0 : 1),
+      flaky: isFlaky(r),
       durationMs: Math.round(r.durationMs * 10) / 10,
       reason: r.reason,
       skippedBy: r.skippedBy ? `${r.skippedBy.kind} ${r.skippedBy.text}` : undefined,
@@ -173,7 +195,7 @@ export function renderJson(input: ReportInput): string {
         location: loc(s.step.location),
         implementation: { type: s.implementation.type, location: implementationLocation(s.implementation) },
         status: s.status,
-        exitCode: s.exitCode,
+        exitCode: s.implementation.type === 'shell' ? s.exitCode : undefined,
         durationMs: Math.round(s.durationMs * 10) / 10,
         stdout: s.stdout,
         stderr: s.stderr,

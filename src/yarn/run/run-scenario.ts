@@ -7,7 +7,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rm, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { StepFunction } from '../api.js';
 import { bindStep } from '../bind/bind-scenarios.js';
 import type { StepRegistry } from '../bind/step-registry.js';
@@ -29,6 +30,7 @@ import { removeEmptyLayout } from './scenario-dirs.js';
 import type { ShellRunner } from './shell-runner.js';
 import { StepAborts } from './step-aborts.js';
 import { ScenarioContext } from './step-context.js';
+import { formatStepError } from './step-error.js';
 
 /** Settings shared by all scenarios of a run. */
 export interface ScenarioSettings {
@@ -49,6 +51,8 @@ export interface ScenarioSettings {
   readonly sharedTempRoot?: boolean;
   /** More than one lane runs scenarios at once. */
   readonly parallel?: boolean;
+  /** 1 for the first run of a scenario, 2 for its first retry (`--retry`), ... */
+  readonly attempt?: number;
   readonly keepFailed: boolean;
   readonly debug: boolean;
   readonly registry: StepRegistry;
@@ -69,18 +73,21 @@ interface StepRun {
   readonly result: StepResult;
 }
 
-function errorText(err: unknown, debug: boolean): string {
+/** yarn-run's own compiled modules (dist/src/yarn), whose frames a step's stack leaves out. */
+const ENGINE_DIR = `${dirname(dirname(fileURLToPath(import.meta.url)))}/`;
+
+function errorText(err: unknown, debug: boolean, srcdir: string): string {
   if (err instanceof Error) {
+    if (debug) return err.stack ?? `${err.name}: ${err.message}`;
     // Compare by name: a bundled step module has its own copy of api.ts.
-    if (err.name === 'StepFailure' && !debug) return err.message;
+    if (err.name === 'StepFailure') return err.message;
     // A user-facing error (possibly from a separately loaded copy of errors.ts).
-    if (err.name === 'YarnError' && !debug) {
+    if (err.name === 'YarnError') {
       const location = (err as { location?: string }).location;
       return location ? `${err.message} (at ${location})` : err.message;
     }
-    return err.stack ?? `${err.name}: ${err.message}`;
   }
-  return String(err);
+  return formatStepError(err, srcdir, ENGINE_DIR);
 }
 
 /** Runs `matched` in `lane`. Never throws for step failures (they are results). */
@@ -111,11 +118,13 @@ export async function runScenario(
   if (settings.tempdir) {
     temp = settings.tempdir;
     mkdirSync(temp, { recursive: true });
-  } else if (settings.sharedTempRoot) {
+  } else if (settings.sharedTempRoot && (settings.attempt ?? 1) === 1) {
     // Nice names are unique in this run: TEMP/<nice>/datadir directly under the run root.
     temp = settings.tempRoot;
   } else {
-    temp = join(settings.tempRoot, String(matched.index));
+    // A retry gets its own directory: the failed attempt's may still be being deleted (or kept).
+    const attempt = settings.attempt ?? 1;
+    temp = join(settings.tempRoot, attempt > 1 ? `${matched.index}.${attempt}` : String(matched.index));
     mkdirSync(temp);
   }
   const scenarioDir = join(temp, niceName(scenario.name));
@@ -247,7 +256,7 @@ export async function runScenario(
           ? `timed out after ${((timeoutMs ?? 0) / 1000).toFixed(1)} s`
           : ac.controller.signal.aborted
             ? 'interrupted'
-            : errorText(err, settings.debug);
+            : errorText(err, settings.debug, settings.env.srcdir);
         if (ac.controller.signal.aborted) {
           ctx.killStep();
           tsAbort.reset();

@@ -15,6 +15,8 @@ import { canPersist, FreshShell, PersistentShell, type ShellRunner } from './she
 
 export interface SuiteSettings extends Omit<ScenarioSettings, 'tempRoot' | 'pendingDeletes'> {
   readonly jobs: number;
+  /** Extra attempts for a failing scenario (`--retry N`); one that then passes is flaky. */
+  readonly retry?: number;
   readonly stopOnFirstFail: boolean;
   readonly shell: string;
   readonly shellArgs: readonly string[];
@@ -108,16 +110,31 @@ export async function runSuite(
       const i = next++;
       const scenario = scenarios[i]!;
       try {
-        const result = await runScenario(
-          scenario,
-          settings.dryRun ? DRY_RUN_LANE : lane(),
-          scenarioSettings,
-          emit,
-          interrupt,
-          hardInterrupt,
-        );
-        results[i] = result;
-        if (result.status === 'failed' && settings.stopOnFirstFail) stop = true;
+        const attempts = 1 + (settings.retry ?? 0);
+        let result: ScenarioResult | undefined;
+        for (let attempt = 1; attempt <= attempts; attempt++) {
+          // The last attempt's scenario-finished is the one reporters see; earlier ones are retries.
+          let finished: RunEvent | undefined;
+          const attemptEmit = (e: RunEvent) => {
+            if (e.type === 'scenario-finished') finished = e;
+            else emit(e);
+          };
+          const r = await runScenario(
+            scenario,
+            settings.dryRun ? DRY_RUN_LANE : lane(),
+            { ...scenarioSettings, attempt },
+            attemptEmit,
+            interrupt,
+            hardInterrupt,
+          );
+          result = attempt > 1 ? { ...r, attempts: attempt } : r;
+          const again = r.status === 'failed' && attempt < attempts && !interrupt.aborted;
+          if (again) emit({ type: 'scenario-retrying', scenario, result: r, attempt });
+          else if (finished?.type === 'scenario-finished') emit({ ...finished, result });
+          if (!again) break;
+        }
+        results[i] = result!;
+        if (result!.status === 'failed' && settings.stopOnFirstFail) stop = true;
       } catch (err) {
         fatal ??= err;
         stop = true;
