@@ -142,3 +142,27 @@ test('a system of bootstrap chunks only is refused', () => {
     c.spec['build-mode'] = 'bootstrap';
   assert.throws(() => createBuildGraph(resolved), { reason: 'no-non-bootstrap-chunks' });
 });
+
+test('a chunk spec repeating a chunk is still checked: build-depends on a ghost is refused', () => {
+  const resolved = fixture();
+  const core = resolved.chunks.get('strata/core.morph') ?? [];
+  const first = core[0];
+  assert.ok(first);
+  core.push({ ...first, spec: { ...first.spec, name: 'again', 'build-depends': ['ghost'] } });
+  assert.throws(() => createBuildGraph(resolved), { reason: 'bad-chunk-dependency' });
+});
+
+test('an invalid regular expression in products include is refused with the chunk file', () => {
+  const resolved = fixture();
+  const core = resolved.chunks.get('strata/core.morph') ?? [];
+  const first = core[0];
+  assert.ok(first);
+  core[0] = {
+    ...first,
+    morphology: { ...first.morphology, products: [{ artifact: 'test-chunk-bins', include: ['usr/(bin'] }] },
+  };
+  assert.throws(() => createBuildGraph(resolved), {
+    reason: 'invalid-split-rule',
+    location: 'test-chunk.morph',
+  });
+});

@@ -5,6 +5,7 @@ import type { ResolvedDefinitions, ResolvedRepo } from './resolve-definitions.js
 import {
   artifactNames,
   chunkSplitRules,
+  compileSplitPattern,
   type SplitRule,
   selectStratumArtifacts,
   stratumArtifactOf,
@@ -106,7 +107,22 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
             `its artifacts are called ${chunk.morphology.name}-* (rename one of them)`,
         );
       }
+      // Every spec's build-depends is checked, also when it repeats a chunk already made a source.
+      const deps: Artifact[] = [...dependsOn];
+      for (const depName of chunk.spec['build-depends'] ?? []) {
+        const dep = specSources.get(depName);
+        if (!dep) {
+          throw new MorphError(
+            'build',
+            'bad-chunk-dependency',
+            `chunk ${chunk.spec.name} in ${file} depends on ${depName}, which is not an earlier chunk of that stratum`,
+            { location: file },
+          );
+        }
+        deps.push(...dep.artifacts);
+      }
       if (!source) {
+        checkProductPatterns(chunk.morphology, chunk.file);
         const rules = chunkSplitRules(chunk.morphology.name, chunk.morphology.products);
         source = newSource({
           ...chunk,
@@ -119,18 +135,6 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
           splitRules: rules,
           artifactNames: artifactNames(rules),
         });
-        const deps: Artifact[] = [...dependsOn];
-        for (const depName of chunk.spec['build-depends'] ?? []) {
-          const dep = specSources.get(depName);
-          if (!dep) {
-            throw new MorphError(
-              'build',
-              'bad-chunk-dependency',
-              `chunk ${chunk.spec.name} in ${file} depends on ${depName}, which is not an earlier chunk of that stratum`,
-            );
-          }
-          deps.push(...dep.artifacts);
-        }
         source.dependencies.push(...deps);
         chunkSources.set(id, source);
       }
@@ -249,4 +253,26 @@ function newSource(init: NewSource): Source {
   const source: Source = { ...rest, strata: new Set(), artifacts: [], dependencies: [] };
   for (const name of names) source.artifacts.push({ name, source });
   return source;
+}
+
+/**
+ * Compiles every `products` include pattern of a chunk now, so that an
+ * invalid regex is refused before anything is built.
+ * @throws MorphError `build/invalid-split-rule` naming the chunk file.
+ */
+function checkProductPatterns(morphology: ChunkMorphology, file: string): void {
+  for (const product of morphology.products) {
+    for (const pattern of product.include) {
+      try {
+        compileSplitPattern(pattern);
+      } catch (err) {
+        throw new MorphError(
+          'build',
+          'invalid-split-rule',
+          `${file}: invalid regular expression ${JSON.stringify(pattern)} in products of chunk ${morphology.name}`,
+          { location: file, cause: err, hint: 'products include patterns are Python regular expressions' },
+        );
+      }
+    }
+  }
 }

@@ -5,6 +5,17 @@ import { pyyamlTags } from './pyyaml-schema.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The largest definition file morph reads (real ones are a few KB). */
+export const MAX_DEFINITION_BYTES = 16 * 1024 * 1024;
+/** The deepest nesting of mappings and sequences in a definition (real ones: under 10). */
+export const MAX_NESTING_DEPTH = 64;
+/** The most alias expansions in one definition (the "billion laughs" guard). */
+export const MAX_ALIAS_COUNT = 1000;
+
+function definitionError(reason: string, file: string, message: string, cause?: unknown): MorphError {
+  return new MorphError('definitions', reason, `${file}: ${message}`, { location: file, cause });
+}
+
 /**
  * Parses one YAML document with PyYAML safe_load semantics (YAML 1.1
  * booleans and ints, duplicate keys allowed with the last one winning,
@@ -15,6 +26,16 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  *   or not one well-formed YAML document.
  */
 export function parseYaml(data: string | Buffer, file: string): unknown {
+  if (data.length > MAX_DEFINITION_BYTES) {
+    throw definitionError(
+      'too-large',
+      file,
+      `the file is too large for a morphology (${data.length} bytes; at most ${MAX_DEFINITION_BYTES})`,
+    );
+  }
+  if (typeof data !== 'string' && data.includes(0)) {
+    throw definitionError('binary-file', file, 'this is a binary file, not a morphology (YAML text)');
+  }
   let text: string;
   try {
     text = typeof data === 'string' ? data : utf8.decode(data);
@@ -29,6 +50,33 @@ export function parseYaml(data: string | Buffer, file: string): unknown {
       },
     );
   }
+  try {
+    return parseText(text, file);
+  } catch (err) {
+    // The parser and toJS recurse: a deeper document than any limit check could see first, or a self-referencing alias.
+    if (err instanceof RangeError) {
+      throw definitionError(
+        'too-deep',
+        file,
+        `nesting or aliases go too deep (at most ${MAX_NESTING_DEPTH} levels)`,
+        err,
+      );
+    }
+    if (err instanceof MorphError) throw err;
+    const message = (err as Error).message ?? String(err);
+    if (message.includes('Excessive alias count')) {
+      throw definitionError(
+        'too-many-aliases',
+        file,
+        `aliases expand too much (at most ${MAX_ALIAS_COUNT} expansions)`,
+        err,
+      );
+    }
+    throw definitionError('syntax-error', file, `Syntax error in morphology: ${message.split('\n')[0]}`, err);
+  }
+}
+
+function parseText(text: string, file: string): unknown {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     version: '1.1',
@@ -40,6 +88,15 @@ export function parseYaml(data: string | Buffer, file: string): unknown {
     prettyErrors: false,
   });
   const first = doc.errors[0];
+  if (first?.message.includes('Maximum call stack size exceeded')) {
+    const pos = lineCounter.linePos(first.pos[0]);
+    throw definitionError(
+      'too-deep',
+      `${file}:${pos.line}`,
+      `nesting is too deep (at most ${MAX_NESTING_DEPTH} levels)`,
+      first,
+    );
+  }
   if (first !== undefined) {
     const pos = lineCounter.linePos(first.pos[0]);
     const location = `${file}:${pos.line}:${pos.col}`;
@@ -54,9 +111,26 @@ export function parseYaml(data: string | Buffer, file: string): unknown {
       },
     );
   }
-  const value = normalise(doc.toJS({ maxAliasCount: 1000 }));
+  const value = normalise(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+  checkDepth(value, file);
   if (doc.contents !== null) record(doc.contents as Node, value, file, lineCounter);
   return value;
+}
+
+/**
+ * Refuses nesting deeper than MAX_NESTING_DEPTH, iteratively (no recursion to overflow).
+ * @throws MorphError `definitions/too-deep`.
+ */
+function checkDepth(value: unknown, file: string): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object' || Buffer.isBuffer(item)) continue;
+    if (depth > MAX_NESTING_DEPTH) {
+      throw definitionError('too-deep', file, `nesting is too deep (at most ${MAX_NESTING_DEPTH} levels)`);
+    }
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
 }
 
 /** Binary values come back as Uint8Array views; make every one a Buffer. */

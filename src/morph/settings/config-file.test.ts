@@ -54,4 +54,12 @@ describe('readConfigFiles', () => {
       ['/a', '/b'],
     );
   });
+  it('names a binary file (--config=/bin/true) as such and never echoes it', async () => {
+    await assert.rejects(readConfigFiles(['/bin/true']), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'config/bad-config-file');
+      assert.ok(!err.message.includes('ELF'), err.message);
+      assert.ok(err.message.length < 200, err.message);
+      return true;
+    });
+  });
 });

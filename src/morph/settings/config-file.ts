@@ -78,6 +78,9 @@ async function confFilesIn(dir: string): Promise<string[]> {
   }
 }
 
+/** The largest config file morph reads. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 /**
  * Reads the `[config]` entries of each file in order; missing files are
  * silently skipped (morph.md 12.3).
@@ -86,15 +89,27 @@ async function confFilesIn(dir: string): Promise<string[]> {
 export async function readConfigFiles(files: readonly string[]): Promise<ConfigEntry[]> {
   const entries: ConfigEntry[] = [];
   for (const file of files) {
-    let text: string;
+    let data: Buffer;
     try {
-      text = await readFile(file, 'utf8');
+      data = await readFile(file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') continue;
       throw new MorphError('config', 'bad-config-file', `cannot read config file ${file}`, { cause: err });
     }
-    entries.push(...parseConfigFile(text, file));
+    // Never echo a binary file (--config=/bin/true) line by line to the terminal.
+    if (data.includes(0) || data.length > MAX_CONFIG_BYTES) {
+      throw new MorphError(
+        'config',
+        'bad-config-file',
+        `${file} is a binary or oversized file, not a config file`,
+        {
+          location: file,
+          hint: 'give --config a text file with a [config] section',
+        },
+      );
+    }
+    entries.push(...parseConfigFile(data.toString('utf8'), file));
   }
   return entries;
 }

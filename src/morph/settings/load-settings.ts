@@ -124,6 +124,7 @@ function deriveSettings(given: Map<keyof Settings, SettingValue>, where: Setting
     'no-git-update': get('no-git-update', () => false),
     'build-log-on-stdout': get('build-log-on-stdout', () => false),
     'max-jobs': get('max-jobs', () => Math.max(1, Math.round(1.5 * where.cpus))),
+    'build-timeout': get('build-timeout', () => 0),
     'no-ccache': get('no-ccache', () => false),
     'no-distcc': get('no-distcc', () => true),
     'push-build-branches': get('push-build-branches', () => false),

@@ -40,4 +40,16 @@ describe('parseSettingValue', () => {
     });
     assert.equal(parseSettingValue(findSetting('max-jobs')!, ' 7 ', true), 7);
   });
+  it('refuses integers out of their range (--max-jobs=-3, 0)', () => {
+    for (const bad of ['-3', '0', '100000']) {
+      assert.throws(
+        () => parseSettingValue(findSetting('max-jobs')!, bad, false),
+        { code: 'config/bad-value' },
+        bad,
+      );
+    }
+    assert.throws(() => parseSettingValue(findSetting('controller-initiator-port')!, '70000', false), {
+      code: 'config/bad-value',
+    });
+  });
 });

@@ -47,7 +47,13 @@ export function parseSettingValue(spec: SettingSpec, text: string, fromConfigFil
       if (!/^\s*-?\d+\s*$/.test(text)) {
         throw new MorphError('config', 'bad-value', `${what}: invalid integer ${JSON.stringify(text)}`);
       }
-      return Number.parseInt(text, 10);
+      const value = Number.parseInt(text, 10);
+      if (spec.range && (value < spec.range[0] || value > spec.range[1])) {
+        throw new MorphError('config', 'bad-value', `${what}: ${value} is out of range`, {
+          hint: `give a whole number from ${spec.range[0]} to ${spec.range[1]}`,
+        });
+      }
+      return value;
     }
     case 'string':
       return text;

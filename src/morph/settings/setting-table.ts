@@ -23,6 +23,8 @@ export interface SettingSpec {
   readonly choices?: readonly string[];
   /** Placeholder shown in `--help`. */
   readonly metavar?: string;
+  /** The smallest and largest values of an `int` setting. */
+  readonly range?: readonly [number, number];
   readonly help: string;
 }
 
@@ -58,6 +60,7 @@ export interface Settings {
   'no-git-update': boolean;
   'build-log-on-stdout': boolean;
   'max-jobs': number;
+  'build-timeout': number;
   'no-ccache': boolean;
   'no-distcc': boolean;
   'push-build-branches': boolean;
@@ -139,7 +142,20 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'build-ref-prefix', type: 'string', metavar: 'PREFIX', help: 'temporary build branch namespace' },
   { name: 'no-git-update', type: 'bool', help: 'never fetch into the git cache' },
   { name: 'build-log-on-stdout', type: 'bool', help: 'stream build command output to stdout' },
-  { name: 'max-jobs', type: 'int', metavar: 'N', help: 'make parallelism (default: 1.5 x CPUs)' },
+  {
+    name: 'max-jobs',
+    type: 'int',
+    range: [1, 4096],
+    metavar: 'N',
+    help: 'make parallelism (default: 1.5 x CPUs)',
+  },
+  {
+    name: 'build-timeout',
+    type: 'int',
+    range: [0, 31_536_000],
+    metavar: 'SECONDS',
+    help: 'kill a chunk build command that runs longer than this (default: 0, never)',
+  },
   { name: 'no-ccache', type: 'bool', help: 'do not use ccache' },
   { name: 'no-distcc', type: 'bool', help: 'do not use distcc (default: true)' },
   { name: 'push-build-branches', type: 'bool', help: 'push temporary build branches' },
@@ -171,7 +187,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     metavar: 'ADDR',
     help: 'distbuild controller address',
   },
-  { name: 'controller-initiator-port', type: 'int', metavar: 'PORT', help: 'distbuild controller port' },
+  {
+    name: 'controller-initiator-port',
+    type: 'int',
+    range: [1, 65535],
+    metavar: 'PORT',
+    help: 'distbuild controller port',
+  },
   {
     name: 'initiator-step-output-dir',
     type: 'string',
