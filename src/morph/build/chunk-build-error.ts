@@ -17,12 +17,28 @@ export class ChunkBuildError extends MorphError {
     log: string;
     stagingArea: string;
     output: string;
+    /** The command was killed after this many seconds (`--build-timeout`). */
+    timedOutAfter?: number;
+    /** The build filled its filesystem: the staging area was removed, not kept. */
+    noSpace?: boolean;
   }) {
+    const what = init.timedOutAfter
+      ? `was killed after ${init.timedOutAfter} s (--build-timeout)`
+      : `failed with exit code ${init.exitCode}`;
+    const message = init.noSpace
+      ? `Building ${init.chunk} ran out of disk space: ${init.stagingArea} filled its filesystem (No space left on device) running '${init.command}'; the staging area was removed.`
+      : `In staging area ${init.stagingArea}: running command '${init.command}' ${what} building ${init.chunk}.`;
     super(
       'build',
-      'chunk-build-failed',
-      `In staging area ${init.stagingArea}: running command '${init.command}' failed with exit code ${init.exitCode} building ${init.chunk}.`,
-      { hint: init.output.trim() === '' ? undefined : init.output.trimEnd() },
+      init.noSpace ? 'no-space' : init.timedOutAfter ? 'build-timeout' : 'chunk-build-failed',
+      message,
+      {
+        hint: init.noSpace
+          ? `free space on the filesystem of ${init.stagingArea} (morph gc removes old artifacts), or set tempdir elsewhere`
+          : init.output.trim() === ''
+            ? undefined
+            : init.output.trimEnd(),
+      },
     );
     this.step = init.step;
     this.log = init.log;

@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { runCommand } from '../../shared/exec.js';
 import { artifactRef } from '../cache/artifact-ref.js';
+import { MorphError } from '../errors.js';
 import type { ChunkMorphology } from '../model.js';
 import type { BuildContext } from './build-context.js';
 import { chunkPath } from './build-environment.js';
@@ -133,6 +134,7 @@ export async function buildChunk(
           logPath: buildLog,
           scratchDir: settings.tempdir,
           signal: app.signal,
+          timeoutSeconds: settings['build-timeout'],
           onStep: (step) => ctx.status.chatty(`Running ${step} commands`),
           onOutput:
             settings['build-log-on-stdout'] && app.out ? (chunk) => app.out?.(chunk.toString()) : undefined,
@@ -144,6 +146,21 @@ export async function buildChunk(
     if (failure) {
       const log = await readFile(buildLog, 'utf8').catch(() => '');
       await rename(buildLog, cache.buildLogPath(key)).catch(() => {});
+      const marker = Buffer.from(failure.command).toString('utf8');
+      const output = log.slice(log.lastIndexOf(`# # ${marker}\n`) + marker.length + 5);
+      if (output.includes('No space left on device')) {
+        // Keeping it would keep the disk full: the staging area goes (finally, below).
+        throw new ChunkBuildError({
+          chunk: source.name,
+          step: failure.step,
+          command: marker,
+          exitCode: failure.exitCode,
+          log,
+          stagingArea: area,
+          output,
+          noSpace: true,
+        });
+      }
       const failed = join(settings.tempdir, 'failed', basename(area));
       await mkdir(join(settings.tempdir, 'failed'), { recursive: true });
       await rm(failed, { recursive: true, force: true });
@@ -151,8 +168,6 @@ export async function buildChunk(
       await runCommand(['cp', '-al', `${depsTree}/.`, `${area}/`], { allowFailure: true });
       await rename(area, failed);
       keepStaging = true;
-      const marker = Buffer.from(failure.command).toString('utf8');
-      const output = log.slice(log.lastIndexOf(`# # ${marker}\n`) + marker.length + 5);
       throw new ChunkBuildError({
         chunk: source.name,
         step: failure.step,
@@ -161,6 +176,7 @@ export async function buildChunk(
         log,
         stagingArea: failed,
         output,
+        timedOutAfter: failure.timedOutAfter,
       });
     }
 
@@ -182,6 +198,19 @@ export async function buildChunk(
     );
     await rename(buildLog, cache.buildLogPath(key));
     await timing.write(cache.sourceMetaPath(key));
+  } catch (err) {
+    const errno = err as NodeJS.ErrnoException;
+    if (errno?.code !== 'ENOSPC') throw err;
+    // The staging area is removed below (never kept when the disk is full).
+    throw new MorphError(
+      'build',
+      'no-space',
+      `Building ${source.name} ran out of disk space: no space left on device writing ${errno.path ?? staging ?? settings.tempdir}; the staging area was removed.`,
+      {
+        cause: err,
+        hint: 'free space there (morph gc removes old artifacts), or set tempdir/cachedir elsewhere',
+      },
+    );
   } finally {
     releaseTree();
     if (staging) await rm(logOf(staging), { force: true });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../shared/exec.js';
+import { ownedPrefix } from '../../shared/owned-name.js';
 import type { ArtifactCache } from '../cache/artifact-cache.js';
 import { artifactDevices } from './artifact-devices.js';
 import { createDeviceNodes, type DeviceNode } from './device-nodes.js';
@@ -186,7 +187,7 @@ export class DependencyTrees {
 
   private async freshDirectory(): Promise<string> {
     await mkdir(this.dir, { recursive: true });
-    return mkdtemp(join(this.dir, 'deps-'));
+    return mkdtemp(join(this.dir, ownedPrefix('deps-')));
   }
 
   /**

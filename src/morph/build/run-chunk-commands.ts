@@ -10,6 +10,8 @@ export interface CommandFailure {
   step: string;
   command: ByteString;
   exitCode: number;
+  /** Set when the command was killed for running longer than `timeoutSeconds`. */
+  timedOutAfter?: number;
 }
 
 /**
@@ -28,6 +30,8 @@ export async function runChunkCommands(options: {
   scratchDir: string;
   /** Kills the running command when aborted. */
   signal?: AbortSignal;
+  /** Kills a command running longer than this many seconds (0 or unset: never; `--build-timeout`). */
+  timeoutSeconds?: number;
   /** Receives command output as it is logged (`build-log-on-stdout`). */
   onOutput?: (chunk: Buffer) => void;
   /** Called before each step (status lines, progress). */
@@ -45,13 +49,26 @@ export async function runChunkCommands(options: {
       const env = { ...options.env, MAKEFLAGS: `-j${jobs}` };
       for (const command of commands) {
         writeSync(fd, Buffer.concat([Buffer.from('# # '), Buffer.from(command), Buffer.from('\n')]));
-        const result = await runInSandbox(options.sandbox, command, env, {
-          outputFd: fd,
-          scratchDir: options.scratchDir,
-          onOutput: options.onOutput,
-          signal: options.signal,
-        });
-        if (result.exitCode !== 0) return { step, command, exitCode: result.exitCode };
+        const timeout = options.timeoutSeconds ?? 0;
+        const timer = timeout > 0 ? new AbortController() : undefined;
+        const timeoutHandle = timer ? setTimeout(() => timer.abort(), timeout * 1000) : undefined;
+        const signals = [options.signal, timer?.signal].filter((s): s is AbortSignal => s !== undefined);
+        try {
+          const result = await runInSandbox(options.sandbox, command, env, {
+            outputFd: fd,
+            scratchDir: options.scratchDir,
+            onOutput: options.onOutput,
+            // bwrap runs with --die-with-parent and its own pid namespace: killing it ends the whole command.
+            signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
+          });
+          if (timer?.signal.aborted && !options.signal?.aborted) {
+            writeSync(fd, `# killed: the command ran longer than ${timeout} s (--build-timeout)\n`);
+            return { step, command, exitCode: result.exitCode, timedOutAfter: timeout };
+          }
+          if (result.exitCode !== 0) return { step, command, exitCode: result.exitCode };
+        } finally {
+          clearTimeout(timeoutHandle);
+        }
       }
     }
     return undefined;

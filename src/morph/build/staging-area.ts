@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ownedPrefix } from '../../shared/owned-name.js';
 import type { ArtifactCache } from '../cache/artifact-cache.js';
 import { MorphError } from '../errors.js';
 import { artifactDevices } from './artifact-devices.js';
@@ -14,7 +15,7 @@ export async function createStagingArea(tempdir: string): Promise<string> {
   const parent = join(tempdir, 'staging');
   try {
     await mkdir(parent, { recursive: true });
-    return await mkdtemp(join(parent, 'staging-'));
+    return await mkdtemp(join(parent, ownedPrefix('staging-')));
   } catch (err) {
     throw new MorphError('build', 'staging-failed', `cannot create a staging area in ${parent}`, {
       cause: err,
