@@ -8,6 +8,7 @@
 import { chmod, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unprivilegedSourceDir } from '../src/shared/unprivileged-copy.js';
 import { check, type StepContext, StepFailure, step } from '../src/yarn/api.js';
 import { describeFailure, getVar, runChecked, setVar, shellWords, varKey } from './context.js';
 
@@ -96,7 +97,11 @@ export default [
       const result = await ctx.run(
         [
           ...asNobody,
-          join(ctx.srcdir, 'morphlib/exts/rawdisk.write'),
+          // A checkout nobody cannot enter (a 0700 directory) is run from a readable copy.
+          join(
+            unprivilegedSourceDir(ctx.srcdir, asNobody, 'morphlib/exts/rawdisk.write'),
+            'morphlib/exts/rawdisk.write',
+          ),
           await realPath(ctx, ctx.path(tree)),
           realImage,
         ],

@@ -1,5 +1,16 @@
 import assert from 'node:assert/strict';
-import { access, constants, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import {
+  access,
+  constants,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -32,5 +43,24 @@ test('the definitions checkout wins over the built-ins; a missing check is not a
     assert.equal(await findExtension(root, '../etc/passwd', 'write'), undefined);
   } finally {
     await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('a built-in wrapper reached through a symbolic link still finds dist/', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ext-link-'));
+  try {
+    await symlink(
+      join(BUILTIN_EXTENSIONS_DIR, 'set-hostname.configure'),
+      join(dir, 'set-hostname.configure'),
+    );
+    await mkdir(join(dir, 'tree'));
+    const result = spawnSync(join(dir, 'set-hostname.configure'), [join(dir, 'tree')], {
+      env: { ...process.env, HOSTNAME: 'linked' },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(await readFile(join(dir, 'tree', 'etc', 'hostname'), 'utf8'), 'linked\n');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });

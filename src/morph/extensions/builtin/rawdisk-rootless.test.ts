@@ -5,19 +5,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { unprivilegedSourceDir } from '../../../shared/unprivileged-copy.js';
 import { renderExtlinuxConfig } from './extlinux-config.js';
 import { completeExt4Fstab } from './fstab-layout.js';
 import { readRawdiskOptions } from './rawdisk-options.js';
 import { filesystemPath } from './rawdisk-rootless.js';
 
-const EXTS = fileURLToPath(new URL('../../../../../morphlib/exts/', import.meta.url));
+/** The package root (the checkout). */
+const SRC = fileURLToPath(new URL('../../../../../', import.meta.url));
 const isRoot = process.getuid?.() === 0;
 const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 
 /** Runs a shipped rawdisk hook as an unprivileged user: nobody when we are root, else ourselves. */
 function runUnprivileged(kind: string, args: string[], env: Record<string, string>) {
-  const argv = [...(isRoot ? NOBODY : []), join(EXTS, `rawdisk.${kind}`), ...args];
+  const asUser = isRoot ? NOBODY : [];
+  // A checkout in a 0700 directory cannot be run by nobody: run a readable copy then.
+  const exts = join(unprivilegedSourceDir(SRC, asUser, 'morphlib/exts/rawdisk.write'), 'morphlib', 'exts');
+  const argv = [...asUser, join(exts, `rawdisk.${kind}`), ...args];
   return spawnSync(argv[0] as string, argv.slice(1), {
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
@@ -116,7 +121,7 @@ test('without root, rawdisk.write builds a checked ext4 image with the layout; u
     const tooSmall = runUnprivileged('write', [tree, join(dir, 'small.img')], { ...env, DISK_SIZE: '1M' });
     assert.match(tooSmall.stderr, /^ERROR: DISK_SIZE 1M is too small/m);
     const again = runUnprivileged('write', [tree, image], env);
-    assert.match(again.stderr, /^ERROR: cannot create .*disk\.img/m);
+    assert.match(again.stderr, /^ERROR: There is already a file at .*disk\.img/m);
     assert.match(debugfs(fs, 'cat /extlinux.conf'), /rootfstype=ext4/, 'an existing image is left alone');
     assert.deepEqual((await readdir(dir)).sort(), ['disk.img', 'tree'], 'no staging or partial image left');
   } finally {
