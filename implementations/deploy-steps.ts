@@ -20,7 +20,8 @@ import {
 import { describeFailure, requireVar, runChecked, setVar, varKey } from './context.js';
 import { definitionsCheckout, morphArgv } from './morph-runner.js';
 
-const backgroundVar = varKey<BackgroundMorph>('deploy-background');
+/** The deployment started by "the user starts deploying ... in the background". */
+export const backgroundVar = varKey<BackgroundMorph>('deploy-background');
 
 /** Paths the kernel has mounted under `dir`. */
 async function mountsUnder(ctx: StepContext, dir: string): Promise<string[]> {

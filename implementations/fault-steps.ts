@@ -1,11 +1,95 @@
 /**
  * Steps for morph under faults and hostile input (issue 13): secrets in
- * morph's environment, files that must not contain a text.
+ * morph's environment, SIGKILL in the middle of a deployment and what it
+ * leaves, write extensions that plant symbolic links, file contents.
  */
-import { readFile } from 'node:fs/promises';
-import { check, step } from '../src/yarn/api.js';
-import { getVar, setVar } from './context.js';
-import { morphEnvVar } from './morph-runner.js';
+import { existsSync } from 'node:fs';
+import { chmod, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { check, type StepContext, StepFailure, step } from '../src/yarn/api.js';
+import { startBackgroundMorph } from './background-morph.js';
+import { getVar, requireVar, setVar, varKey } from './context.js';
+import { backgroundVar } from './deploy-steps.js';
+import { definitionsCheckout, morphEnvVar, runMorph } from './morph-runner.js';
+
+/** mulberry32: a small seeded PRNG, so a benchmark's kill times can be replayed. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Mount points under `dir` (from /proc/self/mountinfo). */
+async function mountsUnder(dir: string): Promise<string[]> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  return text
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((target) => target === dir || target.startsWith(`${dir}/`));
+}
+
+/** Loop devices whose backing file is under `dir`. */
+async function loopsUnder(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of (await readdir('/sys/block').catch(() => [] as string[])).filter((n) =>
+    n.startsWith('loop'),
+  )) {
+    const backing = await readFile(`/sys/block/${name}/loop/backing_file`, 'utf8').catch(() => '');
+    if (backing.startsWith(`${dir}/`)) found.push(`/dev/${name} ${backing.trim()}`);
+  }
+  return found;
+}
+
+/** Every kind of leftover a killed deployment can leave in the scenario's data directory. */
+async function leftoversByKind(ctx: StepContext, outputDir: string): Promise<Record<string, string[]>> {
+  const entries = async (dir: string) =>
+    (await readdir(ctx.path(dir)).catch(() => [] as string[])).map((n) => `${dir}/${n}`);
+  return {
+    mounts: await mountsUnder(ctx.datadir),
+    'loop devices': await loopsUnder(ctx.datadir),
+    'temp dirs': [...(await entries('tmp/deployments')), ...(await entries('tmp/staging'))],
+    'partial files': [
+      ...(await partialsUnder(ctx.path(outputDir), 1)),
+      ...(await partialsUnder(ctx.path('cache'), 3)),
+    ],
+    processes: [
+      ...(await processesMentioning(ctx.path('tmp'))),
+      ...(await processesMentioning(ctx.path('workspace'))),
+    ],
+  };
+}
+
+/** Counts of the fault benchmark, kept between its steps. */
+const faultBenchVar = varKey<{ runs: number; killed: number; completed: number; outputsAfterKill: number }>(
+  'fault-bench',
+);
+
+/** Processes (pid and command line) whose command line mentions `text`, this one excepted. */
+async function processesMentioning(text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text)) found.push(`${pid} ${cmdline.replaceAll('\0', ' ')}`);
+  }
+  return found;
+}
+
+/** Entries under `dir` (recursively, `depth` levels) whose names mark partial state. */
+async function partialsUnder(dir: string, depth: number): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (/\.morph-partial-|^\.partial-/.test(entry.name)) found.push(path);
+    else if (entry.isDirectory() && depth > 1) found.push(...(await partialsUnder(path, depth - 1)));
+  }
+  return found;
+}
 
 export default [
   step(
@@ -24,6 +108,141 @@ export default [
       const content = await readFile(ctx.path(file), 'utf8');
       const wanted = verb === 'contains';
       check(content.includes(text) === wanted, `${file} ${wanted ? 'lacks' : 'contains'} "${text}"`);
+    },
+  ),
+  step(
+    'GIVEN',
+    /a write extension called (\S+) in branch (\S+) that makes its location a symbolic link to (\S+)/,
+    'writes NAME.write in the definitions checkout: `ln -s $DATADIR/DIR LOCATION` (a hostile subsystem)',
+    async (ctx, name, branch, dir) => {
+      const file = join(definitionsCheckout(ctx, branch), `${name}.write`);
+      await writeFile(file, `#!/bin/sh\nset -e\nln -s "$DATADIR/${dir}" "$2"\n`);
+      await chmod(file, 0o755);
+    },
+  ),
+  step(
+    'WHEN',
+    /the background deployment is killed with SIGKILL once its output includes "(.*)"/,
+    'watches the background morph stdout and sends SIGKILL to morph alone (not its group) when TEXT appears',
+    async (ctx, text) => {
+      const background = requireVar(ctx, backgroundVar, 'the user starts deploying ... in the background');
+      let seen = '';
+      const killed = new Promise<void>((resolve, reject) => {
+        background.child.stdout?.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+          if (seen.includes(text) && background.child.exitCode === null) {
+            background.child.kill('SIGKILL');
+            resolve();
+          }
+        });
+        background.done.then(() =>
+          reject(new StepFailure(`morph ended before its output included "${text}":\n${seen}`)),
+        );
+      });
+      await killed;
+      await background.done;
+    },
+    { timeoutMs: 300_000 },
+  ),
+  step(
+    'THEN',
+    /no process started by morph is left running/,
+    'waits up to 10 s for every process whose command line mentions $DATADIR/tmp or $DATADIR/workspace to be gone',
+    async (ctx) => {
+      let left: string[] = [];
+      for (let attempt = 0; attempt < 100; attempt++) {
+        left = [
+          ...(await processesMentioning(ctx.path('tmp'))),
+          ...(await processesMentioning(ctx.path('workspace'))),
+        ];
+        if (left.length === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new StepFailure(`still running:\n${left.join('\n')}`);
+    },
+  ),
+  step(
+    'THEN',
+    /no partial output is left in (\S+) or in the cache/,
+    'looks for .morph-partial-* beside the outputs in $DATADIR/DIR and .partial-* anywhere 3 levels into $DATADIR/cache',
+    async (ctx, dir) => {
+      const left = [
+        ...(await partialsUnder(ctx.path(dir), 1)),
+        ...(await partialsUnder(ctx.path('cache'), 3)),
+      ];
+      check(left.length === 0, `partial outputs left:\n${left.join('\n')}`);
+    },
+  ),
+  step('THEN', /directory (\S+) is empty/, 'lists $DATADIR/DIR', async (ctx, dir) => {
+    const entries = await readdir(ctx.path(dir));
+    check(entries.length === 0, `${dir} holds ${entries.join(' ')}`);
+  }),
+  step('GIVEN', /a directory called (\S+)/, 'mkdir -p $DATADIR/DIR', async (ctx, dir) => {
+    await ctx.run(['mkdir', '-p', ctx.path(dir)]);
+  }),
+  step(
+    'WHEN',
+    /the cluster (\S+) in branch (\S+) is deployed (\d+) times to (\S+), each run killed with SIGKILL after a random delay of up to (\d+) ms \(seed (\d+)\)/,
+    'fault benchmark: N background deploys, each SIGKILLed (morph alone) at a seeded random time; a completed output is removed before the next run, one found after a kill is counted',
+    async (ctx, cluster, branch, count, output, maxDelay, seed) => {
+      const random = seededRandom(Number(seed));
+      const cwd = definitionsCheckout(ctx, branch);
+      const location = ctx.path(output);
+      const stats = { runs: 0, killed: 0, completed: 0, outputsAfterKill: 0 };
+      for (let run = 0; run < Number(count); run++) {
+        const delay = Math.round(random() * Number(maxDelay));
+        const background = await startBackgroundMorph(ctx, 'deploy', ['deploy', cluster], cwd);
+        const finished = await Promise.race([
+          background.done.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), delay)),
+        ]);
+        stats.runs++;
+        if (finished) {
+          stats.completed++;
+        } else {
+          background.child.kill('SIGKILL');
+          await background.done;
+          stats.killed++;
+          if (existsSync(location)) stats.outputsAfterKill++;
+        }
+        ctx.log(`run ${run + 1}: ${finished ? 'completed' : `killed after ${delay} ms`}`);
+        await rm(location, { force: true, recursive: true });
+      }
+      setVar(ctx, faultBenchVar, stats);
+    },
+    { timeoutMs: 3_600_000 },
+  ),
+  step('WHEN', /the user runs morph gc/, 'runs `morph gc` in $DATADIR; it must succeed', async (ctx) => {
+    await runMorph(ctx, 'run', 'gc', []);
+  }),
+  step(
+    'THEN',
+    /nothing is left by the killed deployments of (\S+)/,
+    'counts leftovers by kind (mounts, loop devices, temp dirs, partial files, processes, outputs found after a kill), writes the table to $DATADIR/fault-report (and $FAULT_REPORT if set); all must be 0',
+    async (ctx, outputDir) => {
+      const stats = getVar(ctx, faultBenchVar) ?? { runs: 0, killed: 0, completed: 0, outputsAfterKill: 0 };
+      let left: Record<string, string[]> = {};
+      // The guardians kill the extension groups asynchronously: give them a moment.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        left = await leftoversByKind(ctx, outputDir);
+        if (Object.values(left).every((items) => items.length === 0)) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const lines = [
+        `deploys: ${stats.runs}, killed with SIGKILL: ${stats.killed}, completed before the kill: ${stats.completed}`,
+        'leftovers by kind (after one more deploy and morph gc):',
+        `  outputs at the location after a kill: ${stats.outputsAfterKill}`,
+        ...Object.entries(left).map(
+          ([kind, items]) => `  ${kind}: ${items.length}${items.length ? ` (${items.join(', ')})` : ''}`,
+        ),
+      ];
+      const report = `${lines.join('\n')}\n`;
+      await writeFile(ctx.path('fault-report'), report);
+      if (ctx.env.FAULT_REPORT) await writeFile(ctx.env.FAULT_REPORT, report);
+      ctx.log(report);
+      const total =
+        stats.outputsAfterKill + Object.values(left).reduce((sum, items) => sum + items.length, 0);
+      check(total === 0, report);
     },
   ),
 ];

@@ -9,6 +9,7 @@ import { isAppError } from '../../shared/app-error.js';
 import { maskArgument, secretMask } from '../../shared/secret-mask.js';
 import { createApp } from '../app.js';
 import { morphVersion } from '../build/metadata-record.js';
+import { countLeftovers, reclaimLeftovers } from '../deploy/leftovers.js';
 import { MorphError } from '../errors.js';
 import { dumpSettings } from '../settings/dump-settings.js';
 import { loadSettings } from '../settings/load-settings.js';
@@ -92,6 +93,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
       { cwd, signal: interrupt.signal },
     );
+    // What killed morph runs left (mounts, loop devices, temp dirs, partial images) goes first.
+    const leftovers = reclaimLeftovers(settings);
+    if (countLeftovers(leftovers) > 0) {
+      app.status.chatty(`Removed what killed morph runs left: ${JSON.stringify(leftovers)}`);
+    }
     await command.run(app, args);
     log.debug('morph finished successfully');
     return interrupted ? INTERRUPTED : 0;

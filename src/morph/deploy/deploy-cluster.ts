@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ownedPrefix } from '../../shared/owned-name.js';
 import type { App } from '../app.js';
 import { normaliseMorphologyPath } from '../build/morphology-path.js';
 import { loadMorphology } from '../definitions/index.js';
@@ -61,7 +62,7 @@ export async function deployCluster(
   const onExit = () => cleanup.unwind();
   process.on('exit', onExit);
   try {
-    const tempDir = await mkdtemp(join(app.settings.tempdir, 'deployments', 'deploy-'));
+    const tempDir = await mkdtemp(join(app.settings.tempdir, 'deployments', ownedPrefix('deploy-')));
     cleanup.push(`remove ${tempDir}`, () => removeTree(tempDir));
     const session = {
       app,

@@ -188,6 +188,31 @@ test('a failing write extension is named with its exit code and stderr; the tree
   }
 });
 
+test("an extension's own ERROR: line is morph's one error, not wrapped; its group is gone after it", {
+  skip: !isRoot,
+}, async () => {
+  const f = await fixture();
+  try {
+    const ext = join(f.root, 'picky.write');
+    await writeFile(
+      ext,
+      '#!/bin/sh\n(sleep 30.123; touch "$2.late") &\necho "some detail" >&2\necho "ERROR: DISK_SIZE is not a valid size: -5G" >&2\nexit 1\n',
+    );
+    await assert.rejects(
+      deploySystem(f.session, entry({ sys: { type: 'picky', location: 'x' } }), undefined, []),
+      (err: unknown) =>
+        err instanceof MorphError &&
+        err.reason === 'failed' &&
+        err.message === 'DISK_SIZE is not a valid size: -5G',
+    );
+    assert.deepEqual(f.stderr, ['some detail\n']);
+    const left = spawnSync('pgrep', ['-f', 'sleep 30.123'], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(left, '', `still running: ${left}`);
+  } finally {
+    await rm(f.top, { recursive: true, force: true });
+  }
+});
+
 test('a subsystem location may not escape the parent tree; unknown types are reported', {
   skip: !isRoot,
 }, async () => {

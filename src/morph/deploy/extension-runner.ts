@@ -117,6 +117,19 @@ export async function runExtension(app: App, run: ExtensionRun): Promise<boolean
   return true;
 }
 
+/**
+ * Runs the extension in its own session and process group, so that the
+ * whole group (the extension and everything it started) can be signalled:
+ * SIGTERM on Ctrl-C or SIGTERM to morph, SIGKILL to whatever is left once
+ * the extension exits. A guardian (`sh`, in a group of its own) holds a pipe
+ * from morph and kills the group when the pipe closes without morph having
+ * dismissed it: so when morph is SIGKILLed, the extension dies with it
+ * (the role of PR_SET_PDEATHSIG, for the whole group).
+ *
+ * An extension's own `ERROR:` line is not echoed as it comes: when the
+ * extension fails it becomes morph's one error message; when it succeeds it
+ * is echoed at the end.
+ */
 function execute(app: App, run: ExtensionRun, filename: string, executable: string): Promise<void> {
   const argv = canUnshare()
     ? ['unshare', '--mount', '--propagation', 'private', '--', executable, ...run.args]
@@ -130,28 +143,56 @@ function execute(app: App, run: ExtensionRun, filename: string, executable: stri
       cwd: run.rootDir,
       env: { ...run.env, MORPH_LOG_FD: '3' },
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      detached: true,
     });
+    const group = child.pid;
+    const guardian = group === undefined ? undefined : startGuardian(group);
+    const signalGroup = (signal: NodeJS.Signals): void => {
+      if (group === undefined) return;
+      try {
+        process.kill(-group, signal);
+      } catch {
+        // The group is gone already.
+      }
+    };
     const stderrLines: string[] = [];
+    const errorLines: string[] = [];
     forEachLine(child.stdout, (line) => run.status.normal(line));
     forEachLine(child.stderr, (line) => {
       stderrLines.push(line);
-      app.err(`${line}\n`);
+      if (line.startsWith('ERROR:')) errorLines.push(line);
+      else app.err(`${line}\n`);
     });
     const logPipe = child.stdio[3];
     if (logPipe instanceof Readable) forEachLine(logPipe, (line) => app.log.debug(`${filename}: ${line}`));
-    // Ctrl-C reaches the extension through the terminal's process group; SIGTERM
-    // is forwarded. Either way we wait for it to exit: it undoes its own mounts.
-    const onAbort = () => child.kill('SIGTERM');
+    // SIGTERM to the whole group; we wait for the extension to exit: it undoes its own mounts.
+    const onAbort = () => signalGroup('SIGTERM');
     app.signal.addEventListener('abort', onAbort, { once: true });
+    // Whatever the extension left running in its group goes with it (and lets its pipes close).
+    child.on('exit', () => signalGroup('SIGKILL'));
     child.on('error', (cause) => {
       app.signal.removeEventListener('abort', onAbort);
+      guardian?.dismiss();
       reject(new MorphError('extension', 'failed', `Extension ${filename} could not be started`, { cause }));
     });
     child.on('close', (code, signal) => {
       app.signal.removeEventListener('abort', onAbort);
-      if (code === 0) return resolve();
+      guardian?.dismiss();
+      if (code === 0) {
+        for (const line of errorLines) app.err(`${line}\n`);
+        return resolve();
+      }
       if (app.signal.aborted) {
         return reject(new MorphError('extension', 'interrupted', `Extension ${filename} was interrupted`));
+      }
+      const own = errorLines.at(-1);
+      for (const line of errorLines.slice(0, -1)) app.err(`${line}\n`);
+      if (own !== undefined) {
+        // The extension said what went wrong: that is the one error line.
+        app.log.debug(
+          `extension ${filename} failed with ${code === null ? `signal ${signal}` : `code ${code}`}`,
+        );
+        return reject(new MorphError('extension', 'failed', own.slice('ERROR:'.length).trim()));
       }
       const detail = stderrLines.length > 0 ? `: ${stderrLines.join('\n')}` : '';
       reject(
@@ -163,6 +204,34 @@ function execute(app: App, run: ExtensionRun, filename: string, executable: stri
       );
     });
   });
+}
+
+/** A process that SIGKILLs a process group when morph dies before dismissing it. */
+interface Guardian {
+  dismiss(): void;
+}
+
+/**
+ * Starts the guardian of process group `group`: `sh` reading a pipe from
+ * morph that is never written; end of file (morph died: the kernel closes
+ * its end) makes it kill the group. `dismiss` kills the guardian instead.
+ */
+function startGuardian(group: number): Guardian {
+  const guardian = spawn(
+    'sh',
+    ['-c', 'read _ignored; kill -KILL -- "-$1" 2>/dev/null', 'morph-guardian', String(group)],
+    {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+    },
+  );
+  guardian.on('error', () => {});
+  guardian.unref();
+  return {
+    dismiss: () => {
+      guardian.kill('SIGKILL');
+    },
+  };
 }
 
 function forEachLine(stream: Readable | null, onLine: (line: string) => void): void {

@@ -18,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { utimesSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ownedPrefix } from '../../shared/owned-name.js';
 import type { CleanupStack } from '../extensions/cleanup-stack.js';
 
 /** How many shared checkouts are kept at least (the most recently used). */
@@ -84,7 +85,7 @@ export async function sharedCheckout(options: {
     await evictStale(options.dir, options.revision, now());
     return use();
   }
-  const partial = await mkdtemp(join(options.dir, '.partial-'));
+  const partial = await mkdtemp(join(options.dir, ownedPrefix('.partial-')));
   const removal = options.cleanup.push(`remove partial checkout ${partial}`, () => removeTree(partial));
   try {
     await options.populate(join(partial, 'tree'));

@@ -27,9 +27,11 @@ import { realpathSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { type CommandOptions, type CommandResult, runCommand } from '../../shared/exec.js';
+import { PathEscapeError, resolveBeneath } from '../../shared/resolve-beneath.js';
 import { MorphError } from '../errors.js';
 import { CleanupStack } from './cleanup-stack.js';
 
+export { type AtomicOutputOptions, partialPrefix, writeOutputAtomically } from './atomic-output.js';
 export {
   type CleanupHandle,
   CleanupStack,
@@ -79,6 +81,29 @@ export interface BuiltinExtension {
 export class ExtensionError extends MorphError {
   constructor(reason: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
     super('extension', reason, message, options);
+  }
+}
+
+/**
+ * Where `path` (relative to the top of the system tree `tree`, a leading
+ * `/` allowed) really is, resolved beneath the tree: an extension writes
+ * there, never through a symlink or `..` that leaves the tree. With
+ * `followFinal: false` a symlink in the last component is the path itself.
+ * @throws ExtensionError `escapes-tree` naming the path.
+ */
+export function treePath(tree: string, path: string, options: { followFinal?: boolean } = {}): string {
+  try {
+    return resolveBeneath(tree, path, options);
+  } catch (err) {
+    if (!(err instanceof PathEscapeError)) throw err;
+    throw new ExtensionError(
+      'escapes-tree',
+      `Refusing to write ${path} outside the system tree: ${err.why}`,
+      {
+        hint: 'a symbolic link or ".." in the system tree points outside it',
+        cause: err,
+      },
+    );
   }
 }
 

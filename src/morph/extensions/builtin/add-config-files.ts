@@ -1,7 +1,6 @@
 /** `add-config-files` configure extension (morph.md 8): copies `SRC_CONFIG_DIR/*` into `TREE/etc`. */
 import { mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type BuiltinExtension, ExtensionError, runExtensionMain, runTool } from '../api.js';
+import { type BuiltinExtension, ExtensionError, runExtensionMain, runTool, treePath } from '../api.js';
 
 export const addConfigFilesExtension: BuiltinExtension = {
   name: 'add-config-files',
@@ -11,10 +10,10 @@ export const addConfigFilesExtension: BuiltinExtension = {
     const entries = await readdir(source).catch((cause: unknown) => {
       throw new ExtensionError('missing-source', `SRC_CONFIG_DIR ${source} cannot be read`, { cause });
     });
-    await mkdir(join(tree, 'etc'), { recursive: true });
+    await mkdir(treePath(tree, 'etc'), { recursive: true });
     if (entries.length === 0) return;
     ctx.status(`Copying configuration files from ${source}`);
-    await runTool(ctx, ['cp', '-a', '--', `${source}/.`, join(tree, 'etc')]);
+    await runTool(ctx, ['cp', '-a', '--', `${source}/.`, treePath(tree, 'etc')]);
   },
 };
 

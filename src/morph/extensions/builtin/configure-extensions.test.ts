@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CleanupStack, type ExtensionContext } from '../api.js';
 import { fstabExtension } from './fstab.js';
 import { installFilesExtension, parseManifest } from './install-files.js';
+import { setHostnameExtension } from './set-hostname.js';
 import { parseNetworkConfig, renderInterfaces, simpleNetworkExtension } from './simple-network.js';
 import { setRootDevice } from './vdaboot.js';
 
@@ -88,3 +89,29 @@ test('vdaboot makes /dev/vda the root device', () => {
   assert.equal(setRootDevice('UUID=x / btrfs defaults 0 1\n'), '/dev/vda  /  btrfs  defaults  0  1\n');
   assert.equal(setRootDevice(''), '/dev/vda  /  btrfs  defaults,rw,noatime  0 1\n');
 });
+
+test('install-files and set-hostname refuse destinations through symlinks that leave the tree', () =>
+  withTree(async (top) => {
+    const src = join(top, 'src');
+    const tree = join(top, 'tree');
+    const host = join(top, 'host');
+    await mkdir(join(src, 'opt'), { recursive: true });
+    await mkdir(tree);
+    await mkdir(host);
+    await writeFile(join(src, 'opt', 'file'), 'payload\n');
+    await symlink(host, join(tree, 'opt'));
+    await symlink(host, join(tree, 'etc'));
+    const manifest = join(src, 'manifest');
+    await writeFile(manifest, '0100644 0 0 /opt/file\n');
+    await assert.rejects(installFilesExtension.configure!(context({ INSTALL_FILES: manifest }), tree), {
+      code: 'extension/escapes-tree',
+    });
+    await writeFile(manifest, '0100644 0 0 ../src/opt/file\n');
+    await assert.rejects(installFilesExtension.configure!(context({ INSTALL_FILES: manifest }), tree), {
+      code: 'extension/escapes-tree',
+    });
+    await assert.rejects(setHostnameExtension.configure!(context({ HOSTNAME: 'box' }), tree), {
+      code: 'extension/escapes-tree',
+    });
+    assert.deepEqual(await readdir(host), []);
+  }));

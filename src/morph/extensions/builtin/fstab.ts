@@ -4,8 +4,7 @@
  * `TREE/etc/fstab` (created if missing), then makes it root-owned, mode 0644.
  */
 import { appendFile, chmod, chown, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type BuiltinExtension, type ExtensionContext, runExtensionMain } from '../api.js';
+import { type BuiltinExtension, type ExtensionContext, runExtensionMain, treePath } from '../api.js';
 
 /** The lines the `FSTAB_*` variables of `env` add, in order. */
 export function fstabLines(env: ExtensionContext['env']): string[] {
@@ -18,8 +17,8 @@ export function fstabLines(env: ExtensionContext['env']): string[] {
 export const fstabExtension: BuiltinExtension = {
   name: 'fstab',
   async configure(ctx, tree) {
-    const path = join(tree, 'etc', 'fstab');
-    await mkdir(join(tree, 'etc'), { recursive: true });
+    await mkdir(treePath(tree, 'etc'), { recursive: true });
+    const path = treePath(tree, 'etc/fstab');
     await appendFile(path, fstabLines(ctx.env).join(''));
     await chown(path, 0, 0);
     await chmod(path, 0o644);

@@ -5,8 +5,14 @@
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { type BuiltinExtension, removeSync, runExtensionMain, runTool } from '../api.js';
+import { join } from 'node:path';
+import {
+  type BuiltinExtension,
+  removeSync,
+  runExtensionMain,
+  runTool,
+  writeOutputAtomically,
+} from '../api.js';
 
 // Separate steps rather than one pipeline: dash has no pipefail, and a failed
 // stage must fail the extension. find -print0 keeps any byte in file names.
@@ -30,7 +36,13 @@ export const initramfsExtension: BuiltinExtension = {
     const cleanup = ctx.cleanup.push(`remove ${scratch}`, () => removeSync(scratch));
     try {
       await runTool(ctx, ['sh', '-c', PACK, 'initramfs', scratch], { cwd: tree });
-      await runTool(ctx, ['install', '-D', '-m644', join(scratch, 'initramfs.gz'), resolve(location)]);
+      await writeOutputAtomically(
+        ctx.cleanup,
+        location,
+        (partial) =>
+          runTool(ctx, ['install', '-m644', join(scratch, 'initramfs.gz'), partial]).then(() => {}),
+        { replace: true, createParents: true },
+      );
     } finally {
       cleanup.release();
     }

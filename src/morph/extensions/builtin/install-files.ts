@@ -18,7 +18,7 @@ import {
   symlink,
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type BuiltinExtension, ExtensionError, runExtensionMain } from '../api.js';
+import { type BuiltinExtension, ExtensionError, runExtensionMain, treePath } from '../api.js';
 
 /** One manifest line. */
 export interface ManifestEntry {
@@ -60,7 +60,7 @@ async function exists(path: string) {
 }
 
 async function installEntry(entry: ManifestEntry, manifestRoot: string, tree: string): Promise<void> {
-  const dest = join(tree, '.', entry.path);
+  const dest = treePath(tree, entry.path, { followFinal: false });
   const source = join(manifestRoot, '.', entry.path);
   const type = entry.mode & constants.S_IFMT;
   const permissions = entry.mode & 0o7777;

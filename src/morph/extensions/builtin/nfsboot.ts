@@ -4,8 +4,7 @@
  * keeps only the loopback interface.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type BuiltinExtension, runExtensionMain } from '../api.js';
+import { type BuiltinExtension, runExtensionMain, treePath } from '../api.js';
 
 export const LOOPBACK_ONLY = 'auto lo\niface lo inet loopback\n';
 
@@ -14,8 +13,8 @@ export const nfsbootExtension: BuiltinExtension = {
   async configure(ctx, tree) {
     if (!ctx.env.NFSBOOT_CONFIGURE) return;
     ctx.status('Configuring the network for NFS boot (loopback only)');
-    await mkdir(join(tree, 'etc', 'network'), { recursive: true });
-    await writeFile(join(tree, 'etc', 'network', 'interfaces'), LOOPBACK_ONLY, { mode: 0o644 });
+    await mkdir(treePath(tree, 'etc/network'), { recursive: true });
+    await writeFile(treePath(tree, 'etc/network/interfaces'), LOOPBACK_ONLY, { mode: 0o644 });
   },
 };
 

@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ownedPrefix } from '../../../shared/owned-name.js';
 import { type ExtensionContext, removeSync, runTool } from '../api.js';
 import { makeBtrfs, mountFilesystem } from './btrfs-image.js';
 import { formatSize } from './image-size.js';
@@ -73,7 +74,7 @@ export async function makePristineImage(
   treeBytes: number,
 ): Promise<PristineImage> {
   await removeStalePartials(cacheDir, Date.now());
-  const partial = join(cacheDir, `.partial-rawdisk-${randomUUID()}`);
+  const partial = join(cacheDir, `${ownedPrefix('.partial-rawdisk-')}${randomUUID()}`);
   await mkdir(partial);
   const removal = ctx.cleanup.push(`remove partial pristine image ${partial}`, () => removeSync(partial));
   try {

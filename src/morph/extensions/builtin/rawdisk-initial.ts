@@ -8,9 +8,9 @@
  * pristine image with the deployment's changes applied instead
  * (rawdisk-cached.ts).
  */
-import { open, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
+import { lstat, open } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { type ExtensionContext, ExtensionError, removeSync, runTool, writeOutputAtomically } from '../api.js';
 import { checkBootFiles } from './boot-files.js';
 import { filesystemUuid, makeBtrfs, mountFilesystem } from './btrfs-image.js';
 import { clampImageTimes } from './derived-ids.js';
@@ -50,52 +50,35 @@ export async function writeInitialRawdisk(
   // From the artifact's pristine image when possible (rawdisk-cached.ts), else per file.
   const plan = await planCachedImage(ctx, tree, options);
   const size = plan?.size ?? (await imageSize(ctx, tree, options));
-  // qcow2 cannot be loop-mounted: build raw beside the target, convert at the end.
-  const raw = options.format === 'raw' ? target : join(dirname(target), `.${Date.now()}-${process.pid}.raw`);
   ctx.status(`Creating ${formatSize(size)} disk image ${location}`);
-  // Create the files before registering their removal, so that a file that
-  // was already at the location is refused and never deleted.
-  const exists = (cause: unknown): ExtensionError =>
-    new ExtensionError('location-exists', `cannot create ${location}: ${(cause as Error).message}`, {
-      cause,
+  if ((await lstat(target).catch(() => undefined)) !== undefined) {
+    throw new ExtensionError('location-exists', `There is already a file at ${location}`, {
+      hint: 'use `morph upgrade` to upgrade an existing image',
     });
-  if (raw !== target) {
-    await open(target, 'wx')
-      .then((f) => f.close())
-      .catch((cause: unknown) => {
-        throw exists(cause);
-      });
   }
-  const partialTarget = ctx.cleanup.push(`remove partial ${target}`, () => removeSync(target));
-  const file = await open(raw, 'wx').catch((cause: unknown) => {
-    // Remove the target only if this run created it (qcow2); a raw target was there before.
-    if (raw !== target) partialTarget.release();
-    else partialTarget.forget();
-    throw exists(cause);
+  // Made beside the target and renamed when complete: a killed deploy leaves nothing at the location.
+  await writeOutputAtomically(ctx.cleanup, target, async (image) => {
+    // qcow2 cannot be loop-mounted: build raw beside it, convert at the end.
+    const raw = options.format === 'raw' ? image : `${image}.raw`;
+    const file = await open(raw, 'wx');
+    const rawRemoval = raw === image ? undefined : ctx.cleanup.push(`remove ${raw}`, () => removeSync(raw));
+    try {
+      if (plan) {
+        await file.close();
+        await fillFromPristineImage(ctx, tree, raw, plan, options, location);
+      } else {
+        await file.truncate(size).finally(() => file.close());
+        await fillDisk(ctx, tree, raw, size, options, true, location);
+      }
+      if (options.format === 'qcow2') {
+        ctx.status(`Converting ${location} to qcow2`);
+        const compress = options.compress ? ['-c'] : [];
+        await runTool(ctx, ['qemu-img', 'convert', ...compress, '-f', 'raw', '-O', 'qcow2', raw, image]);
+      }
+    } finally {
+      rawRemoval?.release();
+    }
   });
-  const partial = ctx.cleanup.push(`remove partial image ${raw}`, () => removeSync(raw));
-  try {
-    if (plan) {
-      await file.close();
-      await fillFromPristineImage(ctx, tree, raw, plan, options, location);
-    } else {
-      await file.truncate(size).finally(() => file.close());
-      await fillDisk(ctx, tree, raw, size, options, true, location);
-    }
-    if (options.format === 'qcow2') {
-      ctx.status(`Converting ${location} to qcow2`);
-      const compress = options.compress ? ['-c'] : [];
-      await runTool(ctx, ['qemu-img', 'convert', ...compress, '-f', 'raw', '-O', 'qcow2', raw, target]);
-      await rm(raw, { force: true });
-    }
-  } catch (err) {
-    partial.release();
-    partialTarget.release();
-    throw err;
-  }
-  partial.forget();
-  partialTarget.forget();
-  if (options.format === 'qcow2') removeSync(raw);
 }
 
 async function fillDisk(

@@ -103,7 +103,7 @@ test('a file already at the location is refused and left as it was, raw or qcow2
       await writeFile(image, 'precious');
       const result = run('rawdisk.write', [tree, image], { DISK_SIZE: '64M', DISK_FORMAT: format });
       assert.equal(result.status, 1, result.stderr);
-      assert.match(result.stderr, /^ERROR: cannot create/m);
+      assert.match(result.stderr, /^ERROR: There is already a file at/m);
       assert.equal(await readFile(image, 'utf8'), 'precious');
     }
   }),

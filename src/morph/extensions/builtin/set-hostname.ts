@@ -1,7 +1,6 @@
 /** `set-hostname` configure extension (morph.md 8): `HOSTNAME` into `TREE/etc/hostname`. */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type BuiltinExtension, runExtensionMain } from '../api.js';
+import { type BuiltinExtension, runExtensionMain, treePath } from '../api.js';
 
 export const setHostnameExtension: BuiltinExtension = {
   name: 'set-hostname',
@@ -9,8 +8,8 @@ export const setHostnameExtension: BuiltinExtension = {
     const hostname = ctx.env.HOSTNAME;
     if (!hostname) return;
     ctx.status(`Setting hostname to ${hostname}`);
-    await mkdir(join(tree, 'etc'), { recursive: true });
-    await writeFile(join(tree, 'etc', 'hostname'), `${hostname}\n`, { mode: 0o644 });
+    await mkdir(treePath(tree, 'etc'), { recursive: true });
+    await writeFile(treePath(tree, 'etc/hostname'), `${hostname}\n`, { mode: 0o644 });
   },
 };
 

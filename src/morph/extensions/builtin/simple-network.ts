@@ -4,8 +4,7 @@
  * `iface:type[,key=value...]` separated by `;`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type BuiltinExtension, ExtensionError, runExtensionMain } from '../api.js';
+import { type BuiltinExtension, ExtensionError, runExtensionMain, treePath } from '../api.js';
 
 export const DEFAULT_NETWORK_CONFIG = 'lo:loopback;eth0:dhcp,hostname=$(hostname)';
 
@@ -57,9 +56,9 @@ export const simpleNetworkExtension: BuiltinExtension = {
   name: 'simple-network',
   async configure(ctx, tree) {
     const stanzas = parseNetworkConfig(ctx.env.NETWORK_CONFIG || DEFAULT_NETWORK_CONFIG);
-    const path = join(tree, 'etc', 'network', 'interfaces');
+    await mkdir(treePath(tree, 'etc/network'), { recursive: true });
+    const path = treePath(tree, 'etc/network/interfaces');
     ctx.status(`Generating ${path}`);
-    await mkdir(join(tree, 'etc', 'network'), { recursive: true });
     await writeFile(path, renderInterfaces(stanzas), { mode: 0o644 });
   },
 };

@@ -9,9 +9,9 @@ import {
   type BuiltinExtension,
   ExtensionError,
   readBoolean,
-  removeSync,
   runExtensionMain,
   runTool,
+  writeOutputAtomically,
 } from '../api.js';
 
 export const tarExtension: BuiltinExtension = {
@@ -23,15 +23,19 @@ export const tarExtension: BuiltinExtension = {
   },
   async write(ctx, tree, location) {
     ctx.status(`Writing ${tree} to ${location}`);
-    const partial = ctx.cleanup.push(`remove partial ${location}`, () => removeSync(location));
     // GNU tar, not node-tar: device nodes, xattrs and absolute symlinks must survive (design.md 4).
-    await runTool(ctx, ['tar', ...reproducibleTarOptions(ctx.env), '-C', tree, '-cf', location, '.']).catch(
-      (err: unknown) => {
-        partial.release();
-        throw err;
+    // Written beside the location and renamed when complete: a killed deploy leaves nothing there.
+    await writeOutputAtomically(
+      ctx.cleanup,
+      location,
+      (partial) =>
+        runTool(ctx, ['tar', ...reproducibleTarOptions(ctx.env), '-C', tree, '-cf', partial, '.']).then(
+          () => {},
+        ),
+      {
+        replace: true,
       },
     );
-    partial.forget();
   },
 };
 

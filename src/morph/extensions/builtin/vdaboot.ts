@@ -4,8 +4,7 @@
  * the `/` entry of `etc/fstab`.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type BuiltinExtension, runExtensionMain } from '../api.js';
+import { type BuiltinExtension, runExtensionMain, treePath } from '../api.js';
 
 /** `text` with its `/` entry's device replaced by `/dev/vda` (or such an entry appended). */
 export function setRootDevice(text: string, device = '/dev/vda'): string {
@@ -29,8 +28,8 @@ export const vdabootExtension: BuiltinExtension = {
   async configure(ctx, tree) {
     if (!ctx.env.OPENSTACK_USER) return;
     ctx.status('Setting /dev/vda as the root device in /etc/fstab');
-    const path = join(tree, 'etc', 'fstab');
-    await mkdir(join(tree, 'etc'), { recursive: true });
+    await mkdir(treePath(tree, 'etc'), { recursive: true });
+    const path = treePath(tree, 'etc/fstab');
     const text = await readFile(path, 'utf8').catch(() => '');
     await writeFile(path, setRootDevice(text), { mode: 0o644 });
   },
