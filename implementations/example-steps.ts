@@ -5,7 +5,7 @@
  * of the 2015 commands.
  */
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { check, step } from '../src/yarn/api.js';
 import { runChecked, shellWords } from './context.js';
 import { ensureGitIdentity } from './fixture-repos.js';
@@ -54,14 +54,6 @@ export default [
       const indent = ' '.repeat(column);
       const replacement = to.replaceAll('\\n', `\n${indent}`);
       await writeFile(path, text.slice(0, at) + replacement + text.slice(at + from.length));
-    },
-  ),
-  step(
-    ['GIVEN', 'WHEN'],
-    /the changes to (\S+) are undone/,
-    'restores $DATADIR/FILE as committed (`git checkout -- FILE` in its directory)',
-    async (ctx, file) => {
-      await runChecked(ctx, ['git', 'checkout', '--', basename(file)], { cwd: dirname(ctx.path(file)) });
     },
   ),
   step(
