@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -9,9 +9,15 @@ import { isQcow2 } from './rawdisk-upgrade.js';
 test('completing a system fstab creates the mount points of the state directories it adds', async () => {
   const root = await mkdtemp(join(tmpdir(), 'layout-'));
   try {
+    await mkdir(join(root, 'etc'));
+    await mkdir(join(root, 'var'));
+    await utimes(root, 1000, 2000);
     const added = await completeSystemFstab(root, 'UUID=abc');
     assert.deepEqual(added, ['home', 'root', 'opt', 'srv', 'var']);
     for (const dir of added) assert.ok((await stat(join(root, dir))).isDirectory(), dir);
+    // The root keeps its time and the new mount points get it: the tree does not depend on when.
+    assert.equal((await stat(root)).mtimeMs, 2_000_000);
+    assert.equal((await stat(join(root, 'srv'))).mtimeMs, 2_000_000);
     assert.match(
       await readFile(join(root, 'etc', 'fstab'), 'utf8'),
       /^UUID=abc {2}\/home {2}btrfs subvol=\/state\/home,/m,

@@ -6,7 +6,7 @@
  *     systems/default        symlink to factory
  *     state/<dir>            one subvolume per state directory
  */
-import { chmod, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ExtensionContext, runTool } from '../api.js';
 import { installBootFiles, installBootloader, writeBootloaderConfig } from './boot-files.js';
@@ -28,8 +28,26 @@ export async function completeSystemFstab(systemRoot: string, rootDevice: string
   const text = await readFile(path, 'utf8').catch(() => '');
   const completed = completeFstab(text, rootDevice);
   if (completed.text !== text) await writeFile(path, completed.text, { mode: 0o644 });
-  for (const dir of completed.stateDirs) await mkdir(join(systemRoot, dir), { recursive: true, mode: 0o755 });
+  await createMountPoints(systemRoot, completed.stateDirs);
   return completed.stateDirs;
+}
+
+/**
+ * Creates the missing `dirs` of `systemRoot`, with the root's times, and
+ * keeps the root's times as they were: a deployment at another time gives
+ * the same tree.
+ */
+async function createMountPoints(systemRoot: string, dirs: string[]): Promise<void> {
+  const root = await stat(systemRoot);
+  let created = false;
+  for (const dir of dirs) {
+    const path = join(systemRoot, dir);
+    if (await lstat(path).catch(() => undefined)) continue;
+    await mkdir(path, { mode: 0o755 });
+    await utimes(path, root.atime, root.mtime);
+    created = true;
+  }
+  if (created) await utimes(systemRoot, root.atime, root.mtime);
 }
 
 /** Creates the whole layout for `tree` on the filesystem mounted at `mountpoint`. */
