@@ -29,6 +29,14 @@ export function fakeContext(
     env,
     vars: new Map(),
     signal: new AbortController().signal,
+    worker: {
+      id: 0,
+      dir: join(datadir, 'worker'),
+      srcdir: options.srcdir ?? srcdir,
+      vars: new Map(),
+      signal: new AbortController().signal,
+      defer: (cleanup) => cleanups.push(cleanup),
+    },
     lastRun: undefined,
     path: (...parts) => join(datadir, ...parts),
     run: (argv, options: RunOptions = {}) =>

@@ -3,7 +3,8 @@
  * files under `implementations/` (or any user's step library) import.
  *
  * A step module default-exports (or exports as `steps`) an array of
- * `StepImpl` values made with `step()`. Nothing is registered globally.
+ * `StepImpl` values made with `step()`, and `SuiteHook` values made with
+ * `beforeAll()`/`afterAll()` if it needs them. Nothing is registered globally.
  *
  *     import { step } from '../src/yarn/api.js';
  *     export default [
@@ -84,6 +85,55 @@ export interface StepContext {
   log(message: string): void;
   /** Runs another step by its text, as if it were written in the scenario (e.g. `ctx.step('GIVEN a file')`). */
   step(text: string): Promise<void>;
+  /** The worker running this scenario: what its `beforeAll` hooks set up (`ctx.worker.vars`). */
+  readonly worker: WorkerContext;
+}
+
+/**
+ * What suite hooks see: one per worker (a lane of `-j`), shared by every
+ * scenario that worker runs, so an expensive fixture (a git server) is
+ * started once per worker instead of once per scenario.
+ */
+export interface WorkerContext {
+  /** 0 for the first worker, 1 for the second, ... */
+  readonly id: number;
+  /** A private directory for this worker, removed after its `afterAll` hooks and cleanups. */
+  readonly dir: string;
+  /** `$SRCDIR`: the directory yarn-run was started in. */
+  readonly srcdir: string;
+  /** Values shared between the hooks and every scenario of this worker. */
+  readonly vars: Map<string, unknown>;
+  /** Aborted when the run is interrupted (Ctrl-C, SIGTERM). */
+  readonly signal: AbortSignal;
+  /**
+   * Registers a cleanup that runs after the worker's `afterAll` hooks, newest
+   * first, whatever happened (failures, Ctrl-C).
+   */
+  defer(cleanup: () => void | Promise<void>): void;
+}
+
+/** A suite hook's function. */
+export type HookFunction = (worker: WorkerContext) => void | Promise<void>;
+
+/** A `beforeAll` or `afterAll` hook, exported from a step module beside its steps. */
+export interface SuiteHook {
+  readonly hook: 'beforeAll' | 'afterAll';
+  readonly run: HookFunction;
+  /** `file:line` of the declaration. */
+  readonly location: string;
+}
+
+/**
+ * Runs `fn` once per worker, before the first scenario it runs. A failing
+ * `beforeAll` stops the run (the `afterAll` hooks and cleanups still run).
+ */
+export function beforeAll(fn: HookFunction): SuiteHook {
+  return { hook: 'beforeAll', run: fn, location: callerLocation() };
+}
+
+/** Runs `fn` once per worker after its last scenario, also after failures and on Ctrl-C. */
+export function afterAll(fn: HookFunction): SuiteHook {
+  return { hook: 'afterAll', run: fn, location: callerLocation() };
 }
 
 /** A step's function: the captures come in order, unmatched groups as ''. */
@@ -129,7 +179,7 @@ export function step(
 
 function callerLocation(): string {
   const lines = new Error().stack?.split('\n') ?? [];
-  // [0] "Error", [1] callerLocation, [2] step, [3] the declaring module.
+  // [0] "Error", [1] callerLocation, [2] step/beforeAll/afterAll, [3] the declaring module.
   const frame = lines[3] ?? '';
   const match = /\(?((?:file:\/\/)?[^()\s]+):(\d+):\d+\)?$/.exec(frame.trim());
   if (!match) return '<unknown>';

@@ -18,7 +18,8 @@ export type YarnErrorCode =
   | 'TEMP_DIR'
   | 'SNAPSHOT'
   | 'STEP_CALL'
-  | 'CONFIG';
+  | 'CONFIG'
+  | 'HOOK';
 
 /**
  * A user-facing yarn-run error: one-line message, optional hint and

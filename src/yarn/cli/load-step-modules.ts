@@ -12,7 +12,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { StepFunction, StepImpl, StepKind } from '../api.js';
+import type { StepFunction, StepImpl, StepKind, SuiteHook } from '../api.js';
 import { YarnError } from '../errors.js';
 import type { TsImplementation } from '../model.js';
 
@@ -26,11 +26,19 @@ interface ManifestStep {
 }
 
 interface ModuleIndex {
-  version: 1;
+  version: 2;
   entry: string;
   bundle: string;
   inputs: { path: string; size: number; mtimeMs: number }[];
   steps: ManifestStep[];
+  /** How many suite hooks the module exports (0: never imported for hooks). */
+  hooks: number;
+}
+
+/** What a step module exports: its steps and its suite hooks. */
+interface ModuleExports {
+  steps: StepImpl[];
+  hooks: SuiteHook[];
 }
 
 /** The loaded implementations and a way to get each one's function. */
@@ -38,6 +46,8 @@ export interface LoadedSteps {
   readonly implementations: TsImplementation[];
   /** Imports the module on first use. @throws YarnError STEP_MODULE */
   load(impl: TsImplementation): Promise<StepFunction>;
+  /** Imports the modules that have suite hooks and returns those, in module order. @throws YarnError STEP_MODULE */
+  loadHooks(): Promise<SuiteHook[]>;
 }
 
 interface Origin {
@@ -74,7 +84,7 @@ async function contentHash(text: string): Promise<string> {
 function readIndex(path: string): ModuleIndex | undefined {
   try {
     const index = JSON.parse(readFileSync(path, 'utf8')) as ModuleIndex;
-    if (index.version !== 1) return undefined;
+    if (index.version !== 2) return undefined;
     for (const input of index.inputs) {
       const st = statSync(input.path);
       if (st.size !== input.size || st.mtimeMs !== input.mtimeMs) return undefined;
@@ -139,9 +149,14 @@ async function bundle(
   return { bundle: path, inputs };
 }
 
-const imported = new Map<string, Promise<StepImpl[]>>();
+const imported = new Map<string, Promise<ModuleExports>>();
 
-function importSteps(bundlePath: string, entry: string): Promise<StepImpl[]> {
+function isHook(value: unknown): value is SuiteHook {
+  const h = value as Partial<SuiteHook> | null;
+  return !!h && (h.hook === 'beforeAll' || h.hook === 'afterAll') && typeof h.run === 'function';
+}
+
+function importSteps(bundlePath: string, entry: string): Promise<ModuleExports> {
   let p = imported.get(bundlePath);
   if (!p) {
     p = (async () => {
@@ -153,10 +168,12 @@ function importSteps(bundlePath: string, entry: string): Promise<StepImpl[]> {
       } catch (err) {
         throw moduleError(entry, (err as Error).message, err, stackLocation(err));
       }
-      const steps = (mod.default ?? mod.steps) as unknown;
-      if (!Array.isArray(steps)) {
+      const all = (mod.default ?? mod.steps) as unknown;
+      if (!Array.isArray(all)) {
         throw moduleError(entry, 'it must default-export (or export as `steps`) an array of step() values');
       }
+      const hooks = all.filter(isHook);
+      const steps = all.filter((s) => !isHook(s));
       steps.forEach((s, i) => {
         const impl = s as Partial<StepImpl>;
         if (
@@ -169,7 +186,7 @@ function importSteps(bundlePath: string, entry: string): Promise<StepImpl[]> {
           throw moduleError(entry, `element ${i} of its steps is not a step() value`);
         }
       });
-      return steps as StepImpl[];
+      return { steps: steps as StepImpl[], hooks };
     })();
     imported.set(bundlePath, p);
   }
@@ -196,6 +213,7 @@ function displayLocation(location: string, srcdir: string): string {
 export async function loadStepModules(files: readonly string[], srcdir: string): Promise<LoadedSteps> {
   const implementations: TsImplementation[] = [];
   const origins = new Map<TsImplementation, Origin>();
+  const withHooks: { bundle: string; entry: string }[] = [];
   for (const file of files) {
     const entry = resolve(srcdir, file);
     if (!existsSync(entry)) throw moduleError(file, 'No such file or directory', undefined, file);
@@ -211,12 +229,13 @@ export async function loadStepModules(files: readonly string[], srcdir: string):
         const st = statSync(entry);
         built.inputs.push({ path: entry, size: st.size, mtimeMs: st.mtimeMs });
       }
-      const steps = await importSteps(built.bundle, entry);
+      const { steps, hooks } = await importSteps(built.bundle, entry);
       index = {
-        version: 1,
+        version: 2,
         entry,
         bundle: built.bundle,
         inputs: built.inputs,
+        hooks: hooks.length,
         steps: steps.map((s) => ({
           kinds: [...s.kinds],
           source: s.pattern.source,
@@ -233,6 +252,7 @@ export async function loadStepModules(files: readonly string[], srcdir: string):
         // a read-only tree just means no warm start
       }
     }
+    if (index.hooks > 0) withHooks.push({ bundle: index.bundle, entry });
     index.steps.forEach((m, i) => {
       let pattern: RegExp;
       try {
@@ -261,10 +281,15 @@ export async function loadStepModules(files: readonly string[], srcdir: string):
     async load(impl: TsImplementation): Promise<StepFunction> {
       const origin = origins.get(impl);
       if (!origin) return impl.impl.run;
-      const steps = await importSteps(origin.bundle, origin.entry);
+      const { steps } = await importSteps(origin.bundle, origin.entry);
       const fn = steps[origin.index]?.run;
       if (!fn) throw moduleError(origin.entry, 'its steps changed while running');
       return fn;
+    },
+    async loadHooks(): Promise<SuiteHook[]> {
+      const hooks: SuiteHook[] = [];
+      for (const m of withHooks) hooks.push(...(await importSteps(m.bundle, m.entry)).hooks);
+      return hooks;
     },
   };
 }

@@ -243,6 +243,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
         debug: !!b.debug,
         registry,
         loadTsStep: (impl) => loaded!.load(impl),
+        loadHooks: loaded ? () => loaded.loadHooks() : undefined,
         jobs,
         retry,
         stopOnFirstFail: !!b.stopOnFirstFail,

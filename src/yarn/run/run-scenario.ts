@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rm, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StepFunction } from '../api.js';
+import type { StepFunction, WorkerContext } from '../api.js';
 import { bindStep } from '../bind/bind-scenarios.js';
 import type { StepRegistry } from '../bind/step-registry.js';
 import { YarnError } from '../errors.js';
@@ -65,6 +65,8 @@ export interface ScenarioSettings {
 /** What a lane provides to the scenarios it runs. */
 export interface Lane {
   readonly shell: ShellRunner;
+  /** The worker's context (its hooks' vars), shared by the lane's scenarios. */
+  readonly worker: WorkerContext;
 }
 
 type Emit = (event: RunEvent) => void;
@@ -194,7 +196,14 @@ export async function runScenario(
       await fn(from, ...bound.captures);
     }
   };
-  const ctx = new ScenarioContext(scenario.name, datadir, settings.env.srcdir, baseEnv, callStep);
+  const ctx = new ScenarioContext(
+    scenario.name,
+    datadir,
+    settings.env.srcdir,
+    baseEnv,
+    callStep,
+    lane.worker,
+  );
   const tsAbort = new StepAborts(interrupt, hardInterrupt);
 
   const stepTimeout = (ms: MatchedStep, honourDeadline: boolean): number | undefined => {

@@ -7,11 +7,13 @@
 import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SuiteHook } from '../api.js';
 import { YarnError } from '../errors.js';
 import type { MatchedScenario, RunEvent, ScenarioResult } from '../model.js';
 import { niceName } from './nice-name.js';
 import { type Lane, runScenario, type ScenarioSettings } from './run-scenario.js';
 import { canPersist, FreshShell, PersistentShell, type ShellRunner } from './shell-runner.js';
+import { Worker } from './worker.js';
 
 export interface SuiteSettings extends Omit<ScenarioSettings, 'tempRoot' | 'pendingDeletes'> {
   readonly jobs: number;
@@ -22,6 +24,8 @@ export interface SuiteSettings extends Omit<ScenarioSettings, 'tempRoot' | 'pend
   readonly shellArgs: readonly string[];
   /** Forces fresh-process mode (debugging, --shell-mode=fresh). */
   readonly freshShell?: boolean;
+  /** The suite hooks of the step modules (imports the modules that have any). */
+  readonly loadHooks?: () => Promise<SuiteHook[]>;
 }
 
 /** The lane of a dry run: nothing may run in it. */
@@ -30,6 +34,7 @@ const DRY_RUN_LANE: Lane = {
     run: () => Promise.reject(new Error('BUG: a step ran during a dry run')),
     close: () => {},
   },
+  worker: new Worker(0, '', '', new AbortController().signal),
 };
 
 /** Where scenario temp roots go: $TMPDIR, else /dev/shm when writable, else the OS default. */
@@ -93,8 +98,11 @@ export async function runSuite(
   let fatal: unknown;
   const shells: ShellRunner[] = [];
 
+  const hooks =
+    settings.dryRun || !settings.loadHooks || scenarios.length === 0 ? [] : await settings.loadHooks();
   const runLane = async (id: number): Promise<void> => {
     let shell: ShellRunner | undefined;
+    const worker = new Worker(id, root ?? '', settings.env.srcdir, interrupt);
     const lane = (): Lane => {
       if (!shell) {
         const dir = join(root!, `lane-${id}`);
@@ -104,8 +112,14 @@ export async function runSuite(
           : new FreshShell(dir, settings.shell, settings.shellArgs);
         shells.push(shell);
       }
-      return { shell };
+      return { shell, worker };
     };
+    try {
+      if (hooks.length > 0) await worker.begin(hooks);
+    } catch (err) {
+      fatal ??= err;
+      stop = true;
+    }
     while (!stop && !interrupt.aborted && next < scenarios.length) {
       const i = next++;
       const scenario = scenarios[i]!;
@@ -138,6 +152,13 @@ export async function runSuite(
       } catch (err) {
         fatal ??= err;
         stop = true;
+      }
+    }
+    if (hooks.length > 0) {
+      try {
+        await worker.end(hooks);
+      } catch (err) {
+        fatal ??= err;
       }
     }
   };

@@ -2,15 +2,18 @@
  * Runs shell step scripts. Two implementations with one interface:
  *
  * - `PersistentShell`: one long-lived `/bin/sh` (dash/ash) per worker lane,
- *   reading commands from a FIFO; each step runs in a subshell
- *   `( export ENV; exec </dev/null >out 2>err; . SCRIPT )`. The reference's
- *   fresh `sh -xeu SCRIPT` semantics are re-created: the shell was started
- *   as `sh -c … SCRIPT` so `$0` is the script path, the `--shell-arg` flags
- *   are the first command of the script's first line (`set -xeu; …`, so the
- *   `-x` trace starts where the reference's does and line numbers are
- *   unchanged), the environment is exactly the clean one (the parent shell
- *   has only PATH), stdin is empty, the library is in the script. Outputs go
- *   to files on tmpfs, read after the step (no per-chunk IPC).
+ *   reading commands from its stdin (`sh -s`, with `argv[0]` = the script
+ *   path, so `$0` is the script path as in the reference); each step runs in
+ *   a subshell `( export ENV; exec </dev/null >out 2>err; . SCRIPT; yarn_step )`
+ *   where SCRIPT defines `yarn_step() { set -xeu; BODY }`. Running the body
+ *   as a function called at the shell's top level (not inside `.`) makes
+ *   dash's diagnostics the reference's: `SCRIPT: LINE: x: not found`, one
+ *   script name, and line numbers counted from the function's first line,
+ *   which is the script's (the `--shell-arg` flags are the first command of
+ *   that line, so the `-x` trace starts where the reference's does). The
+ *   environment is exactly the clean one (the parent shell has only PATH),
+ *   stdin is empty, the library is in the script. Outputs go to files on
+ *   tmpfs, read after the step (no per-chunk IPC).
  * - `FreshShell`: the reference's way, `SHELL ARGS SCRIPT` per step, for
  *   shells that are not dash/ash or flags `set` cannot take.
  *
@@ -18,7 +21,7 @@
  * timeout or interrupt.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, constants, openSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { capText, readCapped } from './capped-output.js';
 
@@ -85,7 +88,6 @@ interface Pending {
 /** One persistent shell (see the module comment). `dir` must be private to this lane. */
 export class PersistentShell implements ShellRunner {
   private child: ChildProcess | undefined;
-  private fifoFd: number | undefined;
   private ready: Promise<void> | undefined;
   private pending: Pending | undefined;
   private buffer = '';
@@ -97,7 +99,7 @@ export class PersistentShell implements ShellRunner {
   private readonly setLine: string;
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly shell: string,
     shellArgs: readonly string[],
     private readonly srcdir: string,
@@ -109,20 +111,16 @@ export class PersistentShell implements ShellRunner {
   }
 
   private start(): Promise<void> {
-    // A previous shell of this lane (killed on timeout) leaves its FIFO behind.
-    rmSync(join(this.dir, 'cmd'), { force: true });
-    const child = spawn(
-      this.shell,
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
-      ['-c', 'mkfifo "${0%/*}/cmd" && echo ready && . "${0%/*}/cmd"', this.scriptPath],
-      {
-        cwd: this.srcdir,
-        env: process.env.PATH === undefined ? {} : { PATH: process.env.PATH },
-        stdio: ['ignore', 'pipe', 'inherit'],
-        detached: true,
-      },
-    );
+    const child = spawn(this.shell, ['-s'], {
+      argv0: this.scriptPath,
+      cwd: this.srcdir,
+      env: process.env.PATH === undefined ? {} : { PATH: process.env.PATH },
+      stdio: ['pipe', 'pipe', 'inherit'],
+      detached: true,
+    });
     this.child = child;
+    child.stdin!.on('error', () => {});
+    child.stdin!.write('echo ready\n');
     this.buffer = '';
     const ready = new Promise<void>((resolve, reject) => {
       let started = false;
@@ -134,7 +132,6 @@ export class PersistentShell implements ShellRunner {
           this.buffer = this.buffer.slice(nl + 1);
           if (!started && line === 'ready') {
             started = true;
-            this.fifoFd = openSync(join(this.dir, 'cmd'), constants.O_RDWR);
             resolve();
           } else this.finish(Number.parseInt(line, 10));
         }
@@ -151,16 +148,9 @@ export class PersistentShell implements ShellRunner {
   }
 
   private dropChild(): void {
+    this.child?.stdin?.end();
     this.child = undefined;
     this.ready = undefined;
-    if (this.fifoFd !== undefined) {
-      try {
-        closeSync(this.fifoFd);
-      } catch {
-        // ignore
-      }
-      this.fifoFd = undefined;
-    }
   }
 
   private finish(status: number): void {
@@ -186,14 +176,15 @@ export class PersistentShell implements ShellRunner {
     await this.ready;
     const script = this.setLine + request.script;
     if (script !== this.lastScript) {
-      writeFileSync(this.scriptPath, script);
+      // The newline before `}` ends a last line that is a comment or a here-document terminator.
+      writeFileSync(this.scriptPath, `yarn_step() { ${script}\n}\n`);
       this.lastScript = script;
     }
     const exports = Object.entries(request.env)
       .map(([k, v]) => `${k}=${quote(v)}`)
       .join(' ');
     const cd = request.cwd === this.srcdir ? '' : `cd ${quote(request.cwd)} || exit 1\nunset OLDPWD\n`;
-    const command = `(\n${cd}export ${exports}\nexec </dev/null >${quote(this.outPath)} 2>${quote(this.errPath)}\n. ${quote(this.scriptPath)}\n)\necho "$?"\n`;
+    const command = `(\n${cd}export ${exports}\nexec </dev/null >${quote(this.outPath)} 2>${quote(this.errPath)}\n. ${quote(this.scriptPath)}\nyarn_step\n)\necho "$?"\n`;
     return new Promise<ShellStepOutcome>((resolve) => {
       const pending: Pending = { resolve, timedOut: false, interrupted: false, signal: request.signal };
       this.pending = pending;
@@ -210,7 +201,7 @@ export class PersistentShell implements ShellRunner {
         };
         request.signal.addEventListener('abort', pending.onAbort, { once: true });
       }
-      writeSync(this.fifoFd!, command);
+      this.child!.stdin!.write(command);
     });
   }
 

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { RunOptions, RunResult, StepContext } from '../api.js';
+import type { RunOptions, RunResult, StepContext, WorkerContext } from '../api.js';
 
 /** Output a TS step produced (its `log` lines and the commands it ran). */
 export interface StepOutput {
@@ -38,6 +38,7 @@ export class ScenarioContext implements StepContext {
     readonly srcdir: string,
     readonly env: Readonly<Record<string, string>>,
     private readonly callStep: (text: string, ctx: ScenarioContext) => Promise<void>,
+    readonly worker: WorkerContext,
   ) {}
 
   get home(): string {
