@@ -32,8 +32,14 @@ export const UMASK_CACHE_ID = { 'build-umask': BUILD_UMASK.toString(8).padStart(
  * whatever morph's own umask is.
  */
 export function withBuildUmask(program: string, argv: readonly string[]): [string, string[]] {
+  const [shell, ...args] = buildUmaskArgv([program, ...argv]);
+  return [shell as string, args];
+}
+
+/** `argv` run with the build umask (as `withBuildUmask`), as one argv. */
+export function buildUmaskArgv(argv: readonly string[]): string[] {
   const umask = BUILD_UMASK.toString(8).padStart(4, '0');
-  return ['/bin/sh', ['-c', `umask ${umask} && exec "$0" "$@"`, program, ...argv]];
+  return ['/bin/sh', '-c', `umask ${umask} && exec "$0" "$@"`, ...argv];
 }
 
 /**

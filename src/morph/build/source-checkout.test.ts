@@ -43,7 +43,14 @@ test('a source checkout is a self-contained working copy at the commit, submodul
 
     const build = join(top, 'build');
     await mkdir(build);
-    await checkoutSource(app, 'tt:chunk', wanted, build);
+    // morph's own umask does not reach the checkout: its files have the modes of umask 0022.
+    const umask = process.umask(0o002);
+    await checkoutSource(app, 'tt:chunk', wanted, build).finally(() => process.umask(umask));
+    assert.equal((await stat(join(build, 'file.txt'))).mode & 0o777, 0o644);
+    assert.equal((await stat(join(build, 'dir'))).mode & 0o777, 0o755);
+    // Checked before any git command refreshes the index (as `git status` does).
+    const index = await runCommand(['git', 'ls-files', '--debug', 'file.txt'], { cwd: build });
+    assert.match(index.stdout, /ctime: 0:0\n\s+mtime: 0:0\n\s+dev: 0\s+ino: 0/, 'no stat data in the index');
 
     assert.equal(await git(build, 'rev-parse', 'HEAD'), wanted);
     assert.equal(await git(build, 'symbolic-ref', '-q', 'HEAD').catch(() => 'detached'), 'detached');

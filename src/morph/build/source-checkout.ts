@@ -5,7 +5,7 @@ import { runCommand } from '../../shared/exec.js';
 import { MorphError } from '../errors.js';
 import { BACKGROUND } from '../sources/git-cache.js';
 import type { BuildApp } from './build-app.js';
-import { SOURCE_DATE_EPOCH } from './hermetic.js';
+import { buildUmaskArgv, SOURCE_DATE_EPOCH } from './hermetic.js';
 
 /**
  * Makes `dir` (absent or empty) a git working copy of `repoName` at
@@ -17,7 +17,7 @@ import { SOURCE_DATE_EPOCH } from './hermetic.js';
  * `background` runs git at low priority (a checkout made ahead of its build).
  * The checkout keeps nothing of this host or time: every mtime is
  * SOURCE_DATE_EPOCH, `origin` is the repository's name, and there are no
- * reflogs (the index still holds inode numbers: see docs/build.md).
+ * reflogs, and the index holds no stat data (inode numbers, times).
  * @throws MorphError build/source-checkout-failed.
  */
 export async function checkoutSource(
@@ -30,8 +30,13 @@ export async function checkoutSource(
   const repo = await app.gitCache.getRepo(repoName);
   const priority = options.background ? BACKGROUND : [];
   try {
-    await runCommand([...priority, 'git', 'clone', '--quiet', '--no-checkout', repo.path, dir]);
-    await runCommand([...priority, 'git', 'checkout', '--quiet', '--detach', commit], { cwd: dir });
+    // Files get the modes git gives them under umask 0022, whatever morph's umask is.
+    await runCommand(
+      buildUmaskArgv([...priority, 'git', 'clone', '--quiet', '--no-checkout', repo.path, dir]),
+    );
+    await runCommand(buildUmaskArgv([...priority, 'git', 'checkout', '--quiet', '--detach', commit]), {
+      cwd: dir,
+    });
     if (existsSync(join(dir, '.gitmodules'))) await checkoutSubmodules(app, dir);
     await forgetHost(dir, repoName);
     // Every file, directory and symlink dated SOURCE_DATE_EPOCH, whenever and in whatever order git wrote them.
@@ -64,6 +69,18 @@ export async function checkoutSource(
 async function forgetHost(dir: string, repoName: string): Promise<void> {
   await runCommand(['git', 'remote', 'set-url', 'origin', repoName], { cwd: dir });
   await rm(join(dir, '.git', 'logs'), { recursive: true, force: true });
+  await forgetIndexStat(dir);
+}
+
+/**
+ * Replaces the index, which holds every file's inode, device and change
+ * time, by one read from HEAD without looking at the files: the same
+ * entries with zero stat data (git compares contents where they do not match).
+ */
+async function forgetIndexStat(dir: string): Promise<void> {
+  const gitDir = (await runCommand(['git', 'rev-parse', '--absolute-git-dir'], { cwd: dir })).stdout.trim();
+  await rm(join(gitDir, 'index'), { force: true });
+  await runCommand(buildUmaskArgv(['git', 'read-tree', 'HEAD']), { cwd: dir });
 }
 
 async function checkoutSubmodules(app: BuildApp, dir: string): Promise<void> {
@@ -83,7 +100,7 @@ async function checkoutSubmodules(app: BuildApp, dir: string): Promise<void> {
       allowFailure: true,
     });
     await runCommand(
-      [
+      buildUmaskArgv([
         'git',
         '-c',
         'protocol.file.allow=always',
@@ -91,7 +108,7 @@ async function checkoutSubmodules(app: BuildApp, dir: string): Promise<void> {
         'update',
         '--',
         path.stdout.trim() || match[2],
-      ],
+      ]),
       { cwd: dir },
     );
     const sub = join(dir, path.stdout.trim() || match[2]);
@@ -101,5 +118,6 @@ async function checkoutSubmodules(app: BuildApp, dir: string): Promise<void> {
     const gitDir = await runCommand(['git', 'rev-parse', '--absolute-git-dir'], { cwd: sub });
     await runCommand(['git', 'remote', 'set-url', 'origin', match[3]], { cwd: sub });
     await rm(join(gitDir.stdout.trim(), 'logs'), { recursive: true, force: true });
+    await forgetIndexStat(sub);
   }
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { App } from '../app.js';
 import { MorphError } from '../errors.js';
@@ -79,7 +79,10 @@ export async function createDeployTree(
   });
   const tree: DeployTree = { path: mountpoint, dispose: () => handle.release() };
   try {
+    // The tree's root has the mode of an artifact's root, whatever morph's umask
+    // (an overlay's root takes the upper directory's mode).
     await mkdir(mountpoint);
+    await chmod(mountpoint, 0o755);
     if (method === 'copy') {
       await options.populate(mountpoint, { hardlink: false });
       return tree;
@@ -87,6 +90,7 @@ export async function createDeployTree(
     const upper = join(dir, 'upper');
     const work = join(dir, 'work');
     await Promise.all([mkdir(upper), mkdir(work)]);
+    await chmod(upper, 0o755);
     if (options.shared) {
       shared = await sharedCheckout({
         ...options.shared,
