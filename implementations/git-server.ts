@@ -44,6 +44,27 @@ export default [
       ctx.log(`git server on port ${server.port} (${elapsed()})`);
     },
   ),
+  step(
+    'WHEN',
+    /the git server moves to another port/,
+    'stops the git server and serves the same repositories on another port, rewriting morph.conf',
+    async (ctx) => {
+      const old = getVar(ctx, gitServerVar);
+      if (!old) throw new StepFailure('no git server is running');
+      let server = await launchGitServer(ctx, ctx.path('gits'), old.logFile);
+      // An ephemeral port is almost never the same one twice in a row; make sure.
+      if (server.port === old.port) {
+        const other = await launchGitServer(ctx, ctx.path('gits'), old.logFile);
+        await server.stop();
+        server = other;
+      }
+      await old.stop();
+      setVar(ctx, gitServerVar, server);
+      ctx.defer(() => server.stop());
+      await writeMorphConfig(ctx, server.port);
+      ctx.log(`git server moved from port ${old.port} to ${server.port}`);
+    },
+  ),
   step(['FINALLY', 'WHEN'], /the git server is shut down/, 'stops the git server', async (ctx) => {
     await getVar(ctx, gitServerVar)?.stop();
   }),

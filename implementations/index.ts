@@ -16,6 +16,7 @@ import gitServer from './git-server.js';
 import morphBuild from './morph-build.js';
 import morphDeploy from './morph-deploy.js';
 import morphOutcome from './morph-outcome.js';
+import reproducibleSteps from './reproducible-steps.js';
 import rootlessSteps from './rootless-steps.js';
 import tarballs from './tarballs.js';
 import workspace from './workspace.js';
@@ -38,6 +39,7 @@ const steps: StepImpl[] = [
   ...faultSteps,
   ...bootingSteps,
   ...exampleSteps,
+  ...reproducibleSteps,
 ];
 
 export default steps;

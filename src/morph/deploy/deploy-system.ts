@@ -52,7 +52,10 @@ export async function deploySystem(
     const env = Object.fromEntries(
       Object.entries(deployment.env).filter(([key]) => !isDeployLayerVariable(key)),
     );
-    const run = { env, rootDir: session.rootDir, scratchDir: session.tempDir, status };
+    // Extensions may honour SOURCE_DATE_EPOCH (tar.write, initramfs.write do) and
+    // MORPH_UUID_SEED (rawdisk, UUID_FROM=artifact); neither is configuration.
+    const extensionEnv = { ...env, ...DEPLOY_EPOCH, ...(await uuidSeed(env, system, name)) };
+    const run = { env: extensionEnv, rootDir: session.rootDir, scratchDir: session.tempDir, status };
     // Fail before anything is checked out when the write extension does not exist.
     if (!(await findExtension(session.rootDir, type, 'write'))) {
       throw new MorphError('extension', 'not-found', `Could not find extension ${type}.write for ${name}`, {
@@ -92,9 +95,7 @@ export async function deploySystem(
       const target = parentTree === undefined ? location : joinNestedLocation(parentTree, location);
       const privateTemp = await mkdtemp(join(session.tempDir, 'tmp-'));
       try {
-        // Extensions may honour SOURCE_DATE_EPOCH (tar.write, initramfs.write do); it is no configuration.
-        const seed = await uuidSeed(env, system, name);
-        const withTemp = { ...run, env: { ...env, TMPDIR: privateTemp, ...DEPLOY_EPOCH, ...seed } };
+        const withTemp = { ...run, env: { ...run.env, TMPDIR: privateTemp } };
         for (const extension of system.morphology['configuration-extensions'] ?? []) {
           status.normal(`Running configuration extension ${extension}`);
           await runExtension(session.app, {
