@@ -29,6 +29,21 @@ test('a guest that never powers off is stopped at the timeout, with its process 
   }
 });
 
+test('a guest that uses more CPU time than allowed is stopped', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'qemu-boot-'));
+  const ctx = fakeContext(dir);
+  try {
+    const consoleFile = join(dir, 'cpu.console');
+    const result = await bootImage(ctx, { consoleFile, timeoutMs: 60_000, cpuLimitMs: 1, accel: 'tcg' });
+    assert.equal(result.end, 'timeout');
+    assert.ok(result.seconds < 15, `${result.seconds} s`);
+    assert.equal(running(consoleFile), false);
+  } finally {
+    for (const cleanup of ctx.cleanups) await cleanup();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('aborting the step stops QEMU at once', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'qemu-boot-'));
   const abort = new AbortController();

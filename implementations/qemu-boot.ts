@@ -44,7 +44,14 @@ export interface BootOptions {
   disk?: { image: string; format: string };
   /** Where the serial console goes. */
   consoleFile: string;
+  /** Wall-clock limit. */
   timeoutMs: number;
+  /**
+   * Limit on the CPU time QEMU uses (default: none). On a loaded machine a
+   * boot can take many times its CPU time in wall-clock time; this limit
+   * stops a guest that computes in circles whatever the load.
+   */
+  cpuLimitMs?: number;
   /** MiB of guest memory (default 384). */
   memoryMiB?: number;
   /** Extra QEMU arguments (e.g. `-kernel` for the probe). */
@@ -99,7 +106,7 @@ export async function bootImage(ctx: StepContext, options: BootOptions): Promise
   });
   let end: BootEnd | undefined;
   try {
-    end = await watch(options, exited, started);
+    end = await watch(options, exited, started, qemu.pid);
   } finally {
     kill();
     await exited.catch(() => undefined);
@@ -128,6 +135,7 @@ async function watch(
   options: BootOptions,
   exited: Promise<number | null>,
   started: number,
+  pid: number | undefined,
 ): Promise<BootEnd> {
   let hasExited = false;
   void exited.then(
@@ -157,7 +165,17 @@ async function watch(
       if (Date.now() - endSeenAt > 10_000) return 'powered-off';
     }
     if (Date.now() - started > options.timeoutMs) return 'timeout';
+    if (options.cpuLimitMs !== undefined && (await cpuTimeMs(pid)) > options.cpuLimitMs) return 'timeout';
   }
+}
+
+/** User and system CPU time of process `pid` so far (0 if it cannot be read). */
+async function cpuTimeMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return 0;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // Fields after "(comm)": state is field 3, utime 14 and stime 15, in clock ticks (100 per second).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
 }
 
 function killGroup(child: ChildProcess): void {
