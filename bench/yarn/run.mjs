@@ -17,8 +17,8 @@
 //   ts       B = yarn-run -q -j1 --steps noop-steps.ts NAME.md (warm transpile cache)
 //   ts-cold  as ts, with the transpile cache removed before every B run
 //   list     B = yarn-run --list --format json NAME.md NAME.impl.md (absolute target, s)
-// Both engines run in bench/cases (no package.json there, so yarn-run loads no
-// step modules of its own) with the caller's environment; TMPDIR is left as is
+// Both engines run in bench/cases (its own empty package.json, so yarn-run loads no
+// step modules of its own and runs serially) with the caller's environment; TMPDIR is left as is
 // (unset: the reference uses /tmp, yarn-run uses /dev/shm).
 // A target is met when both the median-wall ratio and the CPU ratio are at or under it.
 import { spawnSync } from 'node:child_process';
@@ -106,6 +106,9 @@ const VARIANTS = [
 
 function generate() {
   mkdirSync(casesDir, { recursive: true });
+  // yarn-run reads "yarn-run" config from the nearest package.json upward: this one stops the
+  // search before the repository's (whose step modules and "jobs" would be picked up).
+  writeFileSync(join(casesDir, 'package.json'), '{ "private": true }\n');
   for (const [name, [sc, st, impl, pool, fail]] of Object.entries(CASES)) {
     if (existsSync(join(casesDir, `${name}.json`))) continue;
     const r = spawnSync(
