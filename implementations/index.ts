@@ -17,6 +17,7 @@ import morphBuild from './morph-build.js';
 import morphDeploy from './morph-deploy.js';
 import morphOutcome from './morph-outcome.js';
 import reproducibleSteps from './reproducible-steps.js';
+import remoteExecution from './remote-execution.js';
 import rootlessSteps from './rootless-steps.js';
 import tarballs from './tarballs.js';
 import workspace from './workspace.js';
@@ -40,6 +41,7 @@ const steps: StepImpl[] = [
   ...bootingSteps,
   ...exampleSteps,
   ...reproducibleSteps,
+  ...remoteExecution,
 ];
 
 export default steps;

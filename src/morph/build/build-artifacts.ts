@@ -16,6 +16,8 @@ import {
 } from './chunk-builder.js';
 import { DependencyTrees } from './dependency-trees.js';
 import { JobSlots } from './job-slots.js';
+import { openRemoteExecutor } from './remote/open-remote-executor.js';
+import type { RemoteExecutor } from './remote/remote-executor.js';
 import type { ResolvedBuild } from './resolve-build-graph.js';
 import { Prefetch } from './source-prefetch.js';
 import { buildStratum } from './stratum-builder.js';
@@ -81,6 +83,7 @@ export class ArtifactBuilder {
   private numbered = 0;
   private built = 0;
   private failure: { error: unknown } | undefined;
+  private readonly executor: RemoteExecutor | undefined;
 
   constructor(
     app: BuildApp,
@@ -93,7 +96,9 @@ export class ArtifactBuilder {
     // meanwhile, so that the command slots do not wait for them.
     const limit = Math.max(1, app.settings['max-jobs']);
     this.commandSlots = new JobSlots(limit);
-    this.inFlight = new JobSlots(2 * limit);
+    this.executor = openRemoteExecutor(app.settings);
+    // Remote chunks wait on the engine, not on this machine: as many may be in flight as it takes.
+    this.inFlight = new JobSlots(Math.max(2 * limit, this.executor ? app.settings['max-remote-jobs'] : 0));
   }
 
   /** Starts building a partial system (all of it but its root), as `onPartial` gives it. */
@@ -235,6 +240,7 @@ export class ArtifactBuilder {
             env: build.env,
             status,
             dependencyTrees: trees,
+            remote: this.executor,
             // A source still waiting for a slot when another fails does not start.
             commandSlot: (work) =>
               this.commandSlots.run(() => (this.failure ? Promise.reject(this.failure.error) : work())),
@@ -277,6 +283,7 @@ export class ArtifactBuilder {
   private async close(): Promise<void> {
     const opened = this.opened;
     this.opened = undefined;
+    this.executor?.close();
     if (!opened) return;
     const { cache, trees, sources } = await opened;
     try {

@@ -2,6 +2,7 @@ import type { ArtifactCache } from '../cache/artifact-cache.js';
 import type { StatusReporter } from '../status/status-reporter.js';
 import type { BuildApp } from './build-app.js';
 import type { DependencyTrees } from './dependency-trees.js';
+import type { RemoteExecutor } from './remote/remote-executor.js';
 
 /** What every source builder gets: the app, the cache and the system-wide build settings. */
 export interface BuildContext {
@@ -17,4 +18,6 @@ export interface BuildContext {
   readonly dependencyTrees: DependencyTrees;
   /** Runs `work` (a chunk's commands) when one of the build's max-jobs command slots is free. */
   readonly commandSlot: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Runs staging-mode chunks' commands on a remote engine (`--remote-execution`), when set. */
+  readonly remote?: RemoteExecutor;
 }

@@ -11,6 +11,8 @@ import { assembleChunkArtifacts, type ChunkArtifactPlan } from './chunk-assembly
 import { ChunkBuildError } from './chunk-build-error.js';
 import type { TreeOptions } from './dependency-trees.js';
 import { createDeviceNodes, deviceFromSpec } from './device-nodes.js';
+import { platformOf } from './remote/open-remote-executor.js';
+import { remoteEnvironment } from './remote/remote-environment.js';
 import { runChunkCommands } from './run-chunk-commands.js';
 import type { SandboxSpec } from './sandbox.js';
 import { checkoutSource } from './source-checkout.js';
@@ -85,8 +87,11 @@ export async function buildChunk(
     const buildLog = logOf(area);
 
     const prefixes = [...new Set(deps.map((a) => a.source.prefix))];
+    // Staging-mode chunks run on the remote engine when there is one (their
+    // sandbox holds nothing of the host); bootstrap and test modes need the host.
+    const remote = chrooted ? ctx.remote : undefined;
     let ccacheDir: string | undefined;
-    if (!settings['no-ccache']) {
+    if (!settings['no-ccache'] && !remote) {
       ccacheDir = join(
         settings['compiler-cache-dir'],
         basename(source.repoName.replace(/[:/]+$/, '')).replace(/^.*:/, ''),
@@ -101,7 +106,7 @@ export async function buildChunk(
       PREFIX: source.prefix,
       PATH: chunkPath({
         dependencyPrefixes: prefixes,
-        noCcache: settings['no-ccache'],
+        noCcache: settings['no-ccache'] || remote !== undefined,
         staging: chrooted ? undefined : { dir: paths.deps, hostPath: process.env.PATH ?? '/usr/bin:/bin' },
       }),
       DESTDIR: paths.inst,
@@ -124,23 +129,45 @@ export async function buildChunk(
     }
 
     await rm(buildLog, { force: true });
-    const failure = await ctx.commandSlot(() =>
-      timing.stage('build', () =>
-        runChunkCommands({
-          morphology,
-          sandbox,
-          env,
-          maxJobs: morphology['max-jobs'] ?? settings['max-jobs'],
-          logPath: buildLog,
-          scratchDir: settings.tempdir,
-          signal: app.signal,
-          timeoutSeconds: settings['build-timeout'],
-          onStep: (step) => ctx.status.chatty(`Running ${step} commands`),
-          onOutput:
-            settings['build-log-on-stdout'] && app.out ? (chunk) => app.out?.(chunk.toString()) : undefined,
-        }),
-      ),
-    );
+    const maxJobs = morphology['max-jobs'] ?? settings['max-jobs'];
+    const failure = remote
+      ? await timing.stage('build', () =>
+          remote.run(
+            {
+              name: source.name,
+              morphology,
+              depsTree,
+              depsKey: depRefs.join('\n'),
+              buildDir,
+              instDir,
+              env: remoteEnvironment(env),
+              maxJobs,
+              logPath: buildLog,
+              platform: platformOf(ctx.arch),
+              onStatus: (line) => ctx.status.normal(line),
+            },
+            app.signal,
+          ),
+        )
+      : await ctx.commandSlot(() =>
+          timing.stage('build', () =>
+            runChunkCommands({
+              morphology,
+              sandbox,
+              env,
+              maxJobs,
+              logPath: buildLog,
+              scratchDir: settings.tempdir,
+              signal: app.signal,
+              timeoutSeconds: settings['build-timeout'],
+              onStep: (step) => ctx.status.chatty(`Running ${step} commands`),
+              onOutput:
+                settings['build-log-on-stdout'] && app.out
+                  ? (chunk) => app.out?.(chunk.toString())
+                  : undefined,
+            }),
+          ),
+        );
     // Killed because the build stopped (Ctrl-C, or resolution failed): not this chunk's failure.
     if (failure && app.signal?.aborted) throw app.signal.reason;
     if (failure) {

@@ -61,6 +61,11 @@ export interface Settings {
   'build-log-on-stdout': boolean;
   'max-jobs': number;
   'build-timeout': number;
+  'remote-execution': string;
+  'remote-instance-name': string;
+  'remote-tls-ca': string;
+  'remote-auth-token-file': string;
+  'max-remote-jobs': number;
   'no-ccache': boolean;
   'no-distcc': boolean;
   'push-build-branches': boolean;
@@ -155,6 +160,37 @@ export const SETTINGS: readonly SettingSpec[] = [
     range: [0, 31_536_000],
     metavar: 'SECONDS',
     help: 'kill a chunk build command that runs longer than this (default: 0, never)',
+  },
+  {
+    name: 'remote-execution',
+    type: 'string',
+    metavar: 'URL',
+    help: 'build chunks on a Remote Execution API v2 engine (grpc://HOST:PORT, grpcs:// for TLS)',
+  },
+  {
+    name: 'remote-instance-name',
+    type: 'string',
+    metavar: 'NAME',
+    help: 'instance name on the remote engine',
+  },
+  {
+    name: 'remote-tls-ca',
+    type: 'string',
+    metavar: 'FILE',
+    help: 'PEM CA certificates for grpcs:// engines',
+  },
+  {
+    name: 'remote-auth-token-file',
+    type: 'string',
+    metavar: 'FILE',
+    help: 'file holding a bearer token sent to the remote engine',
+  },
+  {
+    name: 'max-remote-jobs',
+    type: 'int',
+    range: [1, 4096],
+    metavar: 'N',
+    help: 'chunks built remotely at once (default: 64)',
   },
   { name: 'no-ccache', type: 'bool', help: 'do not use ccache' },
   { name: 'no-distcc', type: 'bool', help: 'do not use distcc (default: true)' },

@@ -1,0 +1,109 @@
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Blob } from './blob-set.js';
+import type { EngineLimits, ReapiClient } from './reapi-client.js';
+
+/** How many digests one FindMissingBlobs call asks about. */
+const FIND_BATCH = 4000;
+
+/** What the uploads of one morph run cost. */
+export interface UploadStats {
+  /** Blobs asked about with FindMissingBlobs. */
+  blobsChecked: number;
+  /** Blobs (and their bytes) that were missing and sent. */
+  blobsUploaded: number;
+  bytesUploaded: number;
+}
+
+/**
+ * Makes blobs present in the engine's CAS: FindMissingBlobs, then the
+ * missing ones in BatchUpdateBlobs calls up to the engine's batch size, and
+ * each larger one through ByteStream. Blobs known to be there (checked or
+ * sent earlier in this run) are not asked about again, and a blob that one
+ * chunk is sending is awaited by another that needs it instead of being
+ * sent twice.
+ */
+export class CasUploader {
+  private readonly present = new Set<string>();
+  private readonly sending = new Map<string, Promise<void>>();
+  readonly stats: UploadStats = { blobsChecked: 0, blobsUploaded: 0, bytesUploaded: 0 };
+
+  constructor(
+    private readonly client: ReapiClient,
+    private readonly limits: EngineLimits,
+  ) {}
+
+  /** Uploads whatever of `blobs` the CAS lacks. */
+  async upload(blobs: readonly Blob[]): Promise<void> {
+    const waits: Promise<void>[] = [];
+    const unknown: Blob[] = [];
+    for (const blob of blobs) {
+      if (this.present.has(blob.digest.hash)) continue;
+      const pending = this.sending.get(blob.digest.hash);
+      if (pending) waits.push(pending);
+      else unknown.push(blob);
+    }
+    for (let i = 0; i < unknown.length; i += FIND_BATCH) {
+      const batch = unknown.slice(i, i + FIND_BATCH);
+      this.stats.blobsChecked += batch.length;
+      const missing = new Set((await this.client.findMissing(batch.map((b) => b.digest))).map((d) => d.hash));
+      const toSend: Blob[] = [];
+      for (const blob of batch) {
+        if (!missing.has(blob.digest.hash)) this.present.add(blob.digest.hash);
+        else if (this.sending.has(blob.digest.hash))
+          waits.push(this.sending.get(blob.digest.hash) as Promise<void>);
+        else toSend.push(blob);
+      }
+      const sent = this.send(toSend);
+      for (const blob of toSend) this.sending.set(blob.digest.hash, sent);
+      sent.then(
+        () => {
+          for (const blob of toSend) {
+            this.present.add(blob.digest.hash);
+            this.sending.delete(blob.digest.hash);
+          }
+        },
+        () => {
+          for (const blob of toSend) this.sending.delete(blob.digest.hash);
+        },
+      );
+      await sent;
+    }
+    await Promise.all(waits);
+  }
+
+  private async send(blobs: readonly Blob[]): Promise<void> {
+    let batch: { digest: Blob['digest']; data: Buffer }[] = [];
+    let batchBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      await this.client.batchUpdate(batch);
+      batch = [];
+      batchBytes = 0;
+    };
+    for (const blob of blobs) {
+      const size = blob.digest.sizeBytes;
+      this.stats.blobsUploaded++;
+      this.stats.bytesUploaded += size;
+      // Per-entry overhead: the digest and framing, well under 200 bytes.
+      if (size + 200 > this.limits.maxBatchBytes) {
+        await this.client.byteStreamWrite(blob.digest, chunksOf(blob));
+        continue;
+      }
+      if (batchBytes + size + 200 > this.limits.maxBatchBytes) await flush();
+      batch.push({ digest: blob.digest, data: blob.bytes ?? (await readFile(blob.path as string)) });
+      batchBytes += size + 200;
+    }
+    await flush();
+  }
+}
+
+async function* chunksOf(blob: Blob): AsyncIterable<Buffer> {
+  if (blob.bytes) {
+    for (let i = 0; i < blob.bytes.length; i += 1024 * 1024) yield blob.bytes.subarray(i, i + 1024 * 1024);
+    return;
+  }
+  for await (const chunk of createReadStream(blob.path as string, { highWaterMark: 1024 * 1024 })) {
+    yield chunk as Buffer;
+  }
+}

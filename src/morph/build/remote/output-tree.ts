@@ -1,0 +1,146 @@
+import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MorphError } from '../../errors.js';
+import { DEFAULT_DIRECTORY_MODE, defaultFileMode } from './canonical-messages.js';
+import { type Digest, digestOf } from './digest.js';
+import { readFields } from './proto-reader.js';
+import { fromWire, type ReapiClient } from './reapi-client.js';
+import type { WireDirectory } from './reapi-messages.js';
+import type { ReapiProtos } from './reapi-protos.js';
+
+/** What fetching an output tree cost. */
+export interface FetchStats {
+  blobsFetched: number;
+  bytesFetched: number;
+}
+
+/**
+ * Fetches blobs by digest: small ones together (BatchReadBlobs, up to
+ * `maxBatchBytes` a call), large ones through ByteStream; every blob is
+ * re-hashed, so a corrupt download fails instead of entering the cache.
+ */
+export async function fetchBlobs(
+  client: ReapiClient,
+  digests: readonly Digest[],
+  maxBatchBytes: number,
+  stats: FetchStats,
+): Promise<Map<string, Buffer>> {
+  const unique = [...new Map(digests.map((d) => [d.hash, d])).values()];
+  const blobs = new Map<string, Buffer>();
+  let batch: Digest[] = [];
+  let batchBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    for (const [hash, data] of await client.batchRead(batch)) blobs.set(hash, data);
+    batch = [];
+    batchBytes = 0;
+  };
+  for (const digest of unique) {
+    if (digest.sizeBytes === 0) {
+      blobs.set(digest.hash, Buffer.alloc(0));
+      continue;
+    }
+    if (digest.sizeBytes + 200 > maxBatchBytes) {
+      blobs.set(digest.hash, await client.byteStreamRead(digest));
+      continue;
+    }
+    if (batchBytes + digest.sizeBytes + 200 > maxBatchBytes) await flush();
+    batch.push(digest);
+    batchBytes += digest.sizeBytes + 200;
+  }
+  await flush();
+  for (const digest of unique) {
+    const data = blobs.get(digest.hash);
+    const actual = data && digestOf(data);
+    if (!actual || actual.hash !== digest.hash || actual.sizeBytes !== digest.sizeBytes) {
+      throw new MorphError(
+        'build',
+        'remote-failed',
+        `the remote execution service sent a corrupt blob for ${digest.hash}`,
+      );
+    }
+    stats.blobsFetched++;
+    stats.bytesFetched += digest.sizeBytes;
+  }
+  return blobs;
+}
+
+/**
+ * Writes the output directory whose `Tree` has the digest `treeDigest` into
+ * `dest` (an existing, empty directory): directories, files with their
+ * permission bits (`unix_mode` when the engine sent it, else 0644 or 0755),
+ * and symbolic links.
+ */
+export async function materialiseOutputTree(options: {
+  client: ReapiClient;
+  protos: ReapiProtos;
+  treeDigest: Digest;
+  dest: string;
+  maxBatchBytes: number;
+  stats: FetchStats;
+}): Promise<void> {
+  const { client, protos, stats } = options;
+  const treeBytes = (await fetchBlobs(client, [options.treeDigest], options.maxBatchBytes, stats)).get(
+    options.treeDigest.hash,
+  ) as Buffer;
+  const type = protos.type('build.bazel.remote.execution.v2.Directory');
+  const decode = (bytes: Buffer): WireDirectory =>
+    type.toObject(type.decode(bytes), { longs: String, bytes: Buffer }) as WireDirectory;
+  const fields = readFields(treeBytes);
+  const root = fields.find((f) => f.field === 1)?.bytes ?? Buffer.alloc(0);
+  const children = new Map<string, WireDirectory>();
+  for (const child of fields.filter((f) => f.field === 2)) {
+    const bytes = child.bytes ?? Buffer.alloc(0);
+    children.set(digestOf(bytes).hash, decode(bytes));
+  }
+  // Every file of the tree, fetched once per content.
+  const wanted: Digest[] = [];
+  const collect = (dir: WireDirectory): void => {
+    for (const file of dir.files ?? []) wanted.push(fromWire(file.digest ?? {}));
+    for (const sub of dir.directories ?? []) {
+      const child = children.get(sub.digest?.hash ?? '');
+      if (child) collect(child);
+    }
+  };
+  const rootDir = decode(root);
+  collect(rootDir);
+  const contents = await fetchBlobs(client, wanted, options.maxBatchBytes, stats);
+  const write = async (dir: WireDirectory, path: string): Promise<void> => {
+    for (const file of dir.files ?? []) {
+      const target = join(path, safeName(file.name));
+      await writeFile(target, contents.get(file.digest?.hash ?? '') ?? Buffer.alloc(0));
+      await chmod(
+        target,
+        file.node_properties?.unix_mode?.value ?? defaultFileMode(file.is_executable === true),
+      );
+    }
+    for (const link of dir.symlinks ?? []) await symlink(link.target ?? '', join(path, safeName(link.name)));
+    for (const sub of dir.directories ?? []) {
+      const child = children.get(sub.digest?.hash ?? '');
+      if (!child) {
+        throw new MorphError(
+          'build',
+          'remote-failed',
+          `the output tree lacks the directory ${sub.name ?? ''}`,
+        );
+      }
+      const target = join(path, safeName(sub.name));
+      await mkdir(target);
+      await write(child, target);
+    }
+    await chmod(path, dir.node_properties?.unix_mode?.value ?? DEFAULT_DIRECTORY_MODE);
+  };
+  await write(rootDir, options.dest);
+}
+
+/** A directory entry's name, refused when it would step out of its directory. */
+function safeName(name: string | undefined): string {
+  if (!name || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+    throw new MorphError(
+      'build',
+      'remote-failed',
+      `the output tree has an invalid entry name: ${JSON.stringify(name)}`,
+    );
+  }
+  return name;
+}

@@ -1,0 +1,220 @@
+import { writeFile } from 'node:fs/promises';
+import type { ChunkMorphology } from '../../model.js';
+import { JobSlots } from '../job-slots.js';
+import type { CommandFailure } from '../run-chunk-commands.js';
+import { BlobSet } from './blob-set.js';
+import { buildScript, parseFailure } from './build-script.js';
+import { encodeAction, encodeCommand } from './canonical-messages.js';
+import { CasUploader } from './cas-uploader.js';
+import { type Digest, digestOf } from './digest.js';
+import { addDirectory, FileDigests, type MerkleTree, merkleTreeOf, overlayContent } from './merkle-tree.js';
+import { type FetchStats, fetchBlobs, materialiseOutputTree } from './output-tree.js';
+import { type EngineLimits, fromWire, ReapiClient, type RemoteEndpoint } from './reapi-client.js';
+import type { WireActionResult } from './reapi-messages.js';
+import { loadReapiProtos } from './reapi-protos.js';
+
+/** One chunk's commands, as `buildChunk` hands them to the remote executor. */
+export interface RemoteChunkRequest {
+  /** The chunk's name (`<name>.build`, `<name>.inst`). */
+  readonly name: string;
+  readonly morphology: ChunkMorphology;
+  /** The read-only dependency tree the chunk stages (the root of its sandbox). */
+  readonly depsTree: string;
+  /** Names the dependency tree's content: its artifacts' OSTree commits (the memo's key). */
+  readonly depsKey: string;
+  /** The checked-out sources (`<staging>/<name>.build`). */
+  readonly buildDir: string;
+  /** Where the installed files go (`<staging>/<name>.inst`, empty). */
+  readonly instDir: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly maxJobs: number;
+  /** The build log to write (what the commands printed, as a local build logs it). */
+  readonly logPath: string;
+  /** The platform properties of the action (`platformOf` the system's arch). */
+  readonly platform: Readonly<Record<string, string>>;
+  /** Called with status lines (cache hit, stages of the execution). */
+  readonly onStatus: (line: string) => void;
+}
+
+/** What the remote builds of one morph run cost (the benchmark reads it with `--verbose`). */
+export interface RemoteStats {
+  actionsCached: number;
+  actionsExecuted: number;
+  blobsUploaded: number;
+  bytesUploaded: number;
+  bytesHashed: number;
+  bytesFetched: number;
+}
+
+/**
+ * Runs chunk builds on a REAPI v2 engine (the remote side of the chunk
+ * builder's executor seam): the input root is uploaded as a Merkle tree,
+ * the action is looked up in the action cache and executed only when it is
+ * not there, and the output directory is written where a local build would
+ * have installed its files. At most `maxRemoteJobs` chunks are in the
+ * engine's hands at once.
+ */
+export class RemoteExecutor {
+  private readonly client: ReapiClient;
+  private readonly protos = loadReapiProtos();
+  private readonly slots: JobSlots;
+  private readonly files = new FileDigests();
+  private readonly depsTrees = new Map<string, Promise<MerkleTree>>();
+  private limits?: Promise<EngineLimits>;
+  private uploader?: CasUploader;
+  private readonly fetched: FetchStats = { blobsFetched: 0, bytesFetched: 0 };
+  private cached = 0;
+  private executed = 0;
+
+  /** @throws MorphError `build/bad-remote-url`, `build/reapi-protos-missing`. */
+  constructor(endpoint: RemoteEndpoint, maxRemoteJobs: number) {
+    this.client = new ReapiClient(endpoint);
+    this.slots = new JobSlots(Math.max(1, maxRemoteJobs));
+  }
+
+  /**
+   * Builds one chunk remotely; returns the failing command like
+   * `runChunkCommands` does, or undefined when `instDir` now holds its files.
+   * @throws MorphError `build/remote-unavailable`, `build/remote-failed`.
+   */
+  run(request: RemoteChunkRequest, signal?: AbortSignal): Promise<CommandFailure | undefined> {
+    return this.slots.run(async () => {
+      signal?.throwIfAborted();
+      const limits = await this.engineLimits();
+      const { action, blobs } = await this.prepare(request);
+      let result = await this.client.actionResult(action);
+      if (result) {
+        this.cached++;
+        request.onStatus('Remote action cache hit: nothing to build');
+      } else {
+        await (this.uploader as CasUploader).upload(blobs.all());
+        signal?.throwIfAborted();
+        const response = await this.client.execute(
+          action,
+          (stage) => request.onStatus(`Remote execution: ${stage.toLowerCase()}`),
+          signal,
+        );
+        this.executed++;
+        if ((response.status?.code ?? 0) !== 0 || !response.result) {
+          throw this.client.failureOf('Execute', response.status?.message || 'no result');
+        }
+        result = response.result;
+      }
+      const stdout = await this.output(result, 'stdout', limits);
+      await writeFile(request.logPath, stdout, { flag: 'a' });
+      if ((result.exit_code ?? 0) !== 0) {
+        const stderr = (await this.output(result, 'stderr', limits)).toString();
+        const failure = parseFailure(stderr, request.morphology);
+        if (failure) return failure;
+        throw this.client.failureOf(
+          'Execute',
+          `the build script exited ${result.exit_code}: ${stderr.trim()}`,
+        );
+      }
+      const tree = result.output_directories?.find((d) => d.path === `root/${request.name}.inst`);
+      if (tree?.tree_digest) {
+        await materialiseOutputTree({
+          client: this.client,
+          protos: this.protos,
+          treeDigest: fromWire(tree.tree_digest),
+          dest: request.instDir,
+          maxBatchBytes: limits.maxBatchBytes,
+          stats: this.fetched,
+        });
+      }
+      return undefined;
+    });
+  }
+
+  /** What this run's remote builds cost so far. */
+  stats(): RemoteStats {
+    return {
+      actionsCached: this.cached,
+      actionsExecuted: this.executed,
+      blobsUploaded: this.uploader?.stats.blobsUploaded ?? 0,
+      bytesUploaded: this.uploader?.stats.bytesUploaded ?? 0,
+      bytesHashed: this.files.bytesHashed,
+      bytesFetched: this.fetched.bytesFetched,
+    };
+  }
+
+  /** Closes the connection to the engine. */
+  close(): void {
+    this.client.close();
+  }
+
+  private engineLimits(): Promise<EngineLimits> {
+    if (!this.limits) {
+      const limits = this.client.capabilities();
+      this.limits = limits;
+      limits.then(
+        (value) => {
+          this.uploader ??= new CasUploader(this.client, value);
+        },
+        () => {
+          if (this.limits === limits) this.limits = undefined;
+        },
+      );
+    }
+    return this.limits;
+  }
+
+  /** The action's digest and every blob it needs: input root, command and action. */
+  private async prepare(request: RemoteChunkRequest): Promise<{ action: Digest; blobs: BlobSet }> {
+    let deps = this.depsTrees.get(request.depsKey);
+    if (!deps) {
+      deps = merkleTreeOf(request.depsTree, this.files);
+      this.depsTrees.set(request.depsKey, deps);
+      deps.catch(() => this.depsTrees.delete(request.depsKey));
+    }
+    const [depsTree, sources] = await Promise.all([deps, merkleTreeOf(request.buildDir, this.files)]);
+    const blobs = new BlobSet();
+    blobs.addAll(depsTree.blobs);
+    blobs.addAll(sources.blobs);
+    const empty = addDirectory(blobs, { files: [], directories: [], symlinks: [] });
+    const rootDigest = addDirectory(
+      blobs,
+      overlayContent(depsTree.content, {
+        directories: [
+          { name: `${request.name}.build`, digest: sources.root },
+          { name: `${request.name}.inst`, digest: empty },
+        ],
+      }),
+    );
+    const script = buildScript(request.name, request.morphology, request.maxJobs);
+    const scriptDigest = digestOf(script);
+    blobs.add({ digest: scriptDigest, bytes: script });
+    const inputRoot = addDirectory(blobs, {
+      files: [{ name: 'morph-build.sh', digest: scriptDigest, executable: false }],
+      directories: [{ name: 'root', digest: rootDigest }],
+      symlinks: [],
+    });
+    const command = encodeCommand({
+      arguments: ['sh', 'morph-build.sh'],
+      environment: request.env,
+      outputDirectories: [`root/${request.name}.inst`],
+      platform: request.platform,
+      outputNodeProperties: ['unix_mode'],
+    });
+    const commandDigest = digestOf(command);
+    blobs.add({ digest: commandDigest, bytes: command });
+    const action = encodeAction({ commandDigest, inputRootDigest: inputRoot, platform: request.platform });
+    const actionDigest = digestOf(action);
+    blobs.add({ digest: actionDigest, bytes: action });
+    return { action: actionDigest, blobs };
+  }
+
+  private async output(
+    result: WireActionResult,
+    which: 'stdout' | 'stderr',
+    limits: EngineLimits,
+  ): Promise<Buffer> {
+    const raw = which === 'stdout' ? result.stdout_raw : result.stderr_raw;
+    if (raw && raw.length > 0) return raw;
+    const digest = which === 'stdout' ? result.stdout_digest : result.stderr_digest;
+    if (!digest?.hash || fromWire(digest).sizeBytes === 0) return Buffer.alloc(0);
+    const wanted = fromWire(digest);
+    const blobs = await fetchBlobs(this.client, [wanted], limits.maxBatchBytes, this.fetched);
+    return blobs.get(wanted.hash) ?? Buffer.alloc(0);
+  }
+}
