@@ -71,7 +71,7 @@ export default [
   step(
     'THEN',
     /the caches (\S+) and (\S+) hold the same artifacts with the same checksums/,
-    'compares the refs of two caches and, for each, `ostree ls -R -C` (mode, owner, size, content checksum of every path)',
+    'compares the refs of two caches and, for each, `ostree ls -R -C`: mode, owner, size and checksum of every path',
     async (ctx, first, second) => {
       const refs = async (cache: string) =>
         (await ctx.run(['ostree', `--repo=${ctx.path(cache, 'artifacts', 'repo')}`, 'refs'])).stdout
@@ -86,7 +86,8 @@ export default [
       );
       for (const ref of a) {
         const list = async (cache: string) =>
-          (await ctx.run(['ostree', `--repo=${ctx.path(cache, 'artifacts', 'repo')}`, 'ls', '-R', '-C', ref])).stdout;
+          (await ctx.run(['ostree', `--repo=${ctx.path(cache, 'artifacts', 'repo')}`, 'ls', '-R', '-C', ref]))
+            .stdout;
         const [x, y] = [await list(first), await list(second)];
         check(x === y, `artifact ${ref} differs:\n${x}\n--\n${y}`);
       }

@@ -276,7 +276,11 @@ export class ReapiTestDouble {
           })
           .catch((err: Error) => {
             this.log(`FAILED ${actionHash}: ${err.stack ?? err.message}`);
-            call.write({ ...operation(4), done: true, error: { code: status.INTERNAL, message: err.message } });
+            call.write({
+              ...operation(4),
+              done: true,
+              error: { code: status.INTERNAL, message: err.message },
+            });
             call.end();
           });
       },
@@ -322,7 +326,7 @@ export class ReapiTestDouble {
       );
       const [program, ...args] = command.arguments ?? [];
       this.log(`RUN ${JSON.stringify(command.arguments)} in ${cwd} PATH=${env.PATH}`);
-      const { exitCode, stdout, stderr } = await runProcess(program ?? "false", args, cwd, env);
+      const { exitCode, stdout, stderr } = await runProcess(program ?? 'false', args, cwd, env);
       const wanted = [...new Set([...(command.output_directories ?? []), ...(command.output_paths ?? [])])];
       const modes = (command.output_node_properties ?? []).includes('unix_mode');
       const outputDirectories = [];

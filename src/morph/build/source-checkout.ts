@@ -64,7 +64,8 @@ export async function checkoutSource(
 /**
  * Removes what a clone records of this host from a checkout's git state:
  * `origin` names the repository as written in the definitions instead of
- * the mirror's path, and the reflogs (clone time and identity) are gone.
+ * the mirror's path, the reflogs (clone time and identity) are gone, and
+ * the index holds no stat data.
  */
 async function forgetHost(dir: string, repoName: string): Promise<void> {
   await runCommand(['git', 'remote', 'set-url', 'origin', repoName], { cwd: dir });

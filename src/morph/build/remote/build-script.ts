@@ -1,4 +1,5 @@
 import { CHUNK_COMMAND_FIELDS, type ChunkMorphology } from '../../model.js';
+import { BUILD_UMASK } from '../hermetic.js';
 import type { CommandFailure } from '../run-chunk-commands.js';
 
 /** The line the build script writes on stderr when a command fails: step index, command index, exit code. */
@@ -14,7 +15,8 @@ export const FAILURE_MARKER = 'morph-remote-failure';
  * directory `/<name>.build`. Its standard output is the build log, written
  * as a local build writes it (`# <step>`, `# # <command>`, output), so a
  * failure reads the same; `MAKEFLAGS` is `-j<maxJobs>` for the three build
- * steps and `-j1` otherwise. The script is bytes because commands may be.
+ * steps and `-j1` otherwise; the umask is the build umask (hermetic.ts).
+ * The script is bytes because commands may be.
  */
 export function buildScript(name: string, morphology: ChunkMorphology, maxJobs: number): Buffer {
   const build = `${name}.build`;
@@ -22,6 +24,7 @@ export function buildScript(name: string, morphology: ChunkMorphology, maxJobs: 
   const parts: (string | Uint8Array)[] = [
     '#!/bin/sh\n',
     `# morph: the remote build of chunk ${name}\n`,
+    `umask ${BUILD_UMASK.toString(8).padStart(4, '0')}\n`,
     'cd root || exit 125\n',
     'set --\n',
     'for e in * .[!.]* ..?*; do\n',

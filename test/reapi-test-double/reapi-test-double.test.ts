@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { encodeAction, encodeCommand } from '../../src/morph/build/remote/canonical-messages.js';
+import { CasUploader } from '../../src/morph/build/remote/cas-uploader.js';
+import { digestOf } from '../../src/morph/build/remote/digest.js';
+import { FileDigests, merkleTreeOf } from '../../src/morph/build/remote/merkle-tree.js';
+import { materialiseOutputTree } from '../../src/morph/build/remote/output-tree.js';
+import { fromWire, ReapiClient } from '../../src/morph/build/remote/reapi-client.js';
+import { loadReapiProtos } from '../../src/morph/build/remote/reapi-protos.js';
+import { ReapiTestDouble } from './reapi-test-double.js';
+
+describe('morph REAPI client against the test double', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reapi-double-test-'));
+  const double = new ReapiTestDouble({ workDir: dir, maxBatchBytes: 256 * 1024 });
+  let client: ReapiClient;
+
+  before(async () => {
+    const port = await double.start();
+    client = new ReapiClient({ url: `grpc://127.0.0.1:${port}`, instanceName: '' });
+  });
+  after(() => {
+    client.close();
+    double.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('uploads a tree once (large blobs through ByteStream) and runs a command on it', async () => {
+    const tree = join(dir, 'input');
+    mkdirSync(join(tree, 'sub'), { recursive: true });
+    writeFileSync(join(tree, 'big'), Buffer.alloc(600 * 1024, 7));
+    writeFileSync(join(tree, 'sub', 'run.sh'), 'mkdir -p out/d && cp big out/d/copy && echo done\n', {
+      mode: 0o755,
+    });
+    const merkle = await merkleTreeOf(tree, new FileDigests());
+    const uploader = new CasUploader(client, await client.capabilities());
+    const command = encodeCommand({
+      arguments: ['sh', 'sub/run.sh'],
+      environment: { PATH: '/usr/bin:/bin' },
+      outputDirectories: ['out'],
+      platform: {},
+      outputNodeProperties: ['unix_mode'],
+    });
+    const action = encodeAction({
+      commandDigest: digestOf(command),
+      inputRootDigest: merkle.root,
+      platform: {},
+    });
+    const blobs = [...merkle.blobs.all(), { digest: digestOf(command), bytes: command }];
+    blobs.push({ digest: digestOf(action), bytes: action });
+    await uploader.upload(blobs);
+    assert.equal(double.uploads.blobs, blobs.length);
+    assert.equal(await client.actionResult(digestOf(action)), undefined);
+    const stages: string[] = [];
+    const response = await client.execute(digestOf(action), (stage) => stages.push(stage));
+    assert.deepEqual(stages, ['QUEUED', 'COMPLETED']);
+    assert.equal(response.result?.exit_code ?? 0, 0);
+    const out = join(dir, 'output');
+    mkdirSync(out);
+    const tree0 = response.result?.output_directories?.[0]?.tree_digest;
+    assert.ok(tree0);
+    const stats = { blobsFetched: 0, bytesFetched: 0 };
+    const protos = loadReapiProtos();
+    await materialiseOutputTree({
+      client,
+      protos,
+      treeDigest: fromWire(tree0),
+      dest: out,
+      maxBatchBytes: 256 * 1024,
+      stats,
+    });
+    const copied = await merkleTreeOf(join(out, 'd'), new FileDigests());
+    assert.equal(copied.content.files[0]?.digest.hash, digestOf(Buffer.alloc(600 * 1024, 7)).hash);
+    // Everything is there now: a second upload of the same tree sends nothing, and the action is cached.
+    const again = new CasUploader(client, await client.capabilities());
+    await again.upload(blobs);
+    assert.equal(again.stats.blobsUploaded, 0);
+    assert.ok(await client.actionResult(digestOf(action)));
+  });
+
+  it('refuses a blob whose bytes do not match its digest', async () => {
+    const wrong = { digest: digestOf(Buffer.from('one')), data: Buffer.from('two') };
+    await assert.rejects(client.batchUpdate([wrong]), { code: 'build/remote-failed' });
+  });
+
+  it('refuses to run an action whose Directory is not canonical (a default written out)', async () => {
+    const content = Buffer.from('x');
+    // FileNode { name: "f", digest: {...}, is_executable: false } — field 4 written as 0.
+    const digestBytes = Buffer.concat([
+      Buffer.from([0x0a, 64]),
+      Buffer.from(digestOf(content).hash),
+      Buffer.from([0x10, 1]),
+    ]);
+    const node = Buffer.concat([
+      Buffer.from([0x0a, 1, 0x66, 0x12, digestBytes.length]),
+      digestBytes,
+      Buffer.from([0x20, 0]),
+    ]);
+    const directory = Buffer.concat([Buffer.from([0x0a, node.length]), node]);
+    const command = encodeCommand({
+      arguments: ['true'],
+      environment: {},
+      outputDirectories: [],
+      platform: {},
+      outputNodeProperties: [],
+    });
+    const action = encodeAction({
+      commandDigest: digestOf(command),
+      inputRootDigest: digestOf(directory),
+      platform: {},
+    });
+    await client.batchUpdate(
+      [content, directory, command, action].map((data) => ({ digest: digestOf(data), data })),
+    );
+    const response = await client.execute(digestOf(action), () => {});
+    assert.equal(response.status?.code, 3, 'INVALID_ARGUMENT');
+    assert.match(response.status?.message ?? '', /canonical/);
+  });
+});
