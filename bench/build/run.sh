@@ -10,6 +10,9 @@
 #   functions with gcc -O2: about 1 s of CPU). Run as root after building the
 #   project. BENCH_DIR (default /var/tmp) holds the temporary directory; KEEP=1
 #   keeps it; RETRIES (default 10) bounds the attempts per build.
+#   BENCH_ONLY=remote measures remote execution instead (issue 15): the wide
+#   system built locally, then twice with --remote-execution on the REAPI test
+#   double (test/reapi-test-double) on loopback, into empty caches.
 #
 # The wide system = STRATA generated strata w1..wN, each build-depending on
 # the previous one, w1 on the stratum `toolchain`; each of CHUNKS-PER-STRATUM
@@ -253,7 +256,48 @@ timed_build() { # LABEL CACHE SYSTEM -> prints seconds; output in $TOP/out-LABEL
 }
 cache_kib() { du -sk "$TOP/cache-$1/artifacts" | cut -f1; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+f1() { printf '%.1f' "$(echo "$1" | bc -l)"; }
+f2() { printf '%.2f' "$(echo "$1" | bc -l)"; }
+pct() { printf '%.1f' "$(echo "100 * ($1) / ($2)" | bc -l)"; }
 built() { grep -c 'Building chunk' "$TOP/out-$1" || true; }
+
+# --- BENCH_ONLY=remote: the wide system built locally, then twice on the REAPI
+# test double on loopback (into empty caches: the second is served by the
+# action cache); upload volume and time, and the local/remote wall-time ratio.
+if [ "${BENCH_ONLY:-}" = remote ]; then
+  mkdir -p "$TOP/reapi"
+  node "$SRC/dist/test/reapi-test-double/cli.js" --work-dir "$TOP/reapi" --port-file "$TOP/reapi-port" \
+    --log-file "$TOP/reapi.log" >/dev/null 2>"$TOP/reapi.err" &
+  REAPI_PID=$!
+  trap 'kill "$REAPI_PID" 2>/dev/null || true; cleanup' EXIT
+  for _ in $(seq 1 100); do [ -s "$TOP/reapi-port" ] && break; sleep 0.1; done
+  REAPI="grpc://127.0.0.1:$(cat "$TOP/reapi-port")"
+  JOBS=$(grep -c ^processor /proc/cpuinfo)
+  JOBS=$(( JOBS * 3 / 2 ))
+  for cache in remote1 remote2; do
+    printf '[config]\nrepo-alias = test=%s#%s\ncachedir = %s\ntempdir = %s\ntrove-host= []\nremote-execution = %s\nmax-remote-jobs = %s\n' \
+      "$URL" "$URL" "$TOP/cache-$cache" "$TOP/tmp" "$REAPI" "$JOBS" >"$TOP/morph-$cache.conf"
+  done
+  echo "bench/build remote: wide system of $STRATA strata x $PER chunks (+2 toolchain), $FUNCS functions per C file;" \
+    "$(nproc) cores, max-remote-jobs $JOBS, $(date -u +%FT%TZ), $(git -C "$SRC" rev-parse --short HEAD)"
+  echo "load before: $(load)"
+  LOCAL=$(timed_build cold wide systems/wide-system.morph)
+  echo "load after the local build: $(load)"
+  FIRST=$(timed_build remote1 remote1 systems/wide-system.morph)
+  echo "load after the first remote build: $(load)"
+  SECOND=$(timed_build remote2 remote2 systems/wide-system.morph)
+  echo "load after the second remote build: $(load)"
+  summary() { grep -o 'Remote execution: [0-9]* chunks executed.*' "$TOP/out-$1" | tail -1; }
+  upload_s() { summary "$1" | sed -E 's/.*blobs \(([0-9.]+) s\).*/\1/'; }
+  printf '\n| measure | value |\n|---|---|\n'
+  printf '| local cold build | %s s |\n' "$(f1 "$LOCAL")"
+  printf '| first remote build (empty CAS and action cache) | %s s: %s |\n' "$(f1 "$FIRST")" "$(summary remote1)"
+  printf '| second remote build (new local cache; action cache hits) | %s s: %s |\n' "$(f1 "$SECOND")" "$(summary remote2)"
+  printf '| local / first remote wall time | %s |\n' "$(f2 "$LOCAL / $FIRST")"
+  printf '| upload time of the first remote build / local build | %s %% |\n' "$(pct "$(upload_s remote1)" "$LOCAL")"
+  printf '| first remote build over local (protocol cost + double) / local | %s %% |\n' "$(pct "$FIRST - $LOCAL" "$LOCAL")"
+  exit 0
+fi
 
 echo "bench/build: test system; wide system of $STRATA strata x $PER chunks (+2 toolchain), $FUNCS functions per C file;" \
   "$(nproc) cores, $(date -u +%FT%TZ), $(git -C "$SRC" rev-parse --short HEAD)"
@@ -297,9 +341,6 @@ node "$REPORT" "$TOP/cache-wide/artifacts" "$TOP/out-cold" "$DEPS" >"$TOP/report
 while read -r k v; do R[$k]=$v; done <"$TOP/report"
 read -r COLD_START COLD_END <"$TOP/span-cold"
 
-f1() { printf '%.1f' "$(echo "$1" | bc -l)"; }
-f2() { printf '%.2f' "$(echo "$1" | bc -l)"; }
-pct() { printf '%.1f' "$(echo "100 * ($1) / ($2)" | bc -l)"; }
 met() { if [ "$(echo "$1" | bc -l)" = 1 ]; then echo yes; else echo no; fi; }
 SCHED=${R[schedule-build]}
 OWN_ONE=$((COLD_KIB - TC_KIB))

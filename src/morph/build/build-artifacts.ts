@@ -17,7 +17,7 @@ import {
 import { DependencyTrees } from './dependency-trees.js';
 import { JobSlots } from './job-slots.js';
 import { openRemoteExecutor } from './remote/open-remote-executor.js';
-import type { RemoteExecutor } from './remote/remote-executor.js';
+import { describeRemoteStats, type RemoteExecutor } from './remote/remote-executor.js';
 import type { ResolvedBuild } from './resolve-build-graph.js';
 import { Prefetch } from './source-prefetch.js';
 import { buildStratum } from './stratum-builder.js';
@@ -283,7 +283,10 @@ export class ArtifactBuilder {
   private async close(): Promise<void> {
     const opened = this.opened;
     this.opened = undefined;
-    this.executor?.close();
+    if (this.executor) {
+      this.app.status.normal(describeRemoteStats(this.executor.stats()));
+      this.executor.close();
+    }
     if (!opened) return;
     const { cache, trees, sources } = await opened;
     try {

@@ -13,6 +13,8 @@ export interface UploadStats {
   /** Blobs (and their bytes) that were missing and sent. */
   blobsUploaded: number;
   bytesUploaded: number;
+  /** Wall time spent in `upload` (overlapping calls each count). */
+  uploadMs: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface UploadStats {
 export class CasUploader {
   private readonly present = new Set<string>();
   private readonly sending = new Map<string, Promise<void>>();
-  readonly stats: UploadStats = { blobsChecked: 0, blobsUploaded: 0, bytesUploaded: 0 };
+  readonly stats: UploadStats = { blobsChecked: 0, blobsUploaded: 0, bytesUploaded: 0, uploadMs: 0 };
 
   constructor(
     private readonly client: ReapiClient,
@@ -35,6 +37,15 @@ export class CasUploader {
 
   /** Uploads whatever of `blobs` the CAS lacks. */
   async upload(blobs: readonly Blob[]): Promise<void> {
+    const start = Date.now();
+    try {
+      await this.uploadMissing(blobs);
+    } finally {
+      this.stats.uploadMs += Date.now() - start;
+    }
+  }
+
+  private async uploadMissing(blobs: readonly Blob[]): Promise<void> {
     const waits: Promise<void>[] = [];
     const unknown: Blob[] = [];
     for (const blob of blobs) {

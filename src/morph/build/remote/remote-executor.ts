@@ -44,6 +44,18 @@ export interface RemoteStats {
   bytesUploaded: number;
   bytesHashed: number;
   bytesFetched: number;
+  /** Time spent making input blobs present in the CAS (FindMissingBlobs and uploads). */
+  uploadMs: number;
+}
+
+/** The status line that sums up a build's remote work (the benchmark reads it). */
+export function describeRemoteStats(stats: RemoteStats): string {
+  const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+  return (
+    `Remote execution: ${stats.actionsExecuted} chunks executed, ${stats.actionsCached} from the action cache; ` +
+    `uploaded ${mib(stats.bytesUploaded)} MiB in ${stats.blobsUploaded} blobs (${(stats.uploadMs / 1000).toFixed(1)} s), ` +
+    `hashed ${mib(stats.bytesHashed)} MiB, fetched ${mib(stats.bytesFetched)} MiB`
+  );
 }
 
 /**
@@ -135,6 +147,7 @@ export class RemoteExecutor {
       bytesUploaded: this.uploader?.stats.bytesUploaded ?? 0,
       bytesHashed: this.files.bytesHashed,
       bytesFetched: this.fetched.bytesFetched,
+      uploadMs: this.uploader?.stats.uploadMs ?? 0,
     };
   }
 
