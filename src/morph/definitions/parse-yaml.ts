@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { MorphError } from '../errors.js';
+import { findTooDeep } from './nesting-depth.js';
 import { type Position, setProvenance } from './provenance.js';
 import { pyyamlTags } from './pyyaml-schema.js';
 
@@ -48,6 +49,15 @@ export function parseYaml(data: string | Buffer, file: string): unknown {
         location: file,
         cause,
       },
+    );
+  }
+  // Refused before parsing: the parser recurses, and overflowing its stack can leave V8 unable to go on.
+  const deep = findTooDeep(text, MAX_NESTING_DEPTH);
+  if (deep !== undefined) {
+    throw definitionError(
+      'too-deep',
+      `${file}:${deep.line}`,
+      `nesting is too deep (at most ${MAX_NESTING_DEPTH} levels)`,
     );
   }
   try {
