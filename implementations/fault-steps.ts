@@ -65,9 +65,23 @@ async function leftoversByKind(ctx: StepContext, outputDir: string): Promise<Rec
 }
 
 /** Counts of the fault benchmark, kept between its steps. */
-const faultBenchVar = varKey<{ runs: number; killed: number; completed: number; outputsAfterKill: number }>(
-  'fault-bench',
-);
+const faultBenchVar = varKey<{
+  runs: number;
+  killed: number;
+  completed: number;
+  outputsAfterKill: number;
+  /** Kills by the phase the deployment's last status line showed. */
+  phases: Record<string, number>;
+}>('fault-bench');
+
+/** The phase of a deployment from its status lines so far. */
+function killPhase(stdout: string): string {
+  if (/disk image|Writing rawdisk|pristine/.test(stdout)) return 'writing the image';
+  if (/Running configuration extension|Writing deployment metadata|Checking out/.test(stdout)) {
+    return 'checking out and configuring';
+  }
+  return 'resolving (before checkout)';
+}
 
 /** Processes (pid and command line) whose command line mentions `text`, this one excepted. */
 async function processesMentioning(text: string): Promise<string[]> {
@@ -188,10 +202,20 @@ export default [
       const random = seededRandom(Number(seed));
       const cwd = definitionsCheckout(ctx, branch);
       const location = ctx.path(output);
-      const stats = { runs: 0, killed: 0, completed: 0, outputsAfterKill: 0 };
+      const stats = {
+        runs: 0,
+        killed: 0,
+        completed: 0,
+        outputsAfterKill: 0,
+        phases: {} as Record<string, number>,
+      };
       for (let run = 0; run < Number(count); run++) {
         const delay = Math.round(random() * Number(maxDelay));
         const background = await startBackgroundMorph(ctx, 'deploy', ['deploy', cluster], cwd);
+        let seen = '';
+        background.child.stdout?.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+        });
         const finished = await Promise.race([
           background.done.then(() => true),
           new Promise<boolean>((resolve) => setTimeout(() => resolve(false), delay)),
@@ -203,6 +227,8 @@ export default [
           background.child.kill('SIGKILL');
           await background.done;
           stats.killed++;
+          const phase = killPhase(seen);
+          stats.phases[phase] = (stats.phases[phase] ?? 0) + 1;
           if (existsSync(location)) stats.outputsAfterKill++;
         }
         ctx.log(`run ${run + 1}: ${finished ? 'completed' : `killed after ${delay} ms`}`);
@@ -220,7 +246,13 @@ export default [
     /nothing is left by the killed deployments of (\S+)/,
     'counts leftovers by kind (mounts, loop devices, temp dirs, partial files, processes, outputs found after a kill), writes the table to $DATADIR/fault-report (and $FAULT_REPORT if set); all must be 0',
     async (ctx, outputDir) => {
-      const stats = getVar(ctx, faultBenchVar) ?? { runs: 0, killed: 0, completed: 0, outputsAfterKill: 0 };
+      const stats = getVar(ctx, faultBenchVar) ?? {
+        runs: 0,
+        killed: 0,
+        completed: 0,
+        outputsAfterKill: 0,
+        phases: {},
+      };
       let left: Record<string, string[]> = {};
       // The guardians kill the extension groups asynchronously: give them a moment.
       for (let attempt = 0; attempt < 50; attempt++) {
@@ -230,6 +262,11 @@ export default [
       }
       const lines = [
         `deploys: ${stats.runs}, killed with SIGKILL: ${stats.killed}, completed before the kill: ${stats.completed}`,
+        `kills by phase: ${
+          Object.entries(stats.phases)
+            .map(([phase, n]) => `${phase} ${n}`)
+            .join(', ') || 'none'
+        }`,
         'leftovers by kind (after one more deploy and morph gc):',
         `  outputs at the location after a kill: ${stats.outputsAfterKill}`,
         ...Object.entries(left).map(

@@ -175,18 +175,18 @@ export async function buildChunk(
       await rename(buildLog, cache.buildLogPath(key)).catch(() => {});
       const marker = Buffer.from(failure.command).toString('utf8');
       const output = log.slice(log.lastIndexOf(`# # ${marker}\n`) + marker.length + 5);
+      const described = {
+        chunk: source.name,
+        step: failure.step,
+        command: marker,
+        exitCode: failure.exitCode,
+        log,
+        output,
+        timedOutAfter: failure.timedOutAfter,
+      };
       if (output.includes('No space left on device')) {
         // Keeping it would keep the disk full: the staging area goes (finally, below).
-        throw new ChunkBuildError({
-          chunk: source.name,
-          step: failure.step,
-          command: marker,
-          exitCode: failure.exitCode,
-          log,
-          stagingArea: area,
-          output,
-          noSpace: true,
-        });
+        throw new ChunkBuildError({ ...described, stagingArea: area, noSpace: true });
       }
       const failed = join(settings.tempdir, 'failed', basename(area));
       await mkdir(join(settings.tempdir, 'failed'), { recursive: true });
@@ -195,16 +195,7 @@ export async function buildChunk(
       await runCommand(['cp', '-al', `${depsTree}/.`, `${area}/`], { allowFailure: true });
       await rename(area, failed);
       keepStaging = true;
-      throw new ChunkBuildError({
-        chunk: source.name,
-        step: failure.step,
-        command: marker,
-        exitCode: failure.exitCode,
-        log,
-        stagingArea: failed,
-        output,
-        timedOutAfter: failure.timedOutAfter,
-      });
+      throw new ChunkBuildError({ ...described, stagingArea: failed });
     }
 
     // The commands are done: the dependency tree may serve as the base of the next stratum's.

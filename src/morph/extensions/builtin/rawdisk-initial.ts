@@ -10,11 +10,11 @@
  */
 import { lstat, open } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type ExtensionContext, ExtensionError, removeSync, runTool, writeOutputAtomically } from '../api.js';
+import { type ExtensionContext, ExtensionError, runTool } from '../api.js';
 import { checkBootFiles } from './boot-files.js';
 import { filesystemUuid, makeBtrfs, mountFilesystem } from './btrfs-image.js';
 import { clampImageTimes } from './derived-ids.js';
-import { checkDiskSize, isBlockDevice, treeDiskUsage } from './disk-target.js';
+import { checkDiskSize, isBlockDevice, treeDiskUsage, writeImageAtomically } from './disk-target.js';
 import { computeBtrfsImageSize, formatSize } from './image-size.js';
 import { attachLoopDevice } from './loop-device.js';
 import { fillFromPristineImage, planCachedImage } from './rawdisk-cached.js';
@@ -57,26 +57,14 @@ export async function writeInitialRawdisk(
     });
   }
   // Made beside the target and renamed when complete: a killed deploy leaves nothing at the location.
-  await writeOutputAtomically(ctx.cleanup, target, async (image) => {
-    // qcow2 cannot be loop-mounted: build raw beside it, convert at the end.
-    const raw = options.format === 'raw' ? image : `${image}.raw`;
+  await writeImageAtomically(ctx, target, location, options, async (raw) => {
     const file = await open(raw, 'wx');
-    const rawRemoval = raw === image ? undefined : ctx.cleanup.push(`remove ${raw}`, () => removeSync(raw));
-    try {
-      if (plan) {
-        await file.close();
-        await fillFromPristineImage(ctx, tree, raw, plan, options, location);
-      } else {
-        await file.truncate(size).finally(() => file.close());
-        await fillDisk(ctx, tree, raw, size, options, true, location);
-      }
-      if (options.format === 'qcow2') {
-        ctx.status(`Converting ${location} to qcow2`);
-        const compress = options.compress ? ['-c'] : [];
-        await runTool(ctx, ['qemu-img', 'convert', ...compress, '-f', 'raw', '-O', 'qcow2', raw, image]);
-      }
-    } finally {
-      rawRemoval?.release();
+    if (plan) {
+      await file.close();
+      await fillFromPristineImage(ctx, tree, raw, plan, options, location);
+    } else {
+      await file.truncate(size).finally(() => file.close());
+      await fillDisk(ctx, tree, raw, size, options, true, location);
     }
   });
 }

@@ -23,11 +23,11 @@ import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, open, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { type ExtensionContext, ExtensionError, removeSync, runTool, writeOutputAtomically } from '../api.js';
+import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
 import { checkBootFiles, installBootFiles, writeBootloaderConfig } from './boot-files.js';
 import { FILESYSTEM_LABEL } from './btrfs-image.js';
 import { clampImageTimes } from './derived-ids.js';
-import { isBlockDevice, treeDiskUsage } from './disk-target.js';
+import { isBlockDevice, treeDiskUsage, writeImageAtomically } from './disk-target.js';
 import { bootPartitionSize, writeFatBootPartition } from './fat-boot-partition.js';
 import { completeExt4Fstab } from './fstab-layout.js';
 import { computeImageSize, formatSize, minimumImageSize } from './image-size.js';
@@ -202,63 +202,52 @@ export async function writeRootlessRawdisk(
 
     ctx.status(`Creating ${formatSize(size)} disk image ${location} (ext4, without root)`);
     // Made beside the target and renamed when complete: a killed deploy leaves nothing at the location.
-    await writeOutputAtomically(ctx.cleanup, target, async (image) => {
-      const raw = options.format === 'raw' ? image : `${image}.raw`;
-      const rawRemoval = raw === image ? undefined : ctx.cleanup.push(`remove ${raw}`, () => removeSync(raw));
-      try {
-        const file = await open(raw, 'wx');
-        await file.truncate(size).finally(() => file.close());
-        const offset = options.partitionTable ? PARTITION_OFFSET + bootSize : 0;
-        const hashSeed = options.ids ? [`hash_seed=${options.ids.hashSeed}`] : [];
-        const extended = [`root_owner=0:0`, ...hashSeed, ...(offset ? [`offset=${offset}`] : [])].join(',');
-        if (options.partitionTable) {
-          ctx.status('Writing the partition table');
-          const labelId = options.ids ? `label-id: ${options.ids.diskId}\n` : '';
-          await runTool(ctx, ['sfdisk', '--quiet', raw], {
-            input: fatBoot
-              ? `label: dos\n${labelId}start=2048, size=${bootSize / 512}, type=e, bootable\nstart=${offset / 512}, type=83\n`
-              : `label: dos\n${labelId}start=2048, type=83, bootable\n`,
-          });
-        }
-        ctx.status(`Creating ext4 filesystem from the staged layout`);
-        await runTool(ctx, [
-          'mkfs.ext4',
-          '-F',
-          '-q',
-          '-L',
-          FILESYSTEM_LABEL,
-          '-U',
-          uuid,
-          '-E',
-          extended,
-          '-d',
-          staging,
+    await writeImageAtomically(ctx, target, location, options, async (raw) => {
+      const file = await open(raw, 'wx');
+      await file.truncate(size).finally(() => file.close());
+      const offset = options.partitionTable ? PARTITION_OFFSET + bootSize : 0;
+      const hashSeed = options.ids ? [`hash_seed=${options.ids.hashSeed}`] : [];
+      const extended = [`root_owner=0:0`, ...hashSeed, ...(offset ? [`offset=${offset}`] : [])].join(',');
+      if (options.partitionTable) {
+        ctx.status('Writing the partition table');
+        const labelId = options.ids ? `label-id: ${options.ids.diskId}\n` : '';
+        await runTool(ctx, ['sfdisk', '--quiet', raw], {
+          input: fatBoot
+            ? `label: dos\n${labelId}start=2048, size=${bootSize / 512}, type=e, bootable\nstart=${offset / 512}, type=83\n`
+            : `label: dos\n${labelId}start=2048, type=83, bootable\n`,
+        });
+      }
+      ctx.status(`Creating ext4 filesystem from the staged layout`);
+      await runTool(ctx, [
+        'mkfs.ext4',
+        '-F',
+        '-q',
+        '-L',
+        FILESYSTEM_LABEL,
+        '-U',
+        uuid,
+        '-E',
+        extended,
+        '-d',
+        staging,
+        raw,
+        `${(size - offset) / 1024}k`,
+      ]);
+      await giveToRoot(ctx, staging, filesystemPath(raw, offset), join(work, 'owners.debugfs'));
+      await runTool(ctx, ['e2fsck', '-fn', filesystemPath(raw, offset)]);
+      if (fatBoot) {
+        const config = await readFile(join(staging, 'extlinux.conf'), 'utf8');
+        const versionRoot = join(staging, 'systems', INITIAL_LABEL);
+        await writeFatBootPartition(
+          ctx,
+          work,
+          versionRoot,
+          config,
           raw,
-          `${(size - offset) / 1024}k`,
-        ]);
-        await giveToRoot(ctx, staging, filesystemPath(raw, offset), join(work, 'owners.debugfs'));
-        await runTool(ctx, ['e2fsck', '-fn', filesystemPath(raw, offset)]);
-        if (fatBoot) {
-          const config = await readFile(join(staging, 'extlinux.conf'), 'utf8');
-          const versionRoot = join(staging, 'systems', INITIAL_LABEL);
-          await writeFatBootPartition(
-            ctx,
-            work,
-            versionRoot,
-            config,
-            raw,
-            PARTITION_OFFSET,
-            bootSize,
-            options.ids?.volumeId,
-          );
-        }
-        if (options.format === 'qcow2') {
-          ctx.status(`Converting ${location} to qcow2`);
-          const compress = options.compress ? ['-c'] : [];
-          await runTool(ctx, ['qemu-img', 'convert', ...compress, '-f', 'raw', '-O', 'qcow2', raw, image]);
-        }
-      } finally {
-        rawRemoval?.release();
+          PARTITION_OFFSET,
+          bootSize,
+          options.ids?.volumeId,
+        );
       }
     });
     ctx.status(`Disk image ${location} is ready (ext4 filesystem UUID ${uuid}, built without root)`);
