@@ -70,6 +70,8 @@ const faultBenchVar = varKey<{
   killed: number;
   completed: number;
   outputsAfterKill: number;
+  /** Outputs at the location after a kill that `btrfs check` finds complete (killed after the rename). */
+  completeAfterKill: number;
   /** Kills by the phase the deployment's last status line showed. */
   phases: Record<string, number>;
 }>('fault-bench');
@@ -207,6 +209,7 @@ export default [
         killed: 0,
         completed: 0,
         outputsAfterKill: 0,
+        completeAfterKill: 0,
         phases: {} as Record<string, number>,
       };
       for (let run = 0; run < Number(count); run++) {
@@ -229,7 +232,12 @@ export default [
           stats.killed++;
           const phase = killPhase(seen);
           stats.phases[phase] = (stats.phases[phase] ?? 0) + 1;
-          if (existsSync(location)) stats.outputsAfterKill++;
+          if (existsSync(location)) {
+            // Killed after the rename (the write was complete) or a partial output at the location?
+            const complete = (await ctx.run(['btrfs', 'check', '--readonly', location])).exitCode === 0;
+            if (complete) stats.completeAfterKill++;
+            else stats.outputsAfterKill++;
+          }
         }
         ctx.log(`run ${run + 1}: ${finished ? 'completed' : `killed after ${delay} ms`}`);
         await rm(location, { force: true, recursive: true });
@@ -251,6 +259,7 @@ export default [
         killed: 0,
         completed: 0,
         outputsAfterKill: 0,
+        completeAfterKill: 0,
         phases: {},
       };
       let left: Record<string, string[]> = {};
@@ -262,13 +271,14 @@ export default [
       }
       const lines = [
         `deploys: ${stats.runs}, killed with SIGKILL: ${stats.killed}, completed before the kill: ${stats.completed}`,
+        `complete images at the location after a kill (killed after the rename; btrfs check passes; not leftovers): ${stats.completeAfterKill}`,
         `kills by phase: ${
           Object.entries(stats.phases)
             .map(([phase, n]) => `${phase} ${n}`)
             .join(', ') || 'none'
         }`,
         'leftovers by kind (after one more deploy and morph gc):',
-        `  outputs at the location after a kill: ${stats.outputsAfterKill}`,
+        `  partial outputs at the location after a kill: ${stats.outputsAfterKill}`,
         ...Object.entries(left).map(
           ([kind, items]) => `  ${kind}: ${items.length}${items.length ? ` (${items.join(', ')})` : ''}`,
         ),
