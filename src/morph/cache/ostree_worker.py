@@ -37,6 +37,18 @@ from gi.repository import Gio, GLib, OSTree  # noqa: E402
 
 TIMESTAMP = 683078400  # 1991-08-25 00:00:00 UTC
 
+# PyGObject makes its class and method wrappers on first use, and two threads
+# making the same one at once get two different classes ("Expected
+# OSTree.RepoCommitModifier, but got gi.repository.OSTree.RepoCommitModifier",
+# or a class without its `new`). Everything the hashing threads touch is made
+# here, once, before any thread starts.
+OSTree.RepoCommitModifier.new  # noqa: B018
+OSTree.MutableTree.new  # noqa: B018
+OSTree.RepoCommitModifierFlags.CONSUME  # noqa: B018
+Gio.File.new_for_path  # noqa: B018
+OSTree.Repo.write_directory_to_mtree  # noqa: B018
+OSTree.Repo.write_mtree  # noqa: B018
+
 
 def open_repo(path):
     repo = OSTree.Repo.new(Gio.File.new_for_path(path))
