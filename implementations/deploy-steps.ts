@@ -10,6 +10,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loopDevicesUnder } from '../src/shared/leftover-removal.js';
 import { check, type StepContext, StepFailure, step } from '../src/yarn/api.js';
 import {
   type BackgroundMorph,
@@ -27,15 +28,6 @@ export const backgroundVar = varKey<BackgroundMorph>('deploy-background');
 async function mountsUnder(ctx: StepContext, dir: string): Promise<string[]> {
   const result = await runChecked(ctx, ['findmnt', '-rn', '-o', 'TARGET']);
   return result.stdout.split('\n').filter((target) => target === dir || target.startsWith(`${dir}/`));
-}
-
-/** Loop devices whose backing file is under `dir`. */
-async function loopDevicesUnder(ctx: StepContext, dir: string): Promise<string[]> {
-  const result = await runChecked(ctx, ['losetup', '--list', '--noheadings', '--output', 'NAME,BACK-FILE']);
-  return result.stdout
-    .split('\n')
-    .filter((line) => line.includes(` ${dir}/`))
-    .map((line) => line.trim());
 }
 
 /** Waits until `path` exists, or fails after `seconds`. */
@@ -161,11 +153,11 @@ export default [
   step(
     'THEN',
     /no loop device is attached to a file in the data directory/,
-    'checks losetup --list (giving the kernel a moment to free autoclear devices)',
+    'checks every loop device, also those attached in dead mount namespaces (giving the kernel a moment to free autoclear devices)',
     async (ctx) => {
       let devices: string[] = [];
       for (let attempt = 0; attempt < 20; attempt++) {
-        devices = await loopDevicesUnder(ctx, ctx.datadir);
+        devices = loopDevicesUnder(ctx.datadir);
         if (devices.length === 0) return;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

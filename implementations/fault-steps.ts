@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loopDevicesUnder, mountsUnder } from '../src/shared/leftover-removal.js';
 import { check, type StepContext, StepFailure, step } from '../src/yarn/api.js';
 import { startBackgroundMorph } from './background-morph.js';
 import { getVar, requireVar, setVar, varKey } from './context.js';
@@ -24,34 +25,13 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-/** Mount points under `dir` (from /proc/self/mountinfo). */
-async function mountsUnder(dir: string): Promise<string[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  return text
-    .split('\n')
-    .map((line) => line.split(' ')[4] ?? '')
-    .filter((target) => target === dir || target.startsWith(`${dir}/`));
-}
-
-/** Loop devices whose backing file is under `dir`. */
-async function loopsUnder(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const name of (await readdir('/sys/block').catch(() => [] as string[])).filter((n) =>
-    n.startsWith('loop'),
-  )) {
-    const backing = await readFile(`/sys/block/${name}/loop/backing_file`, 'utf8').catch(() => '');
-    if (backing.startsWith(`${dir}/`)) found.push(`/dev/${name} ${backing.trim()}`);
-  }
-  return found;
-}
-
 /** Every kind of leftover a killed deployment can leave in the scenario's data directory. */
 async function leftoversByKind(ctx: StepContext, outputDir: string): Promise<Record<string, string[]>> {
   const entries = async (dir: string) =>
     (await readdir(ctx.path(dir)).catch(() => [] as string[])).map((n) => `${dir}/${n}`);
   return {
-    mounts: await mountsUnder(ctx.datadir),
-    'loop devices': await loopsUnder(ctx.datadir),
+    mounts: mountsUnder(ctx.datadir),
+    'loop devices': loopDevicesUnder(ctx.datadir),
     'temp dirs': [...(await entries('tmp/deployments')), ...(await entries('tmp/staging'))],
     'partial files': [
       ...(await partialsUnder(ctx.path(outputDir), 1)),

@@ -15,25 +15,22 @@ export interface RemovedLeftover {
 
 /** Mount points at or under `path`, deepest first (from /proc/self/mountinfo). */
 export function mountsUnder(path: string): string[] {
-  let text = '';
-  try {
-    text = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return [];
-  }
-  const targets = text
-    .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((field): field is string => field !== undefined)
-    .map((field) =>
-      field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))),
-    )
-    .filter((target) => target === path || target.startsWith(`${path}/`));
+  const targets = mountinfoLines()
+    .map((fields) => fields[4])
+    .filter((target): target is string => target !== undefined && isAtOrUnder(target, path));
   return [...new Set(targets)].sort((a, b) => b.length - a.length);
 }
 
-/** Loop devices (`/dev/loopN`) whose backing file is at or under `path` (deleted files included). */
+/**
+ * Loop devices (`/dev/loopN`) whose backing file is at or under `path`
+ * (deleted files included). The kernel names a backing file by the path it
+ * was opened through: a device attached inside another mount namespace
+ * (an extension's private one, maybe dead since) shows the path from the
+ * root of its filesystem (`/yarn-run-x/f` for `/dev/shm/yarn-run-x/f`), so
+ * both spellings are matched.
+ */
 export function loopDevicesUnder(path: string): string[] {
+  const spellings = [path, pathInFilesystem(path)].filter((p): p is string => p !== undefined);
   const devices: string[] = [];
   let names: string[] = [];
   try {
@@ -49,9 +46,50 @@ export function loopDevicesUnder(path: string): string[] {
       continue; // not attached
     }
     backing = backing.replace(/ \(deleted\)$/, '');
-    if (backing === path || backing.startsWith(`${path}/`)) devices.push(`/dev/${name}`);
+    if (spellings.some((p) => isAtOrUnder(backing, p))) devices.push(`/dev/${name}`);
   }
   return devices;
+}
+
+/** `path` as seen from the root of the filesystem mounted over it, when that differs. */
+export function pathInFilesystem(path: string): string | undefined {
+  let best: { mountPoint: string; root: string } | undefined;
+  for (const fields of mountinfoLines()) {
+    const [root, mountPoint] = [fields[3], fields[4]];
+    if (root === undefined || mountPoint === undefined || !isAtOrUnder(path, mountPoint)) continue;
+    // The longest mount point wins; of equal ones, the later (mounted on top).
+    if (!best || mountPoint.length >= best.mountPoint.length) best = { mountPoint, root };
+  }
+  if (!best || best.mountPoint === '/') return undefined;
+  const rest = path.slice(best.mountPoint.length);
+  const inFilesystem = best.root === '/' ? rest || '/' : `${best.root}${rest}`;
+  return inFilesystem === path ? undefined : inFilesystem;
+}
+
+function isAtOrUnder(candidate: string, path: string): boolean {
+  return candidate === path || candidate.startsWith(path.endsWith('/') ? path : `${path}/`);
+}
+
+/** The fields of each line of /proc/self/mountinfo, octal escapes decoded. */
+function mountinfoLines(): string[][] {
+  let text = '';
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) =>
+      line
+        .split(' ')
+        .map((field) =>
+          field.replace(/\\([0-7]{3})/g, (_, octal: string) =>
+            String.fromCharCode(Number.parseInt(octal, 8)),
+          ),
+        ),
+    );
 }
 
 /**
