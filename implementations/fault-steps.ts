@@ -169,6 +169,18 @@ export default [
       check(left.length === 0, `partial outputs left:\n${left.join('\n')}`);
     },
   ),
+  step(
+    'THEN',
+    /a partial output of (\S+) is left in (\S+)/,
+    'looks for .NAME.morph-partial-* in $DATADIR/DIR (what the kill must have left for the next step to remove)',
+    async (ctx, name, dir) => {
+      const left = await partialsUnder(ctx.path(dir), 1);
+      check(
+        left.some((path) => path.includes(`/.${name}.morph-partial-`)),
+        `no partial output of ${name} in ${dir}`,
+      );
+    },
+  ),
   step('THEN', /directory (\S+) is empty/, 'lists $DATADIR/DIR', async (ctx, dir) => {
     const entries = await readdir(ctx.path(dir));
     check(entries.length === 0, `${dir} holds ${entries.join(' ')}`);

@@ -12,7 +12,7 @@ export async function run(app: App, args: string[]): Promise<void> {
   const leftovers = reclaimLeftovers(app.settings);
   const report = await collectGarbage(app);
   app.status.normal(
-    `Removed the leftovers of killed runs: ${leftovers.tempDirs} temp dirs, ${leftovers.stagingAreas} staging areas, ${leftovers.partialImages} partial images, ${leftovers.mounts} mounts, ${leftovers.loopDevices} loop devices`,
+    `Removed the leftovers of killed runs: ${leftovers.tempDirs} temp dirs, ${leftovers.stagingAreas} staging areas, ${leftovers.partialImages} partial images, ${leftovers.partialOutputs} partial outputs, ${leftovers.mounts} mounts, ${leftovers.loopDevices} loop devices`,
   );
   app.status.normal(
     `Removed ${report.tempEntries} temporary entries, ${report.artifacts} artifacts, ${report.sideFiles} build records and ${report.deployCheckouts} deploy checkouts`,

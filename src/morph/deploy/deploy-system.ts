@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../shared/atomic-file.js';
 import { secretMask } from '../../shared/secret-mask.js';
 import { clampMtimes, SOURCE_DATE_EPOCH } from '../build/hermetic.js';
@@ -14,6 +14,7 @@ import { createDeployTree, type SharedLower } from './deploy-tree.js';
 import { deploymentEnvironment } from './deployment-environment.js';
 import { deploymentMetadata } from './deployment-metadata.js';
 import { findExtension, runExtension } from './extension-runner.js';
+import { recordOutputLocation } from './leftovers.js';
 import { joinNestedLocation } from './nested-location.js';
 import { sharedCheckoutsDir } from './shared-checkout.js';
 
@@ -95,6 +96,9 @@ export async function deploySystem(
       const target = parentTree === undefined ? location : joinNestedLocation(parentTree, location);
       const privateTemp = await mkdtemp(join(session.tempDir, 'tmp-'));
       try {
+        // Where a SIGKILL may leave the write extension's partial output (leftovers.ts).
+        if (parentTree === undefined)
+          await recordOutputLocation(privateTemp, resolve(session.rootDir, target));
         const withTemp = { ...run, env: { ...run.env, TMPDIR: privateTemp } };
         for (const extension of system.morphology['configuration-extensions'] ?? []) {
           status.normal(`Running configuration extension ${extension}`);

@@ -3,11 +3,15 @@
  * deployments"): the scratch state of a morph process records its owner in
  * its name (src/shared/owned-name.ts); every morph run, and `morph gc`,
  * removes the state whose owner is dead, with its mounts and loop devices.
+ * A deployment's temp dir also records where its write extension puts its
+ * output, so that the partial output beside that location goes too.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { removeLeftover } from '../../shared/leftover-removal.js';
 import { isOrphaned } from '../../shared/owned-name.js';
+import { partialPrefix } from '../extensions/atomic-output.js';
 import { sharedCheckoutsDir } from './shared-checkout.js';
 
 /** What was removed, by kind. */
@@ -18,6 +22,8 @@ export interface LeftoverReport {
   stagingAreas: number;
   /** Partial pristine disk images (`.partial-rawdisk-*` in the cache). */
   partialImages: number;
+  /** Partial outputs beside deployment locations (`.<name>.morph-partial-*`). */
+  partialOutputs: number;
   mounts: number;
   loopDevices: number;
 }
@@ -31,16 +37,23 @@ export function reclaimLeftovers(dirs: { tempdir: string; cachedir: string }): L
     tempDirs: 0,
     stagingAreas: 0,
     partialImages: 0,
+    partialOutputs: 0,
     mounts: 0,
     loopDevices: 0,
   };
-  const remove = (path: string, kind: 'tempDirs' | 'stagingAreas' | 'partialImages'): void => {
+  const remove = (
+    path: string,
+    kind: 'tempDirs' | 'stagingAreas' | 'partialImages' | 'partialOutputs',
+  ): void => {
     const removed = removeLeftover(path);
     report[kind]++;
     report.mounts += removed.mounts;
     report.loopDevices += removed.loopDevices;
   };
-  for (const path of orphansIn(join(dirs.tempdir, 'deployments'))) remove(path, 'tempDirs');
+  for (const path of orphansIn(join(dirs.tempdir, 'deployments'))) {
+    for (const partial of partialOutputsOf(path)) remove(partial, 'partialOutputs');
+    remove(path, 'tempDirs');
+  }
   for (const path of orphansIn(join(dirs.tempdir, 'staging'))) remove(path, 'stagingAreas');
   const checkouts = sharedCheckoutsDir(dirs.cachedir);
   for (const path of orphansIn(checkouts)) remove(path, 'tempDirs');
@@ -52,7 +65,40 @@ export function reclaimLeftovers(dirs: { tempdir: string; cachedir: string }): L
 
 /** The total number of things removed. */
 export function countLeftovers(report: LeftoverReport): number {
-  return report.tempDirs + report.stagingAreas + report.partialImages + report.mounts + report.loopDevices;
+  return (
+    report.tempDirs +
+    report.stagingAreas +
+    report.partialImages +
+    report.partialOutputs +
+    report.mounts +
+    report.loopDevices
+  );
+}
+
+const OUTPUT_LOCATION = 'output-location';
+
+/** Records, in a deployment's private temp dir, the (absolute) location its write extension writes. */
+export async function recordOutputLocation(privateTemp: string, location: string): Promise<void> {
+  await writeFile(join(privateTemp, OUTPUT_LOCATION), location);
+}
+
+/** The orphaned partial outputs beside the locations recorded in deploy temp dir `path`. */
+function partialOutputsOf(path: string): string[] {
+  const found: string[] = [];
+  for (const temp of list(path)) {
+    let location = '';
+    try {
+      location = readFileSync(join(path, temp, OUTPUT_LOCATION), 'utf8');
+    } catch {
+      continue;
+    }
+    const prefix = partialPrefix(location);
+    const dir = dirname(location);
+    for (const name of list(dir)) {
+      if (name.startsWith(prefix) && isOrphaned(name)) found.push(join(dir, name));
+    }
+  }
+  return found;
 }
 
 function orphansIn(dir: string): string[] {
