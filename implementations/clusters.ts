@@ -4,7 +4,7 @@
  *
  * A system path names deployments: `test-system` is the top-level entry
  * whose `deploy` has `test-system`; `test-system.sysroot` is the entry of
- * that entry's `subsystems` whose `deploy` has `sysroot` (morph.md 4.7).
+ * that entry's `subsystems` whose `deploy` has `sysroot` (docs/spec/morph.md 4.7).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';

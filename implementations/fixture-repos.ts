@@ -1,6 +1,6 @@
 /**
  * Turns the source trees under `$SRCDIR/fixtures` into the test
- * repositories of morph.md section 10, in `$DATADIR/gits/<name>`:
+ * repositories of docs/spec/morph.md section 10, in `$DATADIR/gits/<name>`:
  *
  * - `bootstrap-chunk`: branch `bootstrap` = the test shell's C source, a
  *   `#!/bin/true` configure and a Makefile building it statically; branch

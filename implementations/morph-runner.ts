@@ -1,5 +1,5 @@
 /**
- * Runs `morph` the way the 2015 suites did (morph.md 1.1): fixed global
+ * Runs `morph` the way the 2015 suites did (docs/spec/morph.md 1.1): fixed global
  * options, `$DATADIR/morph.conf`, a log per subcommand, stdout in
  * `$DATADIR/out-<subcommand>`, stderr in `$DATADIR/result-<subcommand>`, and
  * for attempts the exit code in `$DATADIR/morph-exit`.
@@ -55,7 +55,7 @@ export async function runMorph(
 }
 
 /**
- * The full morph argv of morph.md 1.1: the fixed global options, the
+ * The full morph argv of docs/spec/morph.md 1.1: the fixed global options, the
  * scenario's `morph.conf` and `--log=$DATADIR/log-<logName>`, then `args`.
  */
 export async function morphArgv(ctx: StepContext, logName: string, args: string[]): Promise<string[]> {
@@ -77,7 +77,7 @@ export function morphMode(attemptsPhrase: string): MorphMode {
   return attemptsPhrase.startsWith('attempt') ? 'attempt' : 'run';
 }
 
-/** Writes `$DATADIR/morph.conf` exactly as the suites do (morph.md 2.1). */
+/** Writes `$DATADIR/morph.conf` exactly as the suites do (docs/spec/morph.md 2.1). */
 export async function writeMorphConfig(ctx: StepContext, gitPort: number): Promise<void> {
   const url = `git://127.0.0.1:${gitPort}/%s`;
   await writeFile(

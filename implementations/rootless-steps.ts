@@ -1,5 +1,5 @@
 /**
- * Steps for disk images built without root (design.md 3.3, rawdisk
+ * Steps for disk images built without root (docs/spec/design.md 3.3, rawdisk
  * `ROOTLESS`): running the shipped rawdisk.write as an unprivileged user
  * (nobody, through `setpriv`, when the suite runs as root) and inspecting
  * the ext4 image with debugfs and e2fsck, never mounting it. A partitioned

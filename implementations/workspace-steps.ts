@@ -91,7 +91,7 @@ export default [
   step(
     'THEN',
     /the output of morph print-architecture names the architecture of this machine/,
-    'compares with `uname -m` mapped as morph.md 9.1 says',
+    'compares with `uname -m` mapped as docs/spec/morph.md 9.1 says',
     async (ctx) => {
       const machine = (await runChecked(ctx, ['uname', '-m'])).stdout.trim();
       const expected =

@@ -1,7 +1,7 @@
 /**
  * Critical paths of a finished build, from the per-source timing records
- * (`<key>.meta`, morph.md 5.7): what the cold build's wall time is compared
- * with in bench/build (docs/build.md, Benchmarks).
+ * (`<key>.meta`, docs/spec/morph.md 5.7): what the cold build's wall time is compared
+ * with in bench/build (bench/RESULTS.md, Build).
  */
 
 /** One chunk's build as its `<key>.meta` record shows it. Times in seconds (epoch). */

@@ -24,7 +24,7 @@
 # binutils, libc6-dev, coreutils and dash (dpkg -L) into DESTDIR; `toolchain`,
 # a staging-mode chunk of the same stratum, copies them from its staging root
 # into its own DESTDIR (bootstrap chunks of other strata are not staged,
-# morph.md 5.9). The variant system replaces the last stratum by wNv: the
+# docs/spec/morph.md 5.9). The variant system replaces the last stratum by wNv: the
 # same installed paths with other contents.
 set -euo pipefail
 
@@ -218,7 +218,7 @@ commit_all "$DEFS" 'Add generated definitions'
 # The server stands in for a Trove, a machine of its own: at the lowest CPU
 # priority its git processes (half the CPU of every clone) take only what the
 # build leaves idle, instead of counting as morph's overhead on these 2 cores
-# (docs/build.md, Benchmarks). BENCH_SERVER_NICE=0 puts it on a par.
+# (bench/RESULTS.md, Build). BENCH_SERVER_NICE=0 puts it on a par.
 nice -n "${BENCH_SERVER_NICE:-19}" node "$SRC/dist/test-git-server/cli.js" --root "$GITS" --port-file "$TOP/port" >/dev/null &
 SERVER_PID=$!
 for _ in $(seq 1 100); do [ -s "$TOP/port" ] && break; sleep 0.1; done

@@ -1,6 +1,6 @@
 /**
  * Benchmark: storing chunk artifacts and assembling a staging area from them
- * (design.md 3.1).
+ * (docs/spec/design.md 3.1).
  *
  *   reference  2015 morph: `tar -cf` each chunk artifact; a staging area
  *              extracts every tarball (first use, before its hard-link cache)

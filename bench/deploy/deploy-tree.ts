@@ -1,5 +1,5 @@
 /**
- * Benchmark: making a writable deploy tree of a system (design.md 3.2).
+ * Benchmark: making a writable deploy tree of a system (docs/spec/design.md 3.2).
  *
  *   reference  2015 morph: extract the system artifact tarball
  *   overlay    ours: hard-link checkout from OSTree + overlay mount

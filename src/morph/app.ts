@@ -20,7 +20,7 @@ export type RunAppOptions = CommandOptions;
  */
 export interface App {
   readonly settings: Settings;
-  /** Status lines on stdout (morph.md 1.4). */
+  /** Status lines on stdout (docs/spec/morph.md 1.4). */
   readonly status: StatusReporter;
   /** The `--log` debug log. */
   readonly log: DebugLog;
@@ -46,7 +46,7 @@ export interface App {
   ): Promise<CommandResult>;
   /**
    * Checks tempdir and cachedir have `tempdir-min-space` / `cachedir-min-space`
-   * bytes free (summed when on one filesystem; morph.md 5.1).
+   * bytes free (summed when on one filesystem; docs/spec/morph.md 5.1).
    * @throws MorphError config/insufficient-space
    */
   checkFreeSpace(): Promise<void>;

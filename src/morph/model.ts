@@ -1,5 +1,5 @@
 /**
- * The typed shape of morph's definitions (morph.md section 4): chunk,
+ * The typed shape of morph's definitions (docs/spec/morph.md section 4): chunk,
  * stratum, system and cluster morphologies, as `loadMorphology` returns them
  * (validated, defaults filled).
  *
@@ -68,7 +68,7 @@ export interface DeviceSpec {
  */
 export type SystemIntegration = Record<string, Record<string, ByteString[]>>;
 
-/** A chunk morphology (morph.md 4.3). */
+/** A chunk morphology (docs/spec/morph.md 4.3). */
 export type ChunkMorphology = {
   kind: 'chunk';
   name: string;
@@ -82,7 +82,7 @@ export type ChunkMorphology = {
   'system-integration': SystemIntegration;
 } & Record<ChunkCommandField, ByteString[]>;
 
-/** An entry of a stratum's `chunks` list (morph.md 4.5). */
+/** An entry of a stratum's `chunks` list (docs/spec/morph.md 4.5). */
 export interface ChunkSpec {
   name: string;
   /** Repo name or URL; defaults to the chunk name. */
@@ -109,7 +109,7 @@ export interface StratumDependency {
   [key: string]: unknown;
 }
 
-/** A stratum morphology (morph.md 4.5). */
+/** A stratum morphology (docs/spec/morph.md 4.5). */
 export interface StratumMorphology {
   kind: 'stratum';
   name: string;
@@ -119,7 +119,7 @@ export interface StratumMorphology {
   chunks: ChunkSpec[];
 }
 
-/** An entry of a system's `strata` list (morph.md 4.6). */
+/** An entry of a system's `strata` list (docs/spec/morph.md 4.6). */
 export interface StratumSpec {
   morph: string;
   name?: string;
@@ -129,7 +129,7 @@ export interface StratumSpec {
   [key: string]: unknown;
 }
 
-/** A system morphology (morph.md 4.6). */
+/** A system morphology (docs/spec/morph.md 4.6). */
 export interface SystemMorphology {
   kind: 'system';
   name: string;
@@ -145,7 +145,7 @@ export interface SystemMorphology {
  */
 export type DeploymentParameters = Record<string, unknown>;
 
-/** An entry of a cluster's `systems` list, or of a `subsystems` list (morph.md 4.7). */
+/** An entry of a cluster's `systems` list, or of a `subsystems` list (docs/spec/morph.md 4.7). */
 export interface ClusterSystemSpec {
   morph: string;
   /** Deployment name → parameters. */
@@ -155,7 +155,7 @@ export interface ClusterSystemSpec {
   [key: string]: unknown;
 }
 
-/** A cluster morphology (morph.md 4.7). */
+/** A cluster morphology (docs/spec/morph.md 4.7). */
 export interface ClusterMorphology {
   kind: 'cluster';
   name: string;

@@ -41,7 +41,7 @@ export interface BuildOutcome {
 
 /**
  * Builds every source of a resolved system that is not in the artifact
- * cache (morph.md 5.8): sources whose artifacts are all cached (locally, or
+ * cache (docs/spec/morph.md 5.8): sources whose artifacts are all cached (locally, or
  * after a pull from the remote artifact cache) are skipped; the rest build
  * as soon as their dependencies are done, up to `max-jobs` at once. The
  * first failure stops new builds; the builds in flight finish, then it is

@@ -12,7 +12,7 @@ import type { SystemBranch } from '../workspace/system-branch.js';
 import { type StatusEntry, uncommittedChanges } from '../workspace/uncommitted-changes.js';
 import type { BuildApp } from './build-app.js';
 
-/** What to build after preparing build branches (morph.md 5.2). */
+/** What to build after preparing build branches (docs/spec/morph.md 5.2). */
 export interface BuildBranch {
   /** Repo name of the definitions (`file://<root checkout>` for local temporary branches). */
   repo: string;
@@ -44,7 +44,7 @@ interface RepoState {
   /** Abbreviated HEAD name (`master`, or `HEAD` when detached). */
   head: string;
   index: string;
-  /** Its uncommitted changes (morph.md 3.10). */
+  /** Its uncommitted changes (docs/spec/morph.md 3.10). */
   changes: StatusEntry[];
   changed: boolean;
   unpushed: boolean;
@@ -53,7 +53,7 @@ interface RepoState {
 const ZERO = '0'.repeat(40);
 
 /**
- * Prepares temporary build branches for a system branch (morph.md 5.2): the
+ * Prepares temporary build branches for a system branch (docs/spec/morph.md 5.2): the
  * workspace's uncommitted changes go into private indexes, every morphology
  * is re-serialised with refs pointing at the build refs, and one commit per
  * repo is made on `refs/heads/<build-ref-prefix>/<branch uuid>/<repo uuid>`

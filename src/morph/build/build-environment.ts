@@ -1,6 +1,6 @@
 import { HERMETIC_ENVIRONMENT } from './hermetic.js';
 
-/** Inputs of the chunk build environment (morph.md 5.9). */
+/** Inputs of the chunk build environment (docs/spec/morph.md 5.9). */
 export interface BuildEnvironmentOptions {
   /** The system's `arch` (`x86_64`, `armv7lhf`, ...). */
   arch: string;

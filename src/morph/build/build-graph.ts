@@ -15,7 +15,7 @@ import {
 /** The kinds of buildable source. */
 export type SourceKind = 'chunk' | 'stratum' | 'system';
 
-/** A unit of building: one chunk, one stratum artifact, or the system (morph.md 5.3). */
+/** A unit of building: one chunk, one stratum artifact, or the system (docs/spec/morph.md 5.3). */
 export interface Source extends ResolvedRepo {
   /** Identity: repo name, original ref, file and source name. */
   readonly id: string;
@@ -57,7 +57,7 @@ export interface BuildGraph {
 }
 
 /**
- * Builds the source/artifact graph of a resolved system (morph.md 5.4, 5.5),
+ * Builds the source/artifact graph of a resolved system (docs/spec/morph.md 5.4, 5.5),
  * checks it and orders it. Only sources reachable from the system are kept.
  * @throws MorphError build/duplicate-artifact, build/no-non-bootstrap-chunks,
  *   build/bad-chunk-dependency, build/cyclic-dependency, build/unknown-stratum-artifact.
@@ -215,7 +215,7 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
   return { definitions: resolved, root, order: buildOrder(root), warnings };
 }
 
-/** Depth-first post-order from `root`, one entry per source (morph.md 5.8). */
+/** Depth-first post-order from `root`, one entry per source (docs/spec/morph.md 5.8). */
 export function buildOrder(root: Artifact): Source[] {
   const order: Source[] = [];
   const seen = new Set<Source>();

@@ -8,7 +8,7 @@ export type CacheKeyFunction = (cacheId: Record<string, unknown>) => string;
 const EXCLUDED_FIELDS = new Set(['description', 'strata', 'build-depends', 'chunks', 'products']);
 
 /**
- * The cache_id of a source (morph.md 5.6) plus `build-umask` (the umask of
+ * The cache_id of a source (docs/spec/morph.md 5.6) plus `build-umask` (the umask of
  * its commands, hermetic.ts); its dependencies must already have cache keys.
  */
 export function cacheIdOf(source: Source, env: Record<string, string>): Record<string, unknown> {

@@ -22,7 +22,7 @@ export interface ChunkArtifactPlan {
 }
 
 /**
- * Splits DESTDIR into chunk artifacts (morph.md 5.11) and commits each to the
+ * Splits DESTDIR into chunk artifacts (docs/spec/morph.md 5.11) and commits each to the
  * artifact cache. Files are moved (not copied) into one tree per artifact
  * beside DESTDIR, together with the artifact's system-integration scripts and
  * `baserock/<artifact>.meta`; directories are re-created in every artifact
@@ -156,7 +156,7 @@ interface Entry {
   kind: EntryKind;
 }
 
-/** Every directory, symlink and file under `root`, relative, `.` first (morph.md 5.11 candidates). */
+/** Every directory, symlink and file under `root`, relative, `.` first (docs/spec/morph.md 5.11 candidates). */
 function walk(root: string): Entry[] {
   const out: Entry[] = [{ path: '.', kind: 'directory' }];
   const visit = (relative: string): void => {

@@ -1,7 +1,7 @@
 import { MorphError } from '../errors.js';
 
 /**
- * A chunk command failed (morph.md 5.10 step 5). The CLI prints `<step>
+ * A chunk command failed (docs/spec/morph.md 5.10 step 5). The CLI prints `<step>
  * failed` and the whole `log` on stdout before the `ERROR:` line.
  */
 export class ChunkBuildError extends MorphError {

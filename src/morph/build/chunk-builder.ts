@@ -21,7 +21,7 @@ import { matchRule } from './split-rules.js';
 import { createStagingArea } from './staging-area.js';
 
 /**
- * The chunk artifacts installed in a chunk's staging area (morph.md 5.9):
+ * The chunk artifacts installed in a chunk's staging area (docs/spec/morph.md 5.9):
  * its recursive chunk dependencies, except bootstrap-mode chunks of other strata.
  */
 export function stagingDependencies(source: Source): Artifact[] {
@@ -42,7 +42,7 @@ export function stagingTree(source: Source): { deps: Artifact[]; refs: string[];
 }
 
 /**
- * Builds one chunk source and stores its artifacts (morph.md 5.9-5.11):
+ * Builds one chunk source and stores its artifacts (docs/spec/morph.md 5.9-5.11):
  * staging area of hard-linked dependencies, source checkout, the twelve
  * command lists in a bubblewrap sandbox, device nodes, splitting and commits.
  * @throws ChunkBuildError when a command fails (staging area moved to `<tempdir>/failed/`).

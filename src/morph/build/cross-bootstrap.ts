@@ -21,7 +21,7 @@ export interface CrossBootstrapOutcome {
 }
 
 /**
- * `morph cross-bootstrap` (morph.md 5.15): builds the system's bootstrap-mode
+ * `morph cross-bootstrap` (docs/spec/morph.md 5.15): builds the system's bootstrap-mode
  * chunks on the host, fetches the sources of every other chunk, and stores a
  * tree with the bootstrap chunks installed, `src/<repo>__<ref>` source trees,
  * one `src/build-<chunk>` script per native chunk and a `native-bootstrap`

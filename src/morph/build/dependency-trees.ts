@@ -28,7 +28,7 @@ interface Entry {
 }
 
 /**
- * The staged dependencies of the chunks of one build (morph.md 5.9): each
+ * The staged dependencies of the chunks of one build (docs/spec/morph.md 5.9): each
  * distinct list of chunk artifacts is checked out once, with hard links,
  * into `<dir>/deps-*`, with its device nodes (and `ldconfig -r` when asked),
  * and then shared read-only by every chunk sandbox that stages that list.

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 /** The artifact kinds that have metadata records. */
 export type RecordKind = 'chunk' | 'stratum' | 'system';
 
-/** `baserock/<artifact>.meta` (morph.md 5.13); consumed by branch-from-image and generate-manifest. */
+/** `baserock/<artifact>.meta` (docs/spec/morph.md 5.13); consumed by branch-from-image and generate-manifest. */
 export interface MetadataRecord {
   'artifact-name': string;
   'source-name': string;

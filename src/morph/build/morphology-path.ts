@@ -3,7 +3,7 @@ import { MorphError } from '../errors.js';
 
 /**
  * The path of a morphology named on the command line, relative to the root
- * checkout (morph.md 5.1 step 3): `.morph` is appended to a bare name, then
+ * checkout (docs/spec/morph.md 5.1 step 3): `.morph` is appended to a bare name, then
  * the path is resolved from `cwd` and made relative to `rootDir`, so from
  * `<root>/systems` the names `base-system.morph`, `../systems/base-system.morph`
  * and the absolute path all give `systems/base-system.morph`.

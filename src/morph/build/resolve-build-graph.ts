@@ -39,7 +39,7 @@ export interface ResolveBuildOptions {
 }
 
 /**
- * Resolves a system (morph.md 5.3), builds and validates its graph (5.4,
+ * Resolves a system (docs/spec/morph.md 5.3), builds and validates its graph (5.4,
  * 5.5) and computes every cache key (5.6). The architecture check is made
  * unless `checkArchitecture` is false (deploy skips it).
  * @throws MorphError build/cross-build (`Are you trying to cross-build?...`),

@@ -41,7 +41,7 @@ export interface ResolvedChunk extends ResolvedRepo {
   morphology: ChunkMorphology;
 }
 
-/** Everything a system build is made of (morph.md 5.3). */
+/** Everything a system build is made of (docs/spec/morph.md 5.3). */
 export interface ResolvedDefinitions {
   definitions: ResolvedRepo;
   systemFile: string;
@@ -327,7 +327,7 @@ async function loadChunkMorphology(
 
 /**
  * Resolves `ref` of `repoName` in the git cache, updating the mirror first
- * when the ref may have moved (morph.md 5.3).
+ * when the ref may have moved (docs/spec/morph.md 5.3).
  */
 export function resolveRepoRef(
   app: BuildApp,

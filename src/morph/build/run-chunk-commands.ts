@@ -15,7 +15,7 @@ export interface CommandFailure {
 }
 
 /**
- * Runs the twelve command lists of a chunk in order (morph.md 5.10), each
+ * Runs the twelve command lists of a chunk in order (docs/spec/morph.md 5.10), each
  * command as `sh -c` in the sandbox, appending to the build log: `# <step>`
  * before each non-empty step, `# # <command>` before each command, then its
  * output. `MAKEFLAGS` is `-j<maxJobs>` for the three build steps and `-j1`

@@ -119,7 +119,7 @@ export interface SandboxResult {
  * written). COMMAND may be a byte string: Node encodes argv as UTF-8, so the
  * bytes of a command that is not valid UTF-8 are written NUL-terminated to a
  * file under `scratchDir` and `xargs -0` appends them, untouched, to the
- * bwrap command line (morph.md 12.5).
+ * bwrap command line (docs/spec/morph.md 12.5).
  */
 export async function runInSandbox(
   spec: SandboxSpec,
@@ -186,7 +186,7 @@ export async function runInSandbox(
 
 /**
  * Runs `argv` (no shell) in the sandbox with exactly `env` and the build umask, and returns its
- * exit code and combined output (system-integration scripts, morph.md 5.14).
+ * exit code and combined output (system-integration scripts, docs/spec/morph.md 5.14).
  */
 export function runArgvInSandbox(
   spec: SandboxSpec,

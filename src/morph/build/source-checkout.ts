@@ -9,7 +9,7 @@ import { buildUmaskArgv, SOURCE_DATE_EPOCH } from './hermetic.js';
 
 /**
  * Makes `dir` (absent or empty) a git working copy of `repoName` at
- * `commit`, `.git` included and self-contained (morph.md 5.10 step 1), with
+ * `commit`, `.git` included and self-contained (docs/spec/morph.md 5.10 step 1), with
  * submodules checked out recursively from the git cache. Two git processes
  * without submodules: a local clone (objects hard-linked, not copied) and
  * one checkout, which writes every file now. The spec's `git clean -fxd` and

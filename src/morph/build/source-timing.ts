@@ -1,6 +1,6 @@
 import { writeFileAtomic } from '../../shared/atomic-file.js';
 
-/** Build-time record of one source (`<key>.meta`, morph.md 5.7). */
+/** Build-time record of one source (`<key>.meta`, docs/spec/morph.md 5.7). */
 export class SourceTiming {
   private readonly times: Record<string, { start: string; stop: string; delta: number }> = {};
 

@@ -1,5 +1,5 @@
 /**
- * Artifact splitting rules (morph.md 5.4) as a pure library: the default
+ * Artifact splitting rules (docs/spec/morph.md 5.4) as a pure library: the default
  * rule tables, the rules of chunks, strata and systems, Python `re.match`
  * semantics for their patterns (a prefix match, first rule wins), and the
  * partition of a chunk's DESTDIR paths into its artifacts.

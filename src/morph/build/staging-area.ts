@@ -8,7 +8,7 @@ import { artifactDevices } from './artifact-devices.js';
 import { createDeviceNodes, type DeviceNode } from './device-nodes.js';
 
 /**
- * A fresh staging area `<tempdir>/staging/<random>` (morph.md 5.9).
+ * A fresh staging area `<tempdir>/staging/<random>` (docs/spec/morph.md 5.9).
  * @throws MorphError build/staging-failed.
  */
 export async function createStagingArea(tempdir: string): Promise<string> {

@@ -18,7 +18,7 @@ export function stratumConstituents(source: Source): Artifact[] {
 }
 
 /**
- * Stores a stratum artifact (morph.md 5.12): a commit holding only
+ * Stores a stratum artifact (docs/spec/morph.md 5.12): a commit holding only
  * `baserock/<artifact>.meta`, whose metadata lists the refs of its chunk
  * artifacts. No commands run.
  */

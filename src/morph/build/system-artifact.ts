@@ -48,7 +48,7 @@ export async function resolveSystemArtifact(
     }
   }
   if (!(await cache.hasRef(ref))) {
-    // The second line is part of the message: callers check both lines verbatim (design.md 3.1).
+    // The second line is part of the message: callers check both lines verbatim (docs/spec/design.md 3.1).
     throw new MorphError(
       'build',
       'not-built',

@@ -24,7 +24,7 @@ BUG_REPORT_URL="http://wiki.baserock.org/mailinglist"
 `;
 
 /**
- * Assembles and stores a system artifact (morph.md 5.14): hard-link union
+ * Assembles and stores a system artifact (docs/spec/morph.md 5.14): hard-link union
  * checkouts of every chunk artifact of the selected stratum artifacts plus
  * their `.meta`, ldconfig, `baserock/<system>-rootfs.meta`, `etc/os-release`,
  * then the system-integration scripts chrooted in bubblewrap. The scripts

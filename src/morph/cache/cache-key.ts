@@ -19,7 +19,7 @@ export interface CacheIdKid {
   'cache-key': string;
 }
 
-/** The fields every cache_id has (morph.md 5.6). */
+/** The fields every cache_id has (docs/spec/morph.md 5.6). */
 export interface CommonCacheId {
   /**
    * `LC_ALL`, `LOGNAME`, `MORPH_ARCH`, `SOURCE_DATE_EPOCH`, `TARGET`,
@@ -62,7 +62,7 @@ export type CacheId = ChunkCacheId | StratumCacheId | SystemCacheId;
 
 /**
  * The cache key of a cache_id: lowercase hex SHA-256 of its canonical
- * serialisation, as the original computes it (morph.md 5.6): a mapping
+ * serialisation, as the original computes it (docs/spec/morph.md 5.6): a mapping
  * feeds, for each entry in key order, the key then the value; a list feeds
  * its items in order; a scalar feeds its Python `str()` (`None`, `True`,
  * `False`, decimal ints); strings feed their UTF-8 bytes and byte strings

@@ -7,7 +7,7 @@ const REMOTE_NAME = 'morph-artifact-cache';
  * A remote artifact cache: an `archive`-mode OSTree repository served over
  * HTTP (`artifact-cache-server`). Artifacts missing locally are pulled from
  * it; every failure (bad URL, unreachable host, missing ref) is silently
- * ignored, because the remote is only an accelerator (morph.md 5.8, 12.8).
+ * ignored, because the remote is only an accelerator (docs/spec/morph.md 5.8, 12.8).
  */
 export class RemoteArtifactCache {
   private configured: Promise<boolean> | undefined;

@@ -2,7 +2,7 @@
  * One queue of writing `ostree` processes per repository in this process:
  * concurrent `ostree commit`s into one repository were seen to fail with
  * `opendir(staging-...): No such file or directory` when one process cleaned
- * up a staging directory another had just picked (docs/build.md, Benchmarks).
+ * up a staging directory another had just picked (bench/RESULTS.md, Build).
  */
 const writeQueues = new Map<string, Promise<unknown>>();
 

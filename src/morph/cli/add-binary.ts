@@ -7,7 +7,7 @@ export const usage = 'FILE...';
 export const help = 'Mark binary files as kept by git-fat and stage them (needs git-fat on PATH).';
 
 /**
- * `morph add-binary FILE...` (morph.md 1.7.10): `git fat init` first (so a
+ * `morph add-binary FILE...` (docs/spec/morph.md 1.7.10): `git fat init` first (so a
  * host without git-fat fails before anything changes), then the files are
  * added to `.gitattributes` with `filter=fat -crlf` and staged.
  * @throws MorphError cli/git-fat-missing, cli/git-fat-failed

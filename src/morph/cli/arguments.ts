@@ -1,7 +1,7 @@
 import { MorphError } from '../errors.js';
 
 /**
- * Checks a subcommand got between `min` and `max` arguments (morph.md 1.5).
+ * Checks a subcommand got between `min` and `max` arguments (docs/spec/morph.md 1.5).
  * @throws MorphError cli/wrong-arguments naming the command and what it expects
  */
 export function expectArguments(

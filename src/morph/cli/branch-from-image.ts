@@ -6,7 +6,7 @@ import { expectArguments } from './arguments.js';
 export const usage = 'BRANCH [--metadata-dir DIR]';
 export const help = 'Create a system branch that reproduces a deployed system from its /baserock metadata.';
 
-/** `morph branch-from-image BRANCH` (morph.md 3.8). */
+/** `morph branch-from-image BRANCH` (docs/spec/morph.md 3.8). */
 export async function run(app: App, args: string[]): Promise<void> {
   expectArguments('branch-from-image', args, 1, 1, 'the name of the new system branch');
   const branch = await branchFromImage(app, args[0]!, resolve(app.cwd, app.settings['metadata-dir']));

@@ -7,7 +7,7 @@ import { warnWithoutGitIdentity } from './checkout.js';
 export const usage = 'REPO NEW [OLD]';
 export const help = 'Create a new system branch NEW from OLD (default master) of a definitions repository.';
 
-/** `morph branch REPO NEW [OLD]` (morph.md 3.7). */
+/** `morph branch REPO NEW [OLD]` (docs/spec/morph.md 3.7). */
 export async function run(app: App, args: string[]): Promise<void> {
   expectArguments('branch', args, 2, 3, 'a repository, a new branch name and optionally a base ref');
   const [repo, newBranch, oldBranch = 'master'] = args as [string, string, string?];

@@ -8,7 +8,7 @@ export const usage = '(REPO REF FILE)...';
 export const help = 'Build systems from a repository and ref, without a workspace or local changes.';
 
 /**
- * `morph build-morphology (REPO REF FILE)...` (morph.md 1.7.8): `build`
+ * `morph build-morphology (REPO REF FILE)...` (docs/spec/morph.md 1.7.8): `build`
  * without a workspace: only what REF holds in the (updated) git cache is
  * built, with REF as the definitions' original ref; the first failure stops
  * the run.

@@ -13,7 +13,7 @@ import { expectArguments } from './arguments.js';
 export const usage = 'SYSTEM';
 export const help = 'Build a system from the current system branch, uncommitted changes included.';
 
-/** `morph build SYSTEM` (morph.md 5.1). */
+/** `morph build SYSTEM` (docs/spec/morph.md 5.1). */
 export async function run(app: App, args: string[]): Promise<void> {
   expectArguments('build', args, 1, 1, 'exactly one system to build');
   await app.checkFreeSpace();

@@ -5,7 +5,7 @@ import { expectArguments } from './arguments.js';
 export const usage = 'REPO BRANCH';
 export const help = 'Check out an existing system branch of a definitions repository into the workspace.';
 
-/** `morph checkout REPO BRANCH` (morph.md 3.6). */
+/** `morph checkout REPO BRANCH` (docs/spec/morph.md 3.6). */
 export async function run(app: App, args: string[]): Promise<void> {
   expectArguments('checkout', args, 2, 2, 'a repository and a branch');
   const [repo, branch] = args as [string, string];

@@ -6,7 +6,7 @@ import { expectArguments } from './arguments.js';
 export const usage = 'CHUNK';
 export const help = 'Check out the repository of CHUNK and point the definitions at the system branch.';
 
-/** `morph edit CHUNK` (morph.md 3.9). */
+/** `morph edit CHUNK` (docs/spec/morph.md 3.9). */
 export async function run(app: App, args: string[]): Promise<void> {
   expectArguments('edit', args, 1, 1, 'the name of one chunk');
   const chunk = args[0]!;

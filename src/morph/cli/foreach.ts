@@ -7,7 +7,7 @@ import { expectArguments } from './arguments.js';
 export const usage = '-- COMMAND [ARGS...]';
 export const help = 'Run a command in each repository checked out in the current system branch.';
 
-/** `morph foreach -- COMMAND [ARGS...]` (morph.md 3.11). */
+/** `morph foreach -- COMMAND [ARGS...]` (docs/spec/morph.md 3.11). */
 export async function run(app: App, args: string[]): Promise<void> {
   expectArguments('foreach', args, 1, Number.POSITIVE_INFINITY, 'a command to run');
   findWorkspace(app.cwd);

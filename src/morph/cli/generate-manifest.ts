@@ -11,7 +11,7 @@ import { expectArguments } from './arguments.js';
 export const usage = 'SYSTEM-ARTIFACT';
 export const help = 'List the artifacts, repositories, refs and commits a system was built from.';
 
-/** `morph generate-manifest SYSTEM-ARTIFACT` (morph.md 9.2): a tar, disk image or directory. */
+/** `morph generate-manifest SYSTEM-ARTIFACT` (docs/spec/morph.md 9.2): a tar, disk image or directory. */
 export async function run(app: App, args: string[]): Promise<void> {
   expectArguments('generate-manifest', args, 1, 1, 'one system artifact');
   const records = await readSystemArtifactMetadata(app, resolve(app.cwd, args[0]!));

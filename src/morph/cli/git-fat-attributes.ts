@@ -5,7 +5,7 @@ import type { App } from '../app.js';
 import { MorphError } from '../errors.js';
 
 /**
- * Steps 2-4 of `morph add-binary` (morph.md 1.7.10), after `git fat init`:
+ * Steps 2-4 of `morph add-binary` (docs/spec/morph.md 1.7.10), after `git fat init`:
  * `.gitfat` from origin's ssh push URL when absent, each file's pattern in
  * `.gitattributes` with `filter=fat -crlf`, then `git add`.
  * @throws MorphError cli/no-gitfat-remote when origin's push URL is not ssh://

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { MorphError } from '../errors.js';
 
 /**
- * The nearest directory at or above `cwd` with a `.git` directory (morph.md 1.7.9).
+ * The nearest directory at or above `cwd` with a `.git` directory (docs/spec/morph.md 1.7.9).
  * @throws MorphError cli/not-in-git-repo
  */
 export function gitRepoTop(cwd: string): string {

@@ -14,7 +14,7 @@ export const help =
 const SHAPES = { system: 'octagon', stratum: 'box', chunk: 'ellipse' } as const;
 
 /**
- * `morph graph-build-depends (REPO REF FILE)...` (morph.md 1.7.5): writes
+ * `morph graph-build-depends (REPO REF FILE)...` (docs/spec/morph.md 1.7.5): writes
  * `<FILE minus extension>.gv` relative to cwd: nodes in build order, each
  * followed by its edges; a stratum only points at the artifacts nothing
  * else depends on (its own chunks), for readability.

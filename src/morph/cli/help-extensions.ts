@@ -8,7 +8,7 @@ export const help =
   'List the configure and write extensions: the built-in ones and those of the system branch.';
 
 /**
- * `morph help-extensions` (morph.md 1.7.7): `Extensions:`, then the
+ * `morph help-extensions` (docs/spec/morph.md 1.7.7): `Extensions:`, then the
  * `.configure` names and the `.write` names, each group sorted, four spaces
  * in: the built-ins plus, inside a system branch, the top-level ones of its
  * root checkout. Arguments are ignored.

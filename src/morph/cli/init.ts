@@ -9,7 +9,7 @@ import { expectArguments } from './arguments.js';
 export const usage = '[DIR]';
 export const help = 'Make DIR (default: the current directory, which must be empty) a morph workspace.';
 
-/** `morph init [DIR]` (morph.md 3.4). */
+/** `morph init [DIR]` (docs/spec/morph.md 3.4). */
 export async function run(app: App, args: string[]): Promise<void> {
   expectArguments('init', args, 0, 1, 'at most one directory');
   const dir = resolve(app.cwd, args[0] ?? '.');

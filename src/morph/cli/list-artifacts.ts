@@ -9,7 +9,7 @@ export const help =
   'List the file names of every artifact of the systems, as a complete artifact cache holds them.';
 
 /**
- * `morph list-artifacts REPO REF SYSTEM...` (morph.md 1.7.3): the union of
+ * `morph list-artifacts REPO REF SYSTEM...` (docs/spec/morph.md 1.7.3): the union of
  * the artifact basenames of each system, sorted bytewise; nothing is built
  * and no cache is consulted.
  */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `morph` command line: start-up (morph.md 1.3), dispatch, errors and exit codes (1.5).
+// The `morph` command line: start-up (docs/spec/morph.md 1.3), dispatch, errors and exit codes (1.5).
 import { AssertionError } from 'node:assert';
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -17,7 +17,7 @@ import { type DebugLog, openDebugLog } from '../status/debug-log.js';
 import { COMMANDS, loadCommand } from './commands.js';
 import { formatCommandHelp, formatGeneralHelp } from './help.js';
 
-/** Exit code after Ctrl-C (morph.md 1.5). */
+/** Exit code after Ctrl-C (docs/spec/morph.md 1.5). */
 const INTERRUPTED = 255;
 
 /** Runs one morph invocation and resolves to its exit code (never rejects). */
@@ -41,7 +41,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const stdout = (text: string): boolean => process.stdout.write(secretMask.mask(text));
   const stderr = (text: string): boolean => process.stderr.write(secretMask.mask(text));
   let log: DebugLog | undefined;
-  // Before config files and start-up checks, whatever else is on the line (morph.md 1.7.2).
+  // Before config files and start-up checks, whatever else is on the line (docs/spec/morph.md 1.7.2).
   if (asksForVersion(argv)) {
     stdout(`${morphVersion().version}\n`);
     return 0;

@@ -6,7 +6,7 @@ import { expectArguments } from './arguments.js';
 export const usage = '';
 export const help = 'Print the Baserock name of the host architecture.';
 
-/** `morph print-architecture`: one line, no status lines, nothing on stderr (morph.md 9.1). */
+/** `morph print-architecture`: one line, no status lines, nothing on stderr (docs/spec/morph.md 9.1). */
 export async function run(app: App, args: string[]): Promise<void> {
   expectArguments('print-architecture', args, 0, 0, 'no arguments');
   app.out(`${architectureFromMachine(machine(), isHardFloat())}\n`);

@@ -9,7 +9,7 @@ export const help =
   "Pull into the repository around the current directory (BRANCH: that branch of origin's URL).";
 
 /**
- * `morph pull [BRANCH]` (morph.md 1.7.9): `git pull`, or `git pull <origin's
+ * `morph pull [BRANCH]` (docs/spec/morph.md 1.7.9): `git pull`, or `git pull <origin's
  * fetch URL> BRANCH`, at the repository top; then git-fat's files when the
  * repository uses git-fat.
  * @throws MorphError cli/pull-failed with the git command and its stderr

@@ -9,7 +9,7 @@ export const help =
   'Push BRANCH of the repository around the current directory to REMOTE (and its git-fat files).';
 
 /**
- * `morph push REMOTE BRANCH` (morph.md 1.7.9): `git push --porcelain
+ * `morph push REMOTE BRANCH` (docs/spec/morph.md 1.7.9): `git push --porcelain
  * REMOTE BRANCH:BRANCH` at the repository top, nothing printed on success.
  * @throws MorphError cli/push-failed naming the remote's push URL
  */

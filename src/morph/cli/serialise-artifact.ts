@@ -11,7 +11,7 @@ export const help =
   'Print the build graph of a system as one JSON string holding a YAML document (for tools).';
 
 /**
- * `morph serialise-artifact REPO REF FILE [ORIGINAL_REF]` (morph.md 1.7.11):
+ * `morph serialise-artifact REPO REF FILE [ORIGINAL_REF]` (docs/spec/morph.md 1.7.11):
  * one line, a JSON string literal whose text is a YAML mapping of
  * `root_artifact`, `artifacts` and `sources`. Unlike 2015 (Python object
  * addresses), ids are stable: `<cache key>.<artifact>` and the cache key.

@@ -9,7 +9,7 @@ export const help =
   'Print the dependency graph of systems, each artifact with the artifacts its source depends on.';
 
 /**
- * `morph show-dependencies (REPO REF FILE)...` (morph.md 1.7.4): per
+ * `morph show-dependencies (REPO REF FILE)...` (docs/spec/morph.md 1.7.4): per
  * triplet a header, then the artifacts root first (the reverse of the
  * post-order walk), each followed by `    -> ` lines for the dependencies of
  * its source, sorted bytewise.

@@ -14,7 +14,7 @@ export const usage = '';
 export const help =
   'Show the state of the checkouts of the current system branch (or the branches of the workspace).';
 
-/** `morph status` (morph.md 3.10). */
+/** `morph status` (docs/spec/morph.md 3.10). */
 export async function run(app: App, args: string[]): Promise<void> {
   expectArguments('status', args, 0, 0, 'no arguments');
   const workspace = findWorkspace(app.cwd);

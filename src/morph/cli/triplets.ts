@@ -1,6 +1,6 @@
 import { MorphError } from '../errors.js';
 
-/** A REPO REF FILE group of the commands that build or inspect without a workspace (morph.md 1.7.1). */
+/** A REPO REF FILE group of the commands that build or inspect without a workspace (docs/spec/morph.md 1.7.1). */
 export interface Triplet {
   repo: string;
   ref: string;
@@ -8,7 +8,7 @@ export interface Triplet {
   file: string;
 }
 
-/** FILE as morph.md 1.7.1 normalises it: `x` → `x.morph`; paths with `/` unchanged. */
+/** FILE as docs/spec/morph.md 1.7.1 normalises it: `x` → `x.morph`; paths with `/` unchanged. */
 export function normaliseTripletFile(file: string): string {
   return file.includes('/') || file.endsWith('.morph') ? file : `${file}.morph`;
 }

@@ -7,7 +7,7 @@ import { expectArguments } from './arguments.js';
 export const usage = 'CLUSTER [DEPLOYMENT...] [DEPLOYMENT.KEY=VALUE...]';
 export const help = 'Upgrade existing deployments of a cluster morphology (UPGRADE=yes for the extensions).';
 
-/** `morph upgrade` (morph.md 6.1): deploy with `UPGRADE=yes`. */
+/** `morph upgrade` (docs/spec/morph.md 6.1): deploy with `UPGRADE=yes`. */
 export async function run(app: App, args: string[]): Promise<void> {
   if (app.settings.upgrade) {
     throw new MorphError('cli', 'usage', 'Running `morph upgrade --upgrade` does not make sense.', {

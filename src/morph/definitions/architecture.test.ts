@@ -10,7 +10,7 @@ import {
 } from './architecture.js';
 
 describe('architectureFromMachine', () => {
-  it('maps uname -m output as morph.md 9.1 says', () => {
+  it('maps uname -m output as docs/spec/morph.md 9.1 says', () => {
     const cases: [string, boolean, string][] = [
       ['x86_64', false, 'x86_64'],
       ['i386', false, 'x86_32'],

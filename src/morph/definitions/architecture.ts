@@ -1,6 +1,6 @@
 import { MorphError } from '../errors.js';
 
-/** The architectures a system morphology may name in `arch` (morph.md 4.6). */
+/** The architectures a system morphology may name in `arch` (docs/spec/morph.md 4.6). */
 export const ARCHITECTURES = [
   'armv7l',
   'armv7lhf',
@@ -27,7 +27,7 @@ export function normaliseArchitecture(arch: string): string {
 }
 
 /**
- * Morph's name for the host architecture, from `uname -m` output (morph.md
+ * Morph's name for the host architecture, from `uname -m` output (docs/spec/morph.md
  * 9.1). `hardFloat` says whether morph's own binary uses the hard-float ABI
  * (only consulted for `armv7l`).
  *
@@ -61,7 +61,7 @@ export function architectureFromMachine(machine: string, hardFloat: boolean): st
 
 /**
  * True when a host of architecture `host` may build a system whose `arch` is
- * `target` (morph.md 5.5 step 4): the same architecture, or 32-bit ARM
+ * `target` (docs/spec/morph.md 5.5 step 4): the same architecture, or 32-bit ARM
  * systems on an armv8 host of the same endianness.
  */
 export function canBuildArchitecture(host: string, target: string): boolean {

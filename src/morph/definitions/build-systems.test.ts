@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { BUILD_SYSTEMS, defaultCommands, detectBuildSystem, lookupBuildSystem } from './build-systems.js';
 
 describe('build systems', () => {
-  it('has the default commands of morph.md 4.4', () => {
+  it('has the default commands of docs/spec/morph.md 4.4', () => {
     assert.deepEqual(defaultCommands('manual', 'build-commands'), []);
     assert.deepEqual(defaultCommands('dummy', 'test-commands'), ['echo dummy test']);
     assert.deepEqual(defaultCommands('autotools', 'configure-commands'), [

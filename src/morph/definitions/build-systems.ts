@@ -18,7 +18,7 @@ const anyOf =
 const MAKE_INSTALL = 'make DESTDIR="$DESTDIR" install';
 
 /**
- * The build systems of morph.md 4.4, in autodetection order. The command
+ * The build systems of docs/spec/morph.md 4.4, in autodetection order. The command
  * strings are byte-exact (they enter cache keys), including qmake's
  * trailing space.
  */
@@ -106,7 +106,7 @@ export function defaultCommands(name: string, field: ChunkCommandField): string[
 
 /**
  * Autodetects the build system of a tree from its top-level file names
- * (morph.md 4.4): the first build system, in table order, that recognises
+ * (docs/spec/morph.md 4.4): the first build system, in table order, that recognises
  * them; undefined when none does.
  */
 export function detectBuildSystem(fileNames: readonly string[]): string | undefined {

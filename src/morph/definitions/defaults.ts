@@ -5,7 +5,7 @@ import { isMapping, type Mapping } from './yaml-values.js';
 
 /**
  * The fields each kind requires (besides `kind`) and the optional fields it
- * allows with their static defaults (morph.md 4.2-4.7). Chunk command lists
+ * allows with their static defaults (docs/spec/morph.md 4.2-4.7). Chunk command lists
  * default from the build system instead (see `fillDefaults`).
  */
 export const REQUIRED_FIELDS: Readonly<Record<MorphologyKind, readonly string[]>> = {
@@ -79,7 +79,7 @@ const equal = (a: unknown, b: unknown): boolean => isDeepStrictEqual(a, b);
 
 /**
  * Removes from `doc` (in place; pass a copy) the values equal to their
- * defaults, as the original does before saving (morph.md 4.8). A stratum's
+ * defaults, as the original does before saving (docs/spec/morph.md 4.8). A stratum's
  * empty `build-depends` is kept unless the stratum has a bootstrap or test
  * chunk, and a cluster entry's empty `deploy` is kept, so the saved file is
  * always valid on reload (the original drops both).

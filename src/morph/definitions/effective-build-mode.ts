@@ -1,7 +1,7 @@
 import type { BuildMode } from '../model.js';
 
 /**
- * The build mode a build uses for a chunk spec's `build-mode` (morph.md
+ * The build mode a build uses for a chunk spec's `build-mode` (docs/spec/morph.md
  * 4.5): `bootstrap` and `test` as written, anything else `staging`; an
  * unknown value adds a warning to `warnings`.
  */

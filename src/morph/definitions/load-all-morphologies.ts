@@ -6,7 +6,7 @@ import type { Morphology } from '../model.js';
 import { type LoadOptions, loadMorphology } from './load-morphology.js';
 
 /**
- * Loads every `*.morph` file of a working tree (morph.md 4.1), recursively,
+ * Loads every `*.morph` file of a working tree (docs/spec/morph.md 4.1), recursively,
  * skipping the top-level `.git` directory and symbolic links, each one
  * validated. Keys are paths relative to `dir` with `/` separators (as
  * definitions refer to them, e.g. `strata/core.morph`), in sorted order;

@@ -20,7 +20,7 @@ export interface LoadOptions {
 }
 
 /**
- * Parses, validates and fills the defaults of a morphology (morph.md 4.1):
+ * Parses, validates and fills the defaults of a morphology (docs/spec/morph.md 4.1):
  * YAML 1.1 as PyYAML's safe_load reads it, then the common checks (4.2),
  * the kind's own checks (4.3-4.7), default commands of the build system and
  * static defaults. `file` names the morphology in errors and provenance
@@ -122,7 +122,7 @@ export function validateMorphology(doc: Mapping, file: string, options: LoadOpti
 
 /**
  * The morphology morph synthesizes for a chunk whose repo has no
- * `<name>.morph` (morph.md 4.4): the build system is autodetected from the
+ * `<name>.morph` (docs/spec/morph.md 4.4): the build system is autodetected from the
  * top-level file names of the chunk's tree.
  *
  * @throws MorphError `definitions/morphology-not-found` when no build system

@@ -6,7 +6,7 @@ import { unsetDefaults } from './defaults.js';
 import { pyyamlTags } from './pyyaml-schema.js';
 import type { Mapping } from './yaml-values.js';
 
-/** Mapping keys in the order saved files list them (morph.md 4.8); others follow alphabetically. */
+/** Mapping keys in the order saved files list them (docs/spec/morph.md 4.8); others follow alphabetically. */
 export const KEY_ORDER: readonly string[] = [
   'name',
   'kind',
@@ -70,7 +70,7 @@ function copy(value: unknown): unknown {
 }
 
 /**
- * Serialises a morphology as the original saves it (morph.md 4.8): values
+ * Serialises a morphology as the original saves it (docs/spec/morph.md 4.8): values
  * equal to their defaults are left out, keys are ordered, multi-line
  * strings use literal block style and byte strings are written as
  * `!!binary`, so load → save → load gives back the same values (and cache

@@ -4,7 +4,7 @@ import { definitionError } from './definition-error.js';
 import { isByteString, isMapping, type Mapping, typeName } from './yaml-values.js';
 
 /**
- * Validates the chunk-specific fields of a loaded chunk morphology (morph.md
+ * Validates the chunk-specific fields of a loaded chunk morphology (docs/spec/morph.md
  * 4.3). Explicit `null` command lists become empty lists, `max-jobs` is
  * coerced to an int and an empty `system-integration` list becomes `{}`.
  *

@@ -3,7 +3,7 @@ import { isMapping, type Mapping, typeName } from './yaml-values.js';
 
 /**
  * Validates the cluster-specific fields of a loaded cluster morphology
- * (morph.md 4.7), recursively through `subsystems`; deployment names must
+ * (docs/spec/morph.md 4.7), recursively through `subsystems`; deployment names must
  * be unique across the whole cluster.
  *
  * @throws MorphError `definitions/` `invalid-type`, `missing-field` or

@@ -3,7 +3,7 @@ import { isMapping, type Mapping, show, typeName } from './yaml-values.js';
 
 /**
  * Validates the stratum-specific fields of a loaded stratum morphology
- * (morph.md 4.5).
+ * (docs/spec/morph.md 4.5).
  *
  * @throws MorphError `definitions/` `no-chunks`, `invalid-type`,
  *   `missing-field`, `depends-on-self`, `no-build-depends`,

@@ -4,7 +4,7 @@ import { isMapping, type Mapping, show, typeName } from './yaml-values.js';
 
 /**
  * Validates the system-specific fields of a loaded system morphology
- * (morph.md 4.6): normalises `arch` (`armv7` → `armv7l`) and drops the
+ * (docs/spec/morph.md 4.6): normalises `arch` (`armv7` → `armv7l`) and drops the
  * obsolete `repo`/`ref` keys of strata specs, with a warning.
  *
  * @throws MorphError `definitions/` `invalid-type`, `no-strata`,

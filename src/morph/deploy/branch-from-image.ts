@@ -15,7 +15,7 @@ const isSha = (ref: unknown) => typeof ref === 'string' && /^[0-9a-f]{40}$/.test
 /**
  * The commits the image's sources were built from, under every name of
  * their repos: `repo-alias`, `repo`, and each alias that expands to `repo`
- * (morph.md 3.8 step 2).
+ * (docs/spec/morph.md 3.8 step 2).
  */
 export function resolutionMap(
   records: readonly ImageRecord[],
@@ -39,7 +39,7 @@ type Spec = Record<string, unknown>;
 
 /**
  * Points a morphology's specs at the new branch and petrifies its chunks
- * (morph.md 3.8 step 4). Returns true when anything changed.
+ * (docs/spec/morph.md 3.8 step 4). Returns true when anything changed.
  */
 export function repointMorphology(
   m: Morphology,
@@ -73,7 +73,7 @@ export function repointMorphology(
 }
 
 /**
- * `morph branch-from-image BRANCH` (morph.md 3.8): a new system branch at
+ * `morph branch-from-image BRANCH` (docs/spec/morph.md 3.8): a new system branch at
  * the definitions commit an image was built from, with chunk refs petrified
  * to the commits recorded in the image's metadata.
  * @throws MorphError `deploy/no-system-metadata`, `deploy/multiple-system-metadata`,

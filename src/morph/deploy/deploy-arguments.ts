@@ -1,7 +1,7 @@
 import { MorphError } from '../errors.js';
 import type { ClusterMorphology, ClusterSystemSpec } from '../model.js';
 
-/** The command line after the cluster, split (morph.md 6.1 step 4). */
+/** The command line after the cluster, split (docs/spec/morph.md 6.1 step 4). */
 export interface DeployArguments {
   /** Top-level deployment names to deploy; empty = all. */
   filter: string[];

@@ -23,11 +23,11 @@ export interface DeployRequest {
   upgrade: boolean;
 }
 
-/** Makes the resolver of the definitions commit to deploy (temporary build branch, morph.md 6.1 step 5). */
+/** Makes the resolver of the definitions commit to deploy (temporary build branch, docs/spec/morph.md 6.1 step 5). */
 export type ResolverFactory = (app: App) => Promise<SystemResolver>;
 
 /**
- * `morph deploy` (morph.md 6.1): loads the cluster from the root checkout's
+ * `morph deploy` (docs/spec/morph.md 6.1): loads the cluster from the root checkout's
  * working tree, splits the arguments, resolves the definitions commit, and
  * deploys every (selected) top-level entry in order, in a temporary
  * directory that is removed afterwards with every mount in it, whatever

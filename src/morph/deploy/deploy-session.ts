@@ -3,7 +3,7 @@ import type { CleanupStack } from '../extensions/cleanup-stack.js';
 import type { SystemMorphology } from '../model.js';
 import type { StatusReporter } from '../status/status-reporter.js';
 
-/** A system of the cluster, resolved the way a build would (morph.md 6.2 step 2). */
+/** A system of the cluster, resolved the way a build would (docs/spec/morph.md 6.2 step 2). */
 export interface ResolvedSystem {
   /** The system artifact's name, e.g. `test-system-rootfs`. */
   artifactName: string;

@@ -20,7 +20,7 @@ import { sharedCheckoutsDir } from './shared-checkout.js';
 
 /**
  * Deploys one cluster entry and, inside each of its trees, its subsystems
- * (morph.md 6.2). `parentTree` is undefined at the top level; `filter` lists
+ * (docs/spec/morph.md 6.2). `parentTree` is undefined at the top level; `filter` lists
  * the deployment names to make (empty: all).
  * @throws MorphError from the extensions, the environment rules, or
  *   `build/not-built`; mounts and temp dirs are removed first.
@@ -63,7 +63,7 @@ export async function deploySystem(
         hint: `deployment type ${type} needs ${type}.write in the definitions repository or among the built-ins`,
       });
     }
-    // Nested checks get the location as written (morph.md quirk 11).
+    // Nested checks get the location as written (docs/spec/morph.md quirk 11).
     await runExtension(session.app, { ...run, name: type, kind: 'check', args: [location] });
 
     status.normal(`Checking out ${system.artifactName} for configuration`);

@@ -7,7 +7,7 @@ import type { DeployLayers } from '../extensions/builtin/deploy-layers.js';
 import { type CleanupStack, unmountSync } from '../extensions/cleanup-stack.js';
 import { type SharedCheckout, sharedCheckout } from './shared-checkout.js';
 
-/** `union-filesystem` values (design.md 3.2). */
+/** `union-filesystem` values (docs/spec/design.md 3.2). */
 export type UnionFilesystem = 'overlayfs' | 'unionfs-fuse' | 'copy';
 
 /** A writable system tree for one deployment. */
@@ -43,7 +43,7 @@ export interface SharedLower {
 }
 
 /**
- * Makes the writable deploy tree of design.md 3.2 in a new directory under
+ * Makes the writable deploy tree of docs/spec/design.md 3.2 in a new directory under
  * `parentDir`: the system checked out with hard links (`lower`, or with
  * `shared` the shared checkout of its revision, made once and kept), and a
  * union mount over it whose writes land in `upper` (overlayfs,

@@ -1,7 +1,7 @@
 import { MorphError } from '../errors.js';
 import type { DeploymentParameters } from '../model.js';
 
-/** The environment of one deployment and its two special parameters (morph.md 6.2a). */
+/** The environment of one deployment and its two special parameters (docs/spec/morph.md 6.2a). */
 export interface DeploymentEnvironment {
   /** Every variable extensions see (the whole morph environment included), `UPGRADE` set. */
   env: Record<string, string>;

@@ -1,7 +1,7 @@
 import { withoutSecrets } from '../../shared/secret-mask.js';
 import { morphVersion } from '../build/metadata-record.js';
 
-/** `baserock/deployment.meta` (morph.md 6.2d). */
+/** `baserock/deployment.meta` (docs/spec/morph.md 6.2d). */
 export interface DeploymentMetadata {
   'system-artifact-name': string;
   /**

@@ -25,7 +25,7 @@ export interface FoundExtension {
 
 /**
  * Finds `<name>.<kind>`: first at the top of the root checkout, else among
- * the built-in extensions (morph.md 6.3).
+ * the built-in extensions (docs/spec/morph.md 6.3).
  * @returns undefined when there is none anywhere.
  * @throws MorphError `extension/not-executable` for a built-in that cannot be run.
  */
@@ -85,7 +85,7 @@ function canUnshare(): boolean {
 }
 
 /**
- * Runs an extension per the protocol of morph.md 6.3 and the contract in
+ * Runs an extension per the protocol of docs/spec/morph.md 6.3 and the contract in
  * `extensions/api.ts`. A missing `.check` is fine (returns false); any other
  * missing kind is an error.
  * @returns true when the extension existed and ran.

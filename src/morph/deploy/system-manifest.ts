@@ -25,7 +25,7 @@ export const METADATA_DIRS = [
 ];
 
 /**
- * Manifest rows of a system's metadata records (morph.md 9.2): systems,
+ * Manifest rows of a system's metadata records (docs/spec/morph.md 9.2): systems,
  * strata, chunks, each sorted by artifact name; temporary build refs cut
  * to `baserock/builds/` plus 7 characters. `versions` maps a record file
  * to a guessed upstream version.

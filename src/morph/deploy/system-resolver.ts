@@ -10,7 +10,7 @@ import type { ResolvedSystem, SystemResolver } from './deploy-session.js';
 
 /**
  * The definitions commit to deploy from and a resolver of its systems
- * (morph.md 6.1 step 5, 6.2 step 2): the temporary build branch procedure
+ * (docs/spec/morph.md 6.1 step 5, 6.2 step 2): the temporary build branch procedure
  * without pushing (or, with `local-changes=ignore`, the root checkout's
  * branch as committed), then each system resolved and keyed exactly as a
  * build would, without the architecture check. Nothing is built: a system

@@ -1,5 +1,5 @@
 /**
- * The extension contract (morph.md 6.3, 7, 8): what morph passes to a
+ * The extension contract (docs/spec/morph.md 6.3, 7, 8): what morph passes to a
  * deployment extension and what it expects back. Built-in extensions
  * (`builtin/*.ts`) are written against this module only, exactly as a
  * third-party extension would be, and ship as executables in
@@ -47,7 +47,7 @@ export const EXTENSION_KINDS: readonly ExtensionKind[] = ['check', 'configure', 
 
 /** What a running extension gets from its host process. */
 export interface ExtensionContext {
-  /** The deployment environment (morph.md 6.2a); read parameters from here only. */
+  /** The deployment environment (docs/spec/morph.md 6.2a); read parameters from here only. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Writes one progress line to stdout; morph turns it into a status line. */
   status(message: string): void;

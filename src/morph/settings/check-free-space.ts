@@ -4,7 +4,7 @@ import type { Settings } from './setting-table.js';
 
 /**
  * Checks tempdir and cachedir have `tempdir-min-space` / `cachedir-min-space`
- * bytes free, summed when both are on one filesystem (morph.md 5.1).
+ * bytes free, summed when both are on one filesystem (docs/spec/morph.md 5.1).
  * @throws MorphError config/insufficient-space naming each path, required and available bytes
  */
 export async function checkFreeSpace(

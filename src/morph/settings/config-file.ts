@@ -11,7 +11,7 @@ export interface ConfigEntry {
 
 /**
  * Parses INI text as Python's ConfigParser does and returns the entries of
- * the `[config]` section only (morph.md 2.1): `key = value` or `key: value`,
+ * the `[config]` section only (docs/spec/morph.md 2.1): `key = value` or `key: value`,
  * keys lower-cased, values trimmed, `#`/`;` comment lines, indented lines
  * continuing the previous value.
  * @throws MorphError config/bad-config-file on a line that is none of these
@@ -83,7 +83,7 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /**
  * Reads the `[config]` entries of each file in order; missing files are
- * silently skipped (morph.md 12.3).
+ * silently skipped (docs/spec/morph.md 12.3).
  * @throws MorphError config/bad-config-file when a file exists but cannot be read or parsed
  */
 export async function readConfigFiles(files: readonly string[]): Promise<ConfigEntry[]> {

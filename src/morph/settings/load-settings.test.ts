@@ -16,7 +16,7 @@ function sandbox() {
 }
 
 describe('loadSettings', () => {
-  it('derives the defaults of morph.md 1.3', async () => {
+  it('derives the defaults of docs/spec/morph.md 1.3', async () => {
     const { home, where } = sandbox();
     const { settings, positional } = await loadSettings(['print-architecture'], where);
     assert.deepEqual(positional, ['print-architecture']);

@@ -34,7 +34,7 @@ const PATH_SETTINGS: readonly (keyof Settings)[] = [
 ];
 
 /**
- * Computes the settings of one invocation (morph.md 1.3): built-in defaults,
+ * Computes the settings of one invocation (docs/spec/morph.md 1.3): built-in defaults,
  * then the default config files (unless `--no-default-configs`) and every
  * `--config` file (missing ones ignored), then the command line, then the
  * derived defaults of settings nobody set.

@@ -16,7 +16,7 @@ export interface CommandLine {
 }
 
 /**
- * Parses morph's argv (without `node` and the script) GNU-style (morph.md 1.2):
+ * Parses morph's argv (without `node` and the script) GNU-style (docs/spec/morph.md 1.2):
  * `--opt=value` and `--opt value`, unique-prefix abbreviations of long
  * options, options anywhere among the positional arguments, `--` ending
  * option parsing, bundled short booleans (`-vq`).

@@ -1,5 +1,5 @@
 /**
- * The one declarative table of morph's global settings (morph.md 1.3, HS-3):
+ * The one declarative table of morph's global settings (docs/spec/morph.md 1.3, HS-3):
  * it drives command-line parsing, `[config]` file keys, `morph --help` and
  * the `MORPH_DUMP_PROCESSED_CONFIG` dump.
  */

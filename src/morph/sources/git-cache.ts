@@ -51,7 +51,7 @@ const SHA1 = /^[0-9a-f]{40}$/;
 const OPEN_BATCHES = 16;
 
 /**
- * morph's private bare mirrors under `<cachedir>/gits` (morph.md 3.3).
+ * morph's private bare mirrors under `<cachedir>/gits` (docs/spec/morph.md 3.3).
  * `file://` repositories are used in place and never fetched. Each mirror
  * is updated at most once per process. Objects are read through one
  * `git cat-file --batch` per repository (at most OPEN_BATCHES open), and
@@ -122,7 +122,7 @@ export class GitCache {
     return repo;
   }
 
-  /** True when `ref` of `name` should be fetched before resolving it (morph.md 5.3). */
+  /** True when `ref` of `name` should be fetched before resolving it (docs/spec/morph.md 5.3). */
   async requiresUpdate(name: string, ref: string): Promise<boolean> {
     if (!this.mayUpdate(name)) return false;
     return !(
@@ -132,7 +132,7 @@ export class GitCache {
 
   /**
    * Resolves `ref` of `name`, cloning the repo first if absent and updating
-   * it first when the ref may have moved (morph.md 5.3): a SHA-1 already
+   * it first when the ref may have moved (docs/spec/morph.md 5.3): a SHA-1 already
    * in the mirror needs no update. Reads the SHA-1 once, not once to
    * decide and once to resolve.
    * @throws MorphError sources/invalid-ref, sources/no-remote-repo, sources/update-failed

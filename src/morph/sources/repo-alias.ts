@@ -1,13 +1,13 @@
 import { MorphError } from '../errors.js';
 
-/** One `PREFIX=PULLPATTERN#PUSHPATTERN` alias (morph.md 2.2). */
+/** One `PREFIX=PULLPATTERN#PUSHPATTERN` alias (docs/spec/morph.md 2.2). */
 export interface RepoAlias {
   readonly prefix: string;
   readonly pull: string;
   readonly push: string;
 }
 
-/** Built-in aliases used when `repo-alias` is not configured (morph.md 2.3). */
+/** Built-in aliases used when `repo-alias` is not configured (docs/spec/morph.md 2.3). */
 export const DEFAULT_REPO_ALIASES: readonly string[] = [
   'freedesktop=git://anongit.freedesktop.org/#ssh://git.freedesktop.org/',
   'gnome=git://git.gnome.org/%s#ssh://git.gnome.org/git/%s',
@@ -28,7 +28,7 @@ export function parseRepoAlias(text: string): RepoAlias {
   return { prefix: match[1]!, pull: match[2]!, push: match[3]! };
 }
 
-/** The trove-derived aliases: `baserock`, `upstream` and one per `trove-id` (morph.md 2.3). */
+/** The trove-derived aliases: `baserock`, `upstream` and one per `trove-id` (docs/spec/morph.md 2.3). */
 export function troveAliases(troveHost: string, troveIds: readonly string[]): RepoAlias[] {
   if (troveHost === '') return [];
   const url = (protocol: string, path: string): string => {

@@ -1,4 +1,4 @@
-/** The three classes of status message (morph.md 1.4). */
+/** The three classes of status message (docs/spec/morph.md 1.4). */
 export type StatusLevel = 'normal' | 'chatty' | 'error';
 
 /**
@@ -28,7 +28,7 @@ export interface StatusSink {
   now?(): Date;
 }
 
-/** True when a status line of `level` is printed on stdout (morph.md 1.4). */
+/** True when a status line of `level` is printed on stdout (docs/spec/morph.md 1.4). */
 export function isShown(level: StatusLevel, verbose: boolean, quiet: boolean): boolean {
   return verbose || level === 'error' || (!quiet && level !== 'chatty');
 }

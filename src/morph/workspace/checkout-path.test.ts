@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { fabricateCheckoutPath } from './checkout-path.js';
 
 describe('fabricateCheckoutPath', () => {
-  it('follows the examples of morph.md 3.1', () => {
+  it('follows the examples of docs/spec/morph.md 3.1', () => {
     assert.equal(fabricateCheckoutPath('/ws/b', 'test:morphs'), '/ws/b/test/morphs');
     assert.equal(fabricateCheckoutPath('/ws/b', 'test:test-chunk'), '/ws/b/test/test-chunk');
     assert.equal(fabricateCheckoutPath('/ws/b', 'file:///d/morphs'), '/ws/b/d/morphs');

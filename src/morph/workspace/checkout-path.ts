@@ -2,7 +2,7 @@ import { join } from 'node:path';
 
 /**
  * Where a repo is checked out inside a system branch when no existing
- * checkout claims it (morph.md 3.1): for a URL with an absolute path,
+ * checkout claims it (docs/spec/morph.md 3.1): for a URL with an absolute path,
  * `netloc + path` without a trailing `.git`; otherwise the name as is;
  * then every `:` becomes `/` and leading slashes go.
  * (`test:morphs` → `test/morphs`, `git://h:1234/x.git` → `h/1234/x`.)

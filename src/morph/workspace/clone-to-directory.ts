@@ -6,7 +6,7 @@ import { MorphError } from '../errors.js';
 import { getGitConfig } from './git-config.js';
 import { newUuid } from './system-branch.js';
 
-/** What to clone where (morph.md 3.3 "Cloning into the workspace"). */
+/** What to clone where (docs/spec/morph.md 3.3 "Cloning into the workspace"). */
 export interface CloneRequest {
   /** Repo name as typed (`test:morphs`); must already be in the git cache. */
   readonly repo: string;

@@ -19,7 +19,7 @@ export interface BranchCheckoutRequest {
 
 /**
  * Creates `<ws>/<name>` with its system branch config and clones the root
- * repo into it (morph.md 3.6 steps 4-6, 3.7, 3.8 step 3). On any failure
+ * repo into it (docs/spec/morph.md 3.6 steps 4-6, 3.7, 3.8 step 3). On any failure
  * after the directory was made, it is removed with its now-empty parents.
  * @throws MorphError workspace/file-exists (directory left untouched), or what the clone throws
  */

@@ -7,7 +7,7 @@ import { newUuid, SYSTEM_BRANCH_MARKER, SystemBranch } from './system-branch.js'
 
 /**
  * Creates the system branch directory `<ws>/<name>` with its
- * `.morph-system-branch/config` (morph.md 3.6 step 4). Names may contain `/`.
+ * `.morph-system-branch/config` (docs/spec/morph.md 3.6 step 4). Names may contain `/`.
  * @throws MorphError workspace/file-exists (`<dir>: File exists`) when the
  *   directory exists; it is then left untouched
  */
@@ -47,7 +47,7 @@ export async function createSystemBranch(
 
 /**
  * Deletes a half-created system branch directory and every parent left
- * empty by that, up to (not including) the workspace root (morph.md 3.6 step 6).
+ * empty by that, up to (not including) the workspace root (docs/spec/morph.md 3.6 step 6).
  */
 export async function removeSystemBranch(workspace: Workspace, dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });

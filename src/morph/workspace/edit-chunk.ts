@@ -18,7 +18,7 @@ export interface EditResult {
 type Spec = Record<string, unknown>;
 
 /**
- * Prepares a chunk for editing in a system branch (morph.md 3.9): checks its
+ * Prepares a chunk for editing in a system branch (docs/spec/morph.md 3.9): checks its
  * repo out (on a local branch named like the system branch) if it is not
  * yet, and points every spec of that chunk at the system branch, keeping
  * the old ref as `unpetrify-ref`. Only changed morphologies are saved.

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { MorphError } from '../errors.js';
 
-/** A morph workspace: a directory holding the `.morph` marker (morph.md 3.1). */
+/** A morph workspace: a directory holding the `.morph` marker (docs/spec/morph.md 3.1). */
 export interface Workspace {
   /** Absolute path of the workspace root. */
   readonly root: string;
@@ -21,7 +21,7 @@ export function locateWorkspace(dir: string): Workspace | undefined {
 
 /**
  * The workspace containing `cwd` (an absolute, physical path), found by
- * walking up to a directory with a `.morph` directory (morph.md 3.2).
+ * walking up to a directory with a `.morph` directory (docs/spec/morph.md 3.2).
  * @throws MorphError workspace/not-in-workspace
  */
 export function findWorkspace(cwd: string): Workspace {

@@ -21,7 +21,7 @@ export interface Checkout {
 
 /**
  * A system branch directory `<ws>/<branch>/` with its
- * `.morph-system-branch/config` (morph.md 3.1).
+ * `.morph-system-branch/config` (docs/spec/morph.md 3.1).
  */
 export class SystemBranch {
   /** Absolute path of the system branch directory. */
@@ -73,7 +73,7 @@ export class SystemBranch {
 
   /**
    * Where `repo` is (or would be) checked out: an existing checkout whose
-   * `morph.repository` is `repo`, else the fabricated path (morph.md 3.1).
+   * `morph.repository` is `repo`, else the fabricated path (docs/spec/morph.md 3.1).
    */
   async checkoutDirFor(repo: string): Promise<string> {
     const existing = (await this.checkouts()).find((c) => c.repo === repo);
@@ -88,7 +88,7 @@ export class SystemBranch {
 
 /**
  * The system branch containing `cwd` (walking up to a directory with
- * `.morph-system-branch`), or else the only one below `cwd` (morph.md 3.2).
+ * `.morph-system-branch`), or else the only one below `cwd` (docs/spec/morph.md 3.2).
  * @throws MorphError workspace/not-in-system-branch when there is none, or several below
  */
 export async function findSystemBranch(cwd: string): Promise<SystemBranch> {

@@ -11,7 +11,7 @@ export interface StatusEntry {
 }
 
 /**
- * The uncommitted changes of the checkout at `dir` (morph.md 3.10): every
+ * The uncommitted changes of the checkout at `dir` (docs/spec/morph.md 3.10): every
  * entry of `git status --ignored -z` except untracked and ignored ones, but
  * untracked files ending in `.morph` count.
  * @throws MorphError workspace/git-status-failed when `dir` is no git checkout

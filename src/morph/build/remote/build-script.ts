@@ -9,7 +9,7 @@ export const FAILURE_MARKER = 'morph-remote-failure';
  * The script a worker runs for one chunk (`sh morph-build.sh` at the top of
  * the input root). It needs only `sh` and `bwrap` on the worker: every
  * command of the twelve lists runs as `sh -c COMMAND` in a bubblewrap
- * sandbox laid out as morph's local staging sandbox is (morph.md 5.9): the
+ * sandbox laid out as morph's local staging sandbox is (docs/spec/morph.md 5.9): the
  * entries of `root/` bound read-only at `/`, `/<name>.build` and
  * `/<name>.inst` writable, fresh `/proc`, `/dev` and `/tmp`, working
  * directory `/<name>.build`. Its standard output is the build log, written

@@ -1,4 +1,4 @@
-/** `add-config-files` configure extension (morph.md 8): copies `SRC_CONFIG_DIR/*` into `TREE/etc`. */
+/** `add-config-files` configure extension (docs/spec/morph.md 8): copies `SRC_CONFIG_DIR/*` into `TREE/etc`. */
 import { mkdir, readdir } from 'node:fs/promises';
 import { type BuiltinExtension, ExtensionError, runExtensionMain, runTool, treePath } from '../api.js';
 

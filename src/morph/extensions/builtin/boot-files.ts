@@ -1,5 +1,5 @@
 /**
- * Boot files of a rawdisk system version (morph.md 7.4 steps 4, 6, 7):
+ * Boot files of a rawdisk system version (docs/spec/morph.md 7.4 steps 4, 6, 7):
  * kernel, initramfs and device tree copied to `systems/<label>/`, the
  * extlinux.conf, the syslinux menu and the boot sector.
  */

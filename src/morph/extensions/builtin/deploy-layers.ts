@@ -1,5 +1,5 @@
 /**
- * The layers of a deploy tree (design.md 3.2), as morph tells them to the
+ * The layers of a deploy tree (docs/spec/design.md 3.2), as morph tells them to the
  * built-in write extensions: the overlay's read-only lower directory (the
  * artifact's shared checkout), its upper directory (what this deployment
  * changed) and the shared checkout's own directory, where an extension may

@@ -1,4 +1,4 @@
-/** The `extlinux.conf` of a rawdisk deployment (morph.md 7.4 step 6). Pure. */
+/** The `extlinux.conf` of a rawdisk deployment (docs/spec/morph.md 7.4 step 6). Pure. */
 
 export interface ExtlinuxOptions {
   /** `root=` value: `UUID=<fs uuid>` with an initramfs, else `ROOT_DEVICE`. */

@@ -1,5 +1,5 @@
 /**
- * The FAT boot partition of a partitioned rootless image (design.md 3.3):
+ * The FAT boot partition of a partitioned rootless image (docs/spec/design.md 3.3):
  * kernel, initramfs, device tree and `syslinux.cfg` copied in with mtools
  * and the boot sector written by `syslinux --install`, which works on a
  * FAT image file through mtools, so nothing is mounted. It is built as a

@@ -1,5 +1,5 @@
 /**
- * fstab completion for the rawdisk btrfs layout (morph.md 7.4 step 5): a
+ * fstab completion for the rawdisk btrfs layout (docs/spec/morph.md 7.4 step 5): a
  * root entry when there is none, and one `subvol=/state/<d>` entry for each
  * state directory that has no mount yet. Pure, so that it is tested without
  * a disk.

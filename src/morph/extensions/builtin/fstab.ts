@@ -1,5 +1,5 @@
 /**
- * `fstab` configure extension (morph.md 8): appends the value of every
+ * `fstab` configure extension (docs/spec/morph.md 8): appends the value of every
  * `FSTAB_*` variable, in ascending byte order of the names, to
  * `TREE/etc/fstab` (created if missing), then makes it root-owned, mode 0644.
  */

@@ -1,5 +1,5 @@
 /**
- * Disk image sizing (design.md 3.3): the size is `DISK_SIZE` when given,
+ * Disk image sizing (docs/spec/design.md 3.3): the size is `DISK_SIZE` when given,
  * otherwise computed from the tree's disk usage. Pure.
  */
 
@@ -26,7 +26,7 @@ export function computeImageSize(treeBytes: number): number {
  * is not set. btrfs throttles writers while its free space is short (it
  * flushes to make room for metadata reservations): copying a 370 MB,
  * 23,000-entry tree took 12-14 s into an image of 1.6x its usage, 11 s at
- * 2.8x, 6-7 s at 5.5x and no less at 11x (docs/deploy.md, Benchmarks).
+ * 2.8x, 6-7 s at 5.5x and no less at 11x (bench/RESULTS.md, Deploy).
  * The image is a sparse file, so the room costs no disk space, and an
  * upgrade (a second version beside the first) needs room anyway.
  */

@@ -1,5 +1,5 @@
 /**
- * `initramfs` write extension (morph.md 7.3): the tree as a gzipped newc cpio
+ * `initramfs` write extension (docs/spec/morph.md 7.3): the tree as a gzipped newc cpio
  * archive, installed with mode 0644 at LOCATION (parent directories created).
  * Meant for nested use at `boot/initramfs.gz`.
  */

@@ -1,5 +1,5 @@
 /**
- * `install-files` configure extension (morph.md 8): installs the entries of
+ * `install-files` configure extension (docs/spec/morph.md 8): installs the entries of
  * the manifests named in `INSTALL_FILES` (space-separated). Each line is
  * `[overwrite ]<octal mode incl. file type> <uid> <gid> <path>`; files and
  * symlinks are taken from beside the manifest.

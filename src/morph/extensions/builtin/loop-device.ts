@@ -1,5 +1,5 @@
 /**
- * Loop devices for disk images (design.md 3.3): always `losetup --show -f`,
+ * Loop devices for disk images (docs/spec/design.md 3.3): always `losetup --show -f`,
  * never a fixed device, so that concurrent deployments cannot collide; the
  * detach is registered on the cleanup stack at once.
  */

@@ -1,5 +1,5 @@
 /**
- * `nfsboot` configure extension (morph.md 8): with `NFSBOOT_CONFIGURE` set,
+ * `nfsboot` configure extension (docs/spec/morph.md 8): with `NFSBOOT_CONFIGURE` set,
  * the network is brought up by the kernel, so `etc/network/interfaces`
  * keeps only the loopback interface.
  */

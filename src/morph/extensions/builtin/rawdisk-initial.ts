@@ -1,5 +1,5 @@
 /**
- * Initial rawdisk deployment (morph.md 7.4, design.md 3.3): a sparse image
+ * Initial rawdisk deployment (docs/spec/morph.md 7.4, docs/spec/design.md 3.3): a sparse image
  * (or a block device), optionally partitioned, attached with
  * `losetup --show -f`, formatted as btrfs, mounted, filled with the layout,
  * unmounted and detached, then converted to qcow2 if asked. Every exit path

@@ -1,5 +1,5 @@
 /**
- * The btrfs A/B layout of a new rawdisk filesystem (morph.md 7.4 steps 4-7):
+ * The btrfs A/B layout of a new rawdisk filesystem (docs/spec/morph.md 7.4 steps 4-7):
  *
  *     systems/factory/orig   subvolume, copy of the tree
  *     systems/factory/run    snapshot of orig (after fstab and state moves)

@@ -1,4 +1,4 @@
-/** The deployment parameters of the rawdisk extension (morph.md 7.4, design.md 3.3), read once. */
+/** The deployment parameters of the rawdisk extension (docs/spec/morph.md 7.4, docs/spec/design.md 3.3), read once. */
 import { arch } from 'node:os';
 import { type ExtensionContext, ExtensionError, parseSize, readBoolean } from '../api.js';
 import { type DerivedIds, readDerivedIds } from './derived-ids.js';

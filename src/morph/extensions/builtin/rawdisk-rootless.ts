@@ -1,5 +1,5 @@
 /**
- * Initial rawdisk deployment without root (design.md 3.3): no loop device
+ * Initial rawdisk deployment without root (docs/spec/design.md 3.3): no loop device
  * and no mount. The layout is staged as plain directories in a temporary
  * directory and turned into an ext4 filesystem by `mkfs.ext4 -d` (which
  * keeps hard links), written straight into the image file, at the first

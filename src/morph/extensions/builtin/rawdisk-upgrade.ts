@@ -1,5 +1,5 @@
 /**
- * rawdisk upgrade (morph.md 7.4, `UPGRADE=yes`): a new system version next
+ * rawdisk upgrade (docs/spec/morph.md 7.4, `UPGRADE=yes`): a new system version next
  * to the old ones in an existing image. The new `orig` starts as a snapshot
  * of the default version's, is rsync'ed to the tree (so unchanged files
  * share blocks), snapshotted as `run`, and becomes the default by an atomic

@@ -1,7 +1,7 @@
 /**
- * `rawdisk` extension (morph.md 7.4): a btrfs disk image (or device) with
+ * `rawdisk` extension (docs/spec/morph.md 7.4): a btrfs disk image (or device) with
  * the A/B system layout; `UPGRADE=yes` adds a version to an existing one.
- * Extras (design.md 3.3): `DISK_SIZE` may be left out (computed),
+ * Extras (docs/spec/design.md 3.3): `DISK_SIZE` may be left out (computed),
  * `DISK_FORMAT=qcow2` (+ `DISK_COMPRESS=yes`), `PARTITION_TABLE=mbr`.
  */
 import { readFile, stat } from 'node:fs/promises';

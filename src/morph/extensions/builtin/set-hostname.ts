@@ -1,4 +1,4 @@
-/** `set-hostname` configure extension (morph.md 8): `HOSTNAME` into `TREE/etc/hostname`. */
+/** `set-hostname` configure extension (docs/spec/morph.md 8): `HOSTNAME` into `TREE/etc/hostname`. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { type BuiltinExtension, runExtensionMain, treePath } from '../api.js';
 

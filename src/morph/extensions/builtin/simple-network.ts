@@ -1,5 +1,5 @@
 /**
- * `simple-network` configure extension (morph.md 8): writes
+ * `simple-network` configure extension (docs/spec/morph.md 8): writes
  * `etc/network/interfaces` from `NETWORK_CONFIG`, stanzas
  * `iface:type[,key=value...]` separated by `;`.
  */

@@ -1,5 +1,5 @@
 /**
- * `sysroot` extension (morph.md 7.2): the system tree moved (or, out of an
+ * `sysroot` extension (docs/spec/morph.md 7.2): the system tree moved (or, out of an
  * overlay, copied) into a directory.
  * Used stand-alone (`location: test-system`) and nested inside another
  * system (`var/lib/sysroots/<name>`).

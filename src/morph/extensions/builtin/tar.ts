@@ -1,5 +1,5 @@
 /**
- * `tar` write extension (morph.md 7.1): `tar -C TREE -cf LOCATION .`, an
+ * `tar` write extension (docs/spec/morph.md 7.1): `tar -C TREE -cf LOCATION .`, an
  * uncompressed archive whose members start with `./`, reproducible (sorted,
  * numeric owners, mtimes clamped to `SOURCE_DATE_EPOCH`). The check hook ships as
  * portable sh (`morphlib/exts/tar.check`); the same rule is here so that the
@@ -23,7 +23,7 @@ export const tarExtension: BuiltinExtension = {
   },
   async write(ctx, tree, location) {
     ctx.status(`Writing ${tree} to ${location}`);
-    // GNU tar, not node-tar: device nodes, xattrs and absolute symlinks must survive (design.md 4).
+    // GNU tar, not node-tar: device nodes, xattrs and absolute symlinks must survive (docs/spec/design.md 4).
     // Written beside the location and renamed when complete: a killed deploy leaves nothing there.
     await writeOutputAtomically(
       ctx.cleanup,

@@ -1,5 +1,5 @@
 /**
- * `vdaboot` configure extension (morph.md 8): for OpenStack deployments
+ * `vdaboot` configure extension (docs/spec/morph.md 8): for OpenStack deployments
  * (`OPENSTACK_USER` set) the root filesystem is `/dev/vda`, so that becomes
  * the `/` entry of `etc/fstab`.
  */
