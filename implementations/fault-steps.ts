@@ -46,6 +46,8 @@ async function leftoversByKind(ctx: StepContext, outputDir: string): Promise<Rec
 
 /** Counts of the fault benchmark, kept between its steps. */
 const faultBenchVar = varKey<{
+  /** Kills came at random delays up to this many ms. */
+  maxDelay: number;
   runs: number;
   killed: number;
   completed: number;
@@ -63,6 +65,18 @@ function killPhase(stdout: string): string {
     return 'checking out and configuring';
   }
   return 'resolving (before checkout)';
+}
+
+/**
+ * The wall time of one complete deploy of `cluster`, in ms, plus a quarter
+ * (the later runs vary with load; some should complete). The deploy must succeed.
+ */
+async function timeOneDeploy(ctx: StepContext, cluster: string, cwd: string): Promise<number> {
+  const started = Date.now();
+  const background = await startBackgroundMorph(ctx, 'deploy', ['deploy', cluster], cwd);
+  const code = await background.done;
+  if (code !== 0) throw new StepFailure(`the timed deploy of ${cluster} failed with exit code ${code}`);
+  return Math.round((Date.now() - started) * 1.25);
 }
 
 /** Processes (pid and command line) whose command line mentions `text`, this one excepted. */
@@ -190,13 +204,17 @@ export default [
   }),
   step(
     'WHEN',
-    /the cluster (\S+) in branch (\S+) is deployed (\d+) times to (\S+), each run killed with SIGKILL after a random delay of up to (\d+) ms \(seed (\d+)\)/,
-    'fault benchmark: N background deploys, each SIGKILLed (morph alone) at a seeded random time; a completed output is removed before the next run, one found after a kill is counted',
-    async (ctx, cluster, branch, count, output, maxDelay, seed) => {
+    /the cluster (\S+) in branch (\S+) is deployed (\d+) times to (\S+), each run killed with SIGKILL after a random delay of up to (\d+ ms|the time one deploy takes) \(seed (\d+)\)/,
+    'fault benchmark: N background deploys, each SIGKILLed (morph alone) at a seeded random time (up to a fixed delay, or up to 1.25 times what a first, timed, complete deploy took); a completed output is removed before the next run, one found after a kill is counted',
+    async (ctx, cluster, branch, count, output, limit, seed) => {
       const random = seededRandom(Number(seed));
       const cwd = definitionsCheckout(ctx, branch);
       const location = ctx.path(output);
+      const maxDelay = limit.endsWith(' ms') ? Number.parseInt(limit, 10) : await timeOneDeploy(ctx, cluster, cwd);
+      await rm(location, { force: true, recursive: true });
+      ctx.log(`killing at random delays of up to ${maxDelay} ms`);
       const stats = {
+        maxDelay,
         runs: 0,
         killed: 0,
         completed: 0,
@@ -247,6 +265,7 @@ export default [
     'counts leftovers by kind (mounts, loop devices, temp dirs, partial files, processes, outputs found after a kill), writes the table to $DATADIR/fault-report (and $FAULT_REPORT if set); all must be 0',
     async (ctx, outputDir) => {
       const stats = getVar(ctx, faultBenchVar) ?? {
+        maxDelay: 0,
         runs: 0,
         killed: 0,
         completed: 0,
@@ -262,7 +281,7 @@ export default [
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       const lines = [
-        `deploys: ${stats.runs}, killed with SIGKILL: ${stats.killed}, completed before the kill: ${stats.completed}`,
+        `deploys: ${stats.runs}, killed with SIGKILL after up to ${stats.maxDelay} ms: ${stats.killed}, completed before the kill: ${stats.completed}`,
         `complete images at the location after a kill (killed after the rename; btrfs check passes; not leftovers): ${stats.completeAfterKill}`,
         `kills by phase: ${
           Object.entries(stats.phases)

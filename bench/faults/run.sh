@@ -5,7 +5,8 @@
 #
 # Usage (root): bash bench/faults/run.sh
 #   NO_BUILD=1 skips compiling the TypeScript. The runs and the seed are in
-#   bench/faults/faults.yarn (20 runs, delays up to 12 s, seed 13).
+#   bench/faults/faults.yarn (40 runs, delays up to the time of one
+#   complete deploy, seed 13).
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 if [ "$(id -u)" != 0 ]; then
