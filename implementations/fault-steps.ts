@@ -210,7 +210,9 @@ export default [
       const random = seededRandom(Number(seed));
       const cwd = definitionsCheckout(ctx, branch);
       const location = ctx.path(output);
-      const maxDelay = limit.endsWith(' ms') ? Number.parseInt(limit, 10) : await timeOneDeploy(ctx, cluster, cwd);
+      const maxDelay = limit.endsWith(' ms')
+        ? Number.parseInt(limit, 10)
+        : await timeOneDeploy(ctx, cluster, cwd);
       await rm(location, { force: true, recursive: true });
       ctx.log(`killing at random delays of up to ${maxDelay} ms`);
       const stats = {
