@@ -117,6 +117,20 @@ export default [
     },
   ),
   step(
+    'GIVEN',
+    /the temporary directory is a filesystem of (\d+) MiB/,
+    'mounts a tmpfs of that size at $DATADIR/tmp (the tempdir of the suite config); unmounted at the end of the scenario',
+    async (ctx, size) => {
+      const tmp = ctx.path('tmp');
+      await runChecked(ctx, ['mkdir', '-p', tmp]);
+      await runChecked(ctx, ['mount', '-t', 'tmpfs', '-o', `size=${size}m`, 'morph-test-tempdir', tmp]);
+      ctx.defer(async () => {
+        const unmounted = await ctx.run(['umount', tmp]);
+        if (unmounted.exitCode !== 0) await ctx.run(['umount', '--lazy', tmp]);
+      });
+    },
+  ),
+  step(
     ['GIVEN', 'WHEN'],
     /in branch (\S+), the morphology (\S+) gets ([\w-]+): (.*)/,
     'appends `KEY: VALUE` (YAML) to a morphology of the definitions checkout; the later key wins',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -20,4 +20,27 @@ export async function writeFileAtomic(
     await rm(temp, { force: true });
     throw err;
   }
+}
+
+/**
+ * Moves file `from` to `to`, also across filesystems (a tempdir on tmpfs,
+ * the cache on disk): where rename(2) says EXDEV, copies to a temporary
+ * file beside `to`, renames that into place and removes `from`.
+ */
+export async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+  }
+  const temp = join(dirname(to), `.${basename(to)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await copyFile(from, temp);
+    await rename(temp, to);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await rm(from, { force: true });
 }

@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { moveFile } from '../../shared/atomic-file.js';
 import { runCommand } from '../../shared/exec.js';
 import { artifactRef } from '../cache/artifact-ref.js';
 import { MorphError } from '../errors.js';
@@ -172,7 +173,8 @@ export async function buildChunk(
     if (failure && app.signal?.aborted) throw app.signal.reason;
     if (failure) {
       const log = await readFile(buildLog, 'utf8').catch(() => '');
-      await rename(buildLog, cache.buildLogPath(key)).catch(() => {});
+      // The log stays readable from the cache; losing it must not hide the build's failure.
+      await moveFile(buildLog, cache.buildLogPath(key)).catch(() => {});
       const marker = Buffer.from(failure.command).toString('utf8');
       const output = log.slice(log.lastIndexOf(`# # ${marker}\n`) + marker.length + 5);
       const described = {
@@ -214,7 +216,7 @@ export async function buildChunk(
         cache,
       }),
     );
-    await rename(buildLog, cache.buildLogPath(key));
+    await moveFile(buildLog, cache.buildLogPath(key));
     await timing.write(cache.sourceMetaPath(key));
   } catch (err) {
     const errno = err as NodeJS.ErrnoException;
