@@ -13,6 +13,7 @@ function walk(dir) {
   }
 }
 walk('dist');
+found.push('scripts/check-layers.test.mjs');
 const args = [
   '--test',
   '--test-concurrency=2',

@@ -36,15 +36,15 @@ import { ArtifactCache } from '../../src/morph/cache/artifact-cache.js';
 import { createDeployTree, type DeployTree } from '../../src/morph/deploy/deploy-tree.js';
 import { sharedCheckoutsDir } from '../../src/morph/deploy/shared-checkout.js';
 import { artifactRevision } from '../../src/morph/deploy/system-resolver.js';
-import { deployLayerEnvironment } from '../../src/morph/extensions/builtin/deploy-layers.js';
 import {
   computeBtrfsImageSize,
   computeImageSize,
   MIXED_MODE_LIMIT,
 } from '../../src/morph/extensions/builtin/image-size.js';
 import { PRISTINE_DIR } from '../../src/morph/extensions/builtin/pristine-image.js';
-import { CleanupStack } from '../../src/morph/extensions/cleanup-stack.js';
+import { deployLayerEnvironment } from '../../src/morph/extensions/deploy-layers.js';
 import { loadSettings } from '../../src/morph/settings/load-settings.js';
+import { CleanupStack } from '../../src/shared/cleanup-stack.js';
 import { generateSystemTree } from './system-tree.js';
 
 const SRC = fileURLToPath(new URL('../../../', import.meta.url));

@@ -1,12 +1,12 @@
 import { runCommand } from '../../shared/exec.js';
 import type { App } from '../app.js';
 import { ArtifactBuilder, type BuildProgress } from '../build/build-artifacts.js';
-import { type BuildBranch, prepareBuildBranch } from '../build/build-branch.js';
 import { ChunkBuildError } from '../build/chunk-build-error.js';
 import { normaliseMorphologyPath } from '../build/morphology-path.js';
 import { resolveBuildGraph } from '../build/resolve-build-graph.js';
 import { prepareDeployCheckout } from '../deploy/deploy-checkout.js';
 import type { StatusReporter } from '../status/status-reporter.js';
+import { type BuildBranch, prepareBuildBranch } from '../workspace/build-branch.js';
 import { findSystemBranch } from '../workspace/system-branch.js';
 import { expectArguments } from './arguments.js';
 

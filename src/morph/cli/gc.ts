@@ -1,6 +1,6 @@
 import type { App } from '../app.js';
-import { collectGarbage } from '../build/collect-garbage.js';
 import { reclaimLeftovers } from '../deploy/leftovers.js';
+import { collectGarbage } from '../gc/collect-garbage.js';
 import { expectArguments } from './arguments.js';
 
 export const usage = '';

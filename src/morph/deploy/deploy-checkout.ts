@@ -1,8 +1,8 @@
+import { CleanupStack } from '../../shared/cleanup-stack.js';
 import type { App } from '../app.js';
 import { checkoutSystemArtifact } from '../build/system-artifact.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { artifactRef } from '../cache/artifact-ref.js';
-import { CleanupStack } from '../extensions/cleanup-stack.js';
 import { sharedCheckout, sharedCheckoutsDir } from './shared-checkout.js';
 import { artifactRevision } from './system-resolver.js';
 

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CleanupStack } from '../../shared/cleanup-stack.js';
 import { ownedPrefix } from '../../shared/owned-name.js';
 import type { App } from '../app.js';
 import { normaliseMorphologyPath } from '../build/morphology-path.js';
 import { loadMorphology } from '../definitions/index.js';
 import { MorphError } from '../errors.js';
-import { CleanupStack } from '../extensions/cleanup-stack.js';
 import type { ClusterMorphology } from '../model.js';
 import { findSystemBranch } from '../workspace/index.js';
 import { deploymentNames, splitDeployArguments, subsystemDeploymentNames } from './deploy-arguments.js';

@@ -1,5 +1,5 @@
+import type { CleanupStack } from '../../shared/cleanup-stack.js';
 import type { App } from '../app.js';
-import type { CleanupStack } from '../extensions/cleanup-stack.js';
 import type { SystemMorphology } from '../model.js';
 import type { StatusReporter } from '../status/status-reporter.js';
 

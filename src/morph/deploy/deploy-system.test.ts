@@ -5,9 +5,9 @@ import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { CleanupStack } from '../../shared/cleanup-stack.js';
 import { type App, createApp } from '../app.js';
 import { MorphError } from '../errors.js';
-import { CleanupStack } from '../extensions/cleanup-stack.js';
 import type { ClusterSystemSpec, SystemMorphology } from '../model.js';
 import { loadSettings } from '../settings/load-settings.js';
 import type { DeploySession, ResolvedSystem } from './deploy-session.js';

@@ -7,7 +7,7 @@ import { clampMtimes, SOURCE_DATE_EPOCH } from '../build/hermetic.js';
 import { formatMetadata } from '../build/metadata-record.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { MorphError } from '../errors.js';
-import { deployLayerEnvironment, isDeployLayerVariable } from '../extensions/builtin/deploy-layers.js';
+import { deployLayerEnvironment, isDeployLayerVariable } from '../extensions/deploy-layers.js';
 import type { ClusterSystemSpec } from '../model.js';
 import type { DeploySession, ResolvedSystem } from './deploy-session.js';
 import { createDeployTree, type SharedLower } from './deploy-tree.js';

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type CleanupStack, unmountSync } from '../../shared/cleanup-stack.js';
 import type { App } from '../app.js';
 import { MorphError } from '../errors.js';
-import type { DeployLayers } from '../extensions/builtin/deploy-layers.js';
-import { type CleanupStack, unmountSync } from '../extensions/cleanup-stack.js';
+import type { DeployLayers } from '../extensions/deploy-layers.js';
 import { type SharedCheckout, sharedCheckout } from './shared-checkout.js';
 
 /** `union-filesystem` values (docs/spec/design.md 3.2). */

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CleanupStack } from '../extensions/cleanup-stack.js';
+import { CleanupStack } from '../../shared/cleanup-stack.js';
 import {
   evictStale,
   removeCheckoutsOfDeadCommits,

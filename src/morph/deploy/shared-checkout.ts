@@ -18,8 +18,8 @@ import { spawnSync } from 'node:child_process';
 import { utimesSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CleanupStack } from '../../shared/cleanup-stack.js';
 import { ownedPrefix } from '../../shared/owned-name.js';
-import type { CleanupStack } from '../extensions/cleanup-stack.js';
 
 /** How many shared checkouts are kept at least (the most recently used). */
 export const SHARED_CHECKOUTS_KEPT = 4;

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CleanupStack, detachLoopSync, removeSync, unmountSync } from '../../shared/cleanup-stack.js';
 import type { App } from '../app.js';
 import { MorphError } from '../errors.js';
-import { CleanupStack, detachLoopSync, removeSync, unmountSync } from '../extensions/cleanup-stack.js';
 import { type ImageRecord, readImageMetadata } from './image-metadata.js';
 
 /** One line of the manifest. */

@@ -1,10 +1,10 @@
 import type { App } from '../app.js';
 import { devicesRef } from '../build/artifact-devices.js';
-import { prepareBuildBranch } from '../build/build-branch.js';
 import { createDeviceNodes } from '../build/device-nodes.js';
 import { artifactDevices } from '../build/staging-area.js';
 import { checkoutSystemArtifact, resolveSystemArtifact } from '../build/system-artifact.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
+import { prepareBuildBranch } from '../workspace/build-branch.js';
 import { findSystemBranch } from '../workspace/index.js';
 import type { ResolvedSystem, SystemResolver } from './deploy-session.js';
 

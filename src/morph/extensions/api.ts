@@ -26,19 +26,19 @@
 import { realpathSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
+import { CleanupStack } from '../../shared/cleanup-stack.js';
 import { type CommandOptions, type CommandResult, runCommand } from '../../shared/exec.js';
 import { PathEscapeError, resolveBeneath } from '../../shared/resolve-beneath.js';
 import { MorphError } from '../errors.js';
-import { CleanupStack } from './cleanup-stack.js';
 
-export { type AtomicOutputOptions, partialPrefix, writeOutputAtomically } from './atomic-output.js';
 export {
   type CleanupHandle,
   CleanupStack,
   detachLoopSync,
   removeSync,
   unmountSync,
-} from './cleanup-stack.js';
+} from '../../shared/cleanup-stack.js';
+export { type AtomicOutputOptions, partialPrefix, writeOutputAtomically } from './atomic-output.js';
 
 /** The three kinds of extension, a closed set. */
 export type ExtensionKind = 'check' | 'configure' | 'write';

@@ -4,8 +4,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { CleanupStack } from '../../shared/cleanup-stack.js';
 import { partialPrefix, writeOutputAtomically } from './atomic-output.js';
-import { CleanupStack } from './cleanup-stack.js';
 
 test("an output appears only when complete; a failure leaves nothing; a dead owner's partial is removed", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'atomic-output-'));

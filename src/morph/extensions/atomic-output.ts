@@ -9,11 +9,11 @@
 import { randomBytes } from 'node:crypto';
 import { link, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { CleanupStack } from '../../shared/cleanup-stack.js';
+import { removeSync } from '../../shared/cleanup-stack.js';
 import { removeLeftover } from '../../shared/leftover-removal.js';
 import { isOrphaned, ownedPrefix } from '../../shared/owned-name.js';
 import { MorphError } from '../errors.js';
-import type { CleanupStack } from './cleanup-stack.js';
-import { removeSync } from './cleanup-stack.js';
 
 /** How `writeOutputAtomically` puts the finished output in place. */
 export interface AtomicOutputOptions {

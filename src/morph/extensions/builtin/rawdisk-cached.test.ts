@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type CommandResult, runCommand } from '../../../shared/exec.js';
-import { deployLayerEnvironment } from './deploy-layers.js';
+import { deployLayerEnvironment } from '../deploy-layers.js';
 import { PRISTINE_DIR } from './pristine-image.js';
 
 // Runs the shipped executable on a real overlay, as morph does: root only.

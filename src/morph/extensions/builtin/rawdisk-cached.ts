@@ -18,8 +18,8 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { type ExtensionContext, runTool } from '../api.js';
+import { checkDeployLayers, type DeployLayers, readDeployLayers } from '../deploy-layers.js';
 import { filesystemUuid, mountFilesystem } from './btrfs-image.js';
-import { checkDeployLayers, type DeployLayers, readDeployLayers } from './deploy-layers.js';
 import { clampImageTimes } from './derived-ids.js';
 import { treeDiskUsage } from './disk-target.js';
 import {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCommand } from '../../shared/exec.js';
-import { SystemBranch } from '../workspace/system-branch.js';
-import type { BuildApp } from './build-app.js';
+import type { BuildApp } from '../build/build-app.js';
 import { prepareBuildBranch } from './build-branch.js';
+import { SystemBranch } from './system-branch.js';
 
 const env = {
   ...process.env,

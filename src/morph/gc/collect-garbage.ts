@@ -1,8 +1,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BuildApp } from '../build/build-app.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { removeCheckoutsOfDeadCommits, sharedCheckoutsDir } from '../deploy/shared-checkout.js';
-import type { BuildApp } from './build-app.js';
 
 /** Artifacts not used (stored or looked up) for this long are deleted by `morph gc`. */
 export const ARTIFACT_MAX_AGE_SECONDS = 7 * 24 * 3600;

@@ -3,14 +3,14 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../shared/exec.js';
+import type { BuildApp } from '../build/build-app.js';
 import { loadAllMorphologies } from '../definitions/load-all-morphologies.js';
 import { saveMorphology } from '../definitions/save-morphology.js';
 import { MorphError } from '../errors.js';
 import type { Morphology } from '../model.js';
-import { getGitConfigs } from '../workspace/git-config.js';
-import type { SystemBranch } from '../workspace/system-branch.js';
-import { type StatusEntry, uncommittedChanges } from '../workspace/uncommitted-changes.js';
-import type { BuildApp } from './build-app.js';
+import { getGitConfigs } from './git-config.js';
+import type { SystemBranch } from './system-branch.js';
+import { type StatusEntry, uncommittedChanges } from './uncommitted-changes.js';
 
 /** What to build after preparing build branches (docs/spec/morph.md 5.2). */
 export interface BuildBranch {
