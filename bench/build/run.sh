@@ -252,6 +252,8 @@ timed_build() { # LABEL CACHE SYSTEM -> prints seconds; output in $TOP/out-LABEL
   done
   end=$(now)
   echo "$start $end" >"$TOP/span-$1"
+  # CPU seconds (user + system) of the build's processes, this subshell's waited-for children.
+  times | tail -1 | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); n += p[1] * 60 + p[2] } print n }' >"$TOP/cpu-$1"
   echo "$end - $start" | bc -l
 }
 cache_kib() { du -sk "$TOP/cache-$1/artifacts" | cut -f1; }
@@ -278,23 +280,42 @@ if [ "${BENCH_ONLY:-}" = remote ]; then
     printf '[config]\nrepo-alias = test=%s#%s\ncachedir = %s\ntempdir = %s\ntrove-host= []\nremote-execution = %s\nmax-remote-jobs = %s\n' \
       "$URL" "$URL" "$TOP/cache-$cache" "$TOP/tmp" "$REAPI" "$JOBS" >"$TOP/morph-$cache.conf"
   done
+  # CPU seconds of the double and the actions it ran (utime, stime, cutime, cstime of /proc/PID/stat).
+  double_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15 + $16 + $17) / hz }' "/proc/$REAPI_PID/stat"; }
   echo "bench/build remote: wide system of $STRATA strata x $PER chunks (+2 toolchain), $FUNCS functions per C file;" \
     "$(nproc) cores, max-remote-jobs $JOBS, $(date -u +%FT%TZ), $(git -C "$SRC" rev-parse --short HEAD)"
   echo "load before: $(load)"
   LOCAL=$(timed_build cold wide systems/wide-system.morph)
   echo "load after the local build: $(load)"
-  FIRST=$(timed_build remote1 remote1 systems/wide-system.morph)
+  # A remote build that fails is a bug to show, never retried.
+  D0=$(double_cpu)
+  FIRST=$(RETRIES=1 timed_build remote1 remote1 systems/wide-system.morph)
+  D1=$(double_cpu)
   echo "load after the first remote build: $(load)"
-  SECOND=$(timed_build remote2 remote2 systems/wide-system.morph)
+  SECOND=$(RETRIES=1 timed_build remote2 remote2 systems/wide-system.morph)
+  D2=$(double_cpu)
   echo "load after the second remote build: $(load)"
   summary() { grep -o 'Remote execution: [0-9]* chunks executed.*' "$TOP/out-$1" | tail -1; }
-  upload_s() { summary "$1" | sed -E 's/.*blobs \(([0-9.]+) s\).*/\1/'; }
+  field() { summary "$1" | sed -E "$2"; }
+  executed() { field "$1" 's/Remote execution: ([0-9]+) chunks executed.*/\1/'; }
+  upload_s() { field "$1" 's/.*blobs \(([0-9.]+) s\).*/\1/'; }
+  uploaded() { field "$1" 's/.*uploaded ([0-9.]+ MiB in [0-9]+ blobs).*/\1/'; }
+  if [ "$(executed remote2)" != 0 ]; then
+    echo "ERROR: the second remote build executed $(executed remote2) chunks instead of finding all in the action cache:" >&2
+    grep -B1 'Remote execution: queued' "$TOP/out-remote2" | grep -o '\] [^:]*:' | sort -u >&2
+    exit 1
+  fi
   printf '\n| measure | value |\n|---|---|\n'
-  printf '| local cold build | %s s |\n' "$(f1 "$LOCAL")"
-  printf '| first remote build (empty CAS and action cache) | %s s: %s |\n' "$(f1 "$FIRST")" "$(summary remote1)"
-  printf '| second remote build (new local cache; action cache hits) | %s s: %s |\n' "$(f1 "$SECOND")" "$(summary remote2)"
+  printf '| local cold build | %s s wall, %s s CPU (morph and its builds) |\n' "$(f1 "$LOCAL")" "$(f1 "$(cat "$TOP/cpu-cold")")"
+  printf '| first remote build (empty CAS and action cache) | %s s wall, %s s CPU of morph, %s s CPU of the double and its actions |\n' \
+    "$(f1 "$FIRST")" "$(f1 "$(cat "$TOP/cpu-remote1")")" "$(f1 "$D1 - $D0")"
+  printf '| - upload | %s, %s s |\n' "$(uploaded remote1)" "$(upload_s remote1)"
+  printf '| second remote build (new local cache; all action-cache hits) | %s s wall, %s s CPU of morph, %s s CPU of the double |\n' \
+    "$(f1 "$SECOND")" "$(f1 "$(cat "$TOP/cpu-remote2")")" "$(f1 "$D2 - $D1")"
+  printf '| - upload | %s, %s s |\n' "$(uploaded remote2)" "$(upload_s remote2)"
+  printf '| summaries | first: %s; second: %s |\n' "$(summary remote1)" "$(summary remote2)"
   printf '| local / first remote wall time | %s |\n' "$(f2 "$LOCAL / $FIRST")"
-  printf '| upload time of the first remote build / local build | %s %% |\n' "$(pct "$(upload_s remote1)" "$LOCAL")"
+  printf '| upload time of the first remote build / local build wall time | %s %% |\n' "$(pct "$(upload_s remote1)" "$LOCAL")"
   printf '| first remote build over local (protocol cost + double) / local | %s %% |\n' "$(pct "$FIRST - $LOCAL" "$LOCAL")"
   exit 0
 fi

@@ -316,7 +316,9 @@ export class ReapiTestDouble {
       const action = this.message('Action', actionHash) as {
         command_digest?: Digest;
         input_root_digest?: Digest;
+        timeout?: { seconds?: string | number; nanos?: number };
       };
+      const timeoutMs = Number(action.timeout?.seconds ?? 0) * 1000 + (action.timeout?.nanos ?? 0) / 1e6;
       const command = this.message('Command', action.command_digest?.hash ?? '') as CommandMessage;
       dir = await mkdtemp(join(this.options.workDir, 'action-'));
       await this.unpack(action.input_root_digest?.hash ?? EMPTY_HASH, dir);
@@ -326,7 +328,13 @@ export class ReapiTestDouble {
       );
       const [program, ...args] = command.arguments ?? [];
       this.log(`RUN ${JSON.stringify(command.arguments)} in ${cwd} PATH=${env.PATH}`);
-      const { exitCode, stdout, stderr } = await runProcess(program ?? 'false', args, cwd, env);
+      const { exitCode, stdout, stderr, timedOut } = await runProcess(
+        program ?? 'false',
+        args,
+        cwd,
+        env,
+        timeoutMs,
+      );
       const wanted = [...new Set([...(command.output_directories ?? []), ...(command.output_paths ?? [])])];
       const modes = (command.output_node_properties ?? []).includes('unix_mode');
       const outputDirectories = [];
@@ -344,7 +352,12 @@ export class ReapiTestDouble {
         stdout_digest: this.storeBlob(stdout),
         stderr_digest: this.storeBlob(stderr),
       };
-      this.log(`EXECUTED ${actionHash} exit ${exitCode}`);
+      this.log(`EXECUTED ${actionHash} exit ${exitCode}${timedOut ? ' (timed out)' : ''}`);
+      if (timedOut) {
+        // As an engine does: the partial outputs, DEADLINE_EXCEEDED, and nothing cached.
+        const message = `the action ran longer than its timeout of ${timeoutMs / 1000} s`;
+        return { result, error: { code: status.DEADLINE_EXCEEDED, message } };
+      }
       if (exitCode === 0) {
         const type = this.type('ActionResult');
         this.actionCache.set(actionHash, Buffer.from(type.encode(type.fromObject(result)).finish()));
@@ -486,25 +499,45 @@ interface CommandMessage {
   working_directory?: string;
 }
 
+/**
+ * Runs the command in a process group of its own; after `timeoutMs` (0:
+ * never) the whole group is killed, as an engine enforces `Action.timeout`.
+ */
 function runProcess(
   program: string,
   args: string[],
   cwd: string,
   env: Record<string, string>,
-): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer }> {
+  timeoutMs: number,
+): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let timedOut = false;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            try {
+              process.kill(-(child.pid as number), 'SIGKILL');
+            } catch {}
+          }, timeoutMs)
+        : undefined;
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) =>
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
       resolve({
         exitCode: code ?? (signal ? 128 : 1),
         stdout: Buffer.concat(out),
         stderr: Buffer.concat(err),
-      }),
-    );
+        timedOut,
+      });
+    });
   });
 }

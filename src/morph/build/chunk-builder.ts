@@ -144,6 +144,7 @@ export async function buildChunk(
               env: remoteEnvironment(env),
               maxJobs,
               logPath: buildLog,
+              timeoutSeconds: settings['build-timeout'],
               platform: platformOf(ctx.arch),
               onStatus: (line) => ctx.status.normal(line),
             },

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobSet } from './blob-set.js';
@@ -11,6 +9,7 @@ import {
   type SymlinkEntry,
 } from './canonical-messages.js';
 import { type Digest, digestOf } from './digest.js';
+import type { FileDigests } from './file-digests.js';
 
 /** A directory as a Merkle tree of `Directory` messages: its root, and every blob under it. */
 export interface MerkleTree {
@@ -22,48 +21,13 @@ export interface MerkleTree {
 }
 
 /**
- * File digests remembered by inode: the files of dependency trees are hard
- * links to the OSTree cache's objects, so each object is read and hashed
- * once per morph run however many trees and strata stage it.
- */
-export class FileDigests {
-  private readonly known = new Map<string, Promise<Digest>>();
-  /** Bytes read to hash files (what the memo did not spare). */
-  bytesHashed = 0;
-
-  /** The digest of the regular file at `path`, whose `lstat` is `stats`. */
-  of(path: string, stats: { dev: number; ino: number; size: number; mtimeMs: number }): Promise<Digest> {
-    const key = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
-    let digest = this.known.get(key);
-    if (!digest) {
-      digest = hashFile(path).then((d) => {
-        this.bytesHashed += d.sizeBytes;
-        return d;
-      });
-      this.known.set(key, digest);
-      digest.catch(() => this.known.delete(key));
-    }
-    return digest;
-  }
-}
-
-async function hashFile(path: string): Promise<Digest> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(path)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { hash: hash.digest('hex'), sizeBytes: size };
-}
-
-/**
  * The Merkle tree of the directory `dir`: regular files (with their
  * permission bits), directories and symbolic links; device nodes, FIFOs and
  * sockets have no REAPI form and are left out (the sandbox's `/dev` is
- * bwrap's own, as in a local build).
+ * bwrap's own, as in a local build). `memo` false hashes every file
+ * (`FileDigests.of`): for trees whose hard links may go during the run.
  */
-export async function merkleTreeOf(dir: string, files: FileDigests): Promise<MerkleTree> {
+export async function merkleTreeOf(dir: string, files: FileDigests, memo = true): Promise<MerkleTree> {
   const blobs = new BlobSet();
   const walk = async (path: string, mode: number): Promise<{ digest: Digest; content: DirectoryContent }> => {
     const names = (await readdir(path)).sort();
@@ -78,7 +42,7 @@ export async function merkleTreeOf(dir: string, files: FileDigests): Promise<Mer
         if (stats.isSymbolicLink())
           return { kind: 'link' as const, entry: { name, target: await readlink(child) } };
         if (!stats.isFile()) return undefined;
-        const digest = await files.of(child, stats);
+        const digest = await files.of(child, stats, memo);
         blobs.add({ digest, path: child });
         const executable = (stats.mode & 0o100) !== 0;
         return { kind: 'file' as const, entry: { name, digest, executable, mode: stats.mode & 0o7777 } };

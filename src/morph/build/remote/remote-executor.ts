@@ -1,13 +1,15 @@
 import { writeFile } from 'node:fs/promises';
+import { status } from '@grpc/grpc-js';
 import type { ChunkMorphology } from '../../model.js';
 import { JobSlots } from '../job-slots.js';
 import type { CommandFailure } from '../run-chunk-commands.js';
 import { BlobSet } from './blob-set.js';
-import { buildScript, parseFailure } from './build-script.js';
+import { buildScript, remoteFailure } from './build-script.js';
 import { encodeAction, encodeCommand } from './canonical-messages.js';
 import { CasUploader } from './cas-uploader.js';
 import { type Digest, digestOf } from './digest.js';
-import { addDirectory, FileDigests, type MerkleTree, merkleTreeOf, overlayContent } from './merkle-tree.js';
+import { FileDigests } from './file-digests.js';
+import { addDirectory, type MerkleTree, merkleTreeOf, overlayContent } from './merkle-tree.js';
 import { type FetchStats, fetchBlobs, materialiseOutputTree } from './output-tree.js';
 import { type EngineLimits, fromWire, ReapiClient, type RemoteEndpoint } from './reapi-client.js';
 import type { WireActionResult } from './reapi-messages.js';
@@ -32,6 +34,11 @@ export interface RemoteChunkRequest {
   readonly logPath: string;
   /** The platform properties of the action (`platformOf` the system's arch). */
   readonly platform: Readonly<Record<string, string>>;
+  /**
+   * `--build-timeout`: the action's timeout (REAPI `Action.timeout`, all the
+   * chunk's commands together; 0 or unset: the engine's default).
+   */
+  readonly timeoutSeconds?: number;
   /** Called with status lines (cache hit, stages of the execution). */
   readonly onStatus: (line: string) => void;
 }
@@ -95,6 +102,7 @@ export class RemoteExecutor {
       const limits = await this.engineLimits();
       const { action, blobs } = await this.prepare(request);
       let result = await this.client.actionResult(action);
+      let timedOut = false;
       if (result) {
         this.cached++;
         request.onStatus('Remote action cache hit: nothing to build');
@@ -107,21 +115,26 @@ export class RemoteExecutor {
           signal,
         );
         this.executed++;
-        if ((response.status?.code ?? 0) !== 0 || !response.result) {
+        const code = response.status?.code ?? 0;
+        timedOut = code === status.DEADLINE_EXCEEDED && (request.timeoutSeconds ?? 0) > 0;
+        if ((code !== 0 && !timedOut) || (!response.result && !timedOut)) {
           throw this.client.failureOf('Execute', response.status?.message || 'no result');
         }
-        result = response.result;
+        result = response.result ?? {};
       }
       const stdout = await this.output(result, 'stdout', limits);
       await writeFile(request.logPath, stdout, { flag: 'a' });
-      if ((result.exit_code ?? 0) !== 0) {
-        const stderr = (await this.output(result, 'stderr', limits)).toString();
-        const failure = parseFailure(stderr, request.morphology);
-        if (failure) return failure;
-        throw this.client.failureOf(
-          'Execute',
-          `the build script exited ${result.exit_code}: ${stderr.trim()}`,
-        );
+      const exitCode = result.exit_code ?? 0;
+      if (exitCode !== 0 || timedOut) {
+        // Everything the action printed goes to the build log, as a local failure's output does.
+        const { failure, log } = remoteFailure({
+          stderr: (await this.output(result, 'stderr', limits)).toString(),
+          exitCode,
+          morphology: request.morphology,
+          timedOutAfter: timedOut ? request.timeoutSeconds : undefined,
+        });
+        await writeFile(request.logPath, log, { flag: 'a' });
+        return failure;
       }
       const tree = result.output_directories?.find((d) => d.path === `root/${request.name}.inst`);
       if (tree?.tree_digest) {
@@ -180,7 +193,7 @@ export class RemoteExecutor {
       this.depsTrees.set(request.depsKey, deps);
       deps.catch(() => this.depsTrees.delete(request.depsKey));
     }
-    const [depsTree, sources] = await Promise.all([deps, merkleTreeOf(request.buildDir, this.files)]);
+    const [depsTree, sources] = await Promise.all([deps, merkleTreeOf(request.buildDir, this.files, false)]);
     const blobs = new BlobSet();
     blobs.addAll(depsTree.blobs);
     blobs.addAll(sources.blobs);
@@ -211,7 +224,12 @@ export class RemoteExecutor {
     });
     const commandDigest = digestOf(command);
     blobs.add({ digest: commandDigest, bytes: command });
-    const action = encodeAction({ commandDigest, inputRootDigest: inputRoot, platform: request.platform });
+    const action = encodeAction({
+      commandDigest,
+      inputRootDigest: inputRoot,
+      timeoutSeconds: request.timeoutSeconds || undefined,
+      platform: request.platform,
+    });
     const actionDigest = digestOf(action);
     blobs.add({ digest: actionDigest, bytes: action });
     return { action: actionDigest, blobs };
