@@ -76,7 +76,7 @@ function fixture(
             'name: stage1-chunk\nkind: chunk\nbuild-system: autotools\n',
             't1',
           ),
-          chunk('strata/build-essential.morph', 'stage2-chunk', `name: test-chunk\n${manual}`, 't2'),
+          chunk('strata/build-essential.morph', 'stage2-chunk', `name: stage2-chunk\n${manual}`, 't2'),
         ],
       ],
       ['strata/core.morph', [chunk('strata/core.morph', 'test-chunk', `name: test-chunk\n${manual}`, 't3')]],
@@ -89,7 +89,7 @@ test('the fixture system builds chunks, strata artifacts and the system in depen
   const order = graph.order.map((s) => `${s.kind}:${s.name}:${s.artifacts.map((a) => a.name).join(',')}`);
   assert.equal(order.length, 8);
   assert.match(order[0] as string, /^chunk:stage1-chunk:stage1-chunk-bins,/);
-  assert.match(order[1] as string, /^chunk:test-chunk:/);
+  assert.match(order[1] as string, /^chunk:stage2-chunk:/);
   assert.equal(order.at(-1), 'system:test-system:test-system-rootfs');
   assert.deepEqual(
     graph.root.source.dependencies.map((a) => a.name),
@@ -97,13 +97,25 @@ test('the fixture system builds chunks, strata artifacts and the system in depen
   );
 });
 
+/** The fixture with stage2-chunk's spec and chunk both called test-chunk, like the core chunk. */
+function twoTestChunks(): ResolvedDefinitions {
+  const resolved = fixture();
+  const stage2 = resolved.chunks.get('strata/build-essential.morph')?.[1];
+  const listed = resolved.strata.get('strata/build-essential.morph')?.chunks[1];
+  assert.ok(stage2 && listed);
+  stage2.spec.name = 'test-chunk';
+  listed.name = 'test-chunk';
+  stage2.morphology.name = 'test-chunk';
+  return resolved;
+}
+
 test('two chunk sources called test-chunk stay distinct and get different keys', () => {
-  const graph = createBuildGraph(fixture());
+  const graph = createBuildGraph(twoTestChunks());
   computeCacheKeys(graph, { USER: 'tomjon' }, computeCacheKey);
   const testChunks = graph.order.filter((s) => s.name === 'test-chunk');
   assert.equal(testChunks.length, 2);
   assert.notEqual(testChunks[0]?.cacheKey, testChunks[1]?.cacheKey);
-  const again = createBuildGraph(fixture());
+  const again = createBuildGraph(twoTestChunks());
   computeCacheKeys(again, { USER: 'tomjon' }, computeCacheKey);
   assert.equal(again.root.source.cacheKey, graph.root.source.cacheKey, 'keys are deterministic');
   for (const source of graph.order) assert.equal(source.cacheId?.['build-umask'], '0022');
@@ -148,7 +160,11 @@ test('a chunk spec repeating a chunk is still checked: build-depends on a ghost 
   const core = resolved.chunks.get('strata/core.morph') ?? [];
   const first = core[0];
   assert.ok(first);
-  core.push({ ...first, spec: { ...first.spec, name: 'again', 'build-depends': ['ghost'] } });
+  core.push({
+    ...first,
+    spec: { ...first.spec, name: 'again', 'build-depends': ['ghost'] },
+    morphology: { ...first.morphology, name: 'again' },
+  });
   assert.throws(() => createBuildGraph(resolved), { reason: 'bad-chunk-dependency' });
 });
 
@@ -165,4 +181,22 @@ test('an invalid regular expression in products include is refused with the chun
     reason: 'invalid-split-rule',
     location: 'test-chunk.morph',
   });
+});
+
+test('a chunk spec whose name is not the name of its chunk is refused, naming the stratum and the field', () => {
+  const resolved = fixture();
+  const stage2 = resolved.chunks.get('strata/build-essential.morph')?.[1];
+  assert.ok(stage2);
+  stage2.morphology.name = 'test-chunk';
+  assert.throws(
+    () => createBuildGraph(resolved),
+    (err: Error & { reason?: string }) => {
+      assert.equal(err.reason, 'chunk-name-mismatch');
+      assert.match(
+        err.message,
+        /^strata\/build-essential\.morph:\d+:\d+: chunk stage2-chunk: name differs from the name test-chunk in stage2-chunk\.morph/,
+      );
+      return true;
+    },
+  );
 });

@@ -1,3 +1,4 @@
+import { definitionError } from '../definitions/definition-error.js';
 import { effectiveBuildMode } from '../definitions/effective-build-mode.js';
 import { MorphError } from '../errors.js';
 import type { BuildMode, ChunkMorphology, StratumMorphology, SystemMorphology } from '../model.js';
@@ -59,7 +60,8 @@ export interface BuildGraph {
 /**
  * Builds the source/artifact graph of a resolved system (docs/spec/morph.md 5.4, 5.5),
  * checks it and orders it. Only sources reachable from the system are kept.
- * @throws MorphError build/duplicate-artifact, build/no-non-bootstrap-chunks,
+ * @throws MorphError definitions/chunk-name-mismatch (a spec `name` that is not its chunk's),
+ *   build/duplicate-artifact, build/no-non-bootstrap-chunks,
  *   build/bad-chunk-dependency, build/cyclic-dependency, build/unknown-stratum-artifact.
  */
 export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
@@ -102,9 +104,13 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
       const id = [chunk.repoName, chunk.originalRef, chunk.file, chunk.morphology.name].join('\0');
       let source = chunkSources.get(id);
       if (chunk.spec.name !== chunk.morphology.name) {
-        warnings.push(
-          `${file}: chunk ${chunk.spec.name}: name differs from the name ${chunk.morphology.name} in ${chunk.file}; ` +
-            `its artifacts are called ${chunk.morphology.name}-* (rename one of them)`,
+        throw definitionError(
+          'chunk-name-mismatch',
+          `chunk ${chunk.spec.name}: name differs from the name ${chunk.morphology.name} in ${chunk.file}, ` +
+            `whose artifacts would be called ${chunk.morphology.name}-*: rename one of them`,
+          file,
+          chunk.spec,
+          'name',
         );
       }
       // Every spec's build-depends is checked, also when it repeats a chunk already made a source.
