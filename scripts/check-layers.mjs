@@ -5,6 +5,23 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 
+/** What every part of morph/build may import from outside it. */
+const BUILD = [
+  'morph/errors',
+  'morph/model',
+  'morph/definitions',
+  'morph/settings',
+  'morph/status',
+  'morph/sources',
+  'morph/cache',
+  'morph/app',
+];
+
+/** The stages of morph/build, each a folder. */
+const BUILD_STAGES = ['graph', 'stage', 'assemble', 'execute', 'remote', 'schedule'].map(
+  (s) => `morph/build/${s}`,
+);
+
 /**
  * What each unit may import besides itself and src/shared. A unit is a
  * folder, or a top-level file of a program, named as in docs/architecture.md.
@@ -21,16 +38,21 @@ const ALLOWED = {
   'morph/sources': ['morph/errors', 'morph/model'],
   'morph/cache': ['morph/errors', 'morph/model', 'morph/definitions'],
   'morph/app': ['morph/errors', 'morph/model', 'morph/settings', 'morph/status', 'morph/sources'],
-  'morph/build': [
-    'morph/errors',
-    'morph/model',
-    'morph/definitions',
-    'morph/settings',
-    'morph/status',
-    'morph/sources',
-    'morph/cache',
-    'morph/app',
+  // morph/build's stages, bottom to top (remote/ is execute's remote variant).
+  'morph/build/graph': BUILD,
+  'morph/build/stage': [...BUILD, 'morph/build/graph'],
+  'morph/build/assemble': [...BUILD, 'morph/build/graph', 'morph/build/stage'],
+  'morph/build/execute': [
+    ...BUILD,
+    'morph/build/graph',
+    'morph/build/stage',
+    'morph/build/assemble',
+    'morph/build/remote',
   ],
+  'morph/build/remote': [...BUILD, 'morph/build/graph', 'morph/build/stage', 'morph/build/execute'],
+  'morph/build/schedule': [...BUILD, ...BUILD_STAGES.filter((stage) => stage !== 'morph/build/schedule')],
+  // build/*.ts: whole build commands (cross-bootstrap) over every stage.
+  'morph/build': [...BUILD, ...BUILD_STAGES],
   'morph/workspace': [
     'morph/errors',
     'morph/model',
@@ -142,6 +164,7 @@ function unitOf(path) {
   if (parts[0] === 'shared') return 'shared';
   if (parts.length === 2) return `${parts[0]}/${parts[1].replace(/\.ts$/, '')}`;
   if (parts[1] === 'extensions' && parts[2] === 'builtin') return 'morph/extensions/builtin';
+  if (parts[1] === 'build' && parts.length > 3) return `morph/build/${parts[2]}`;
   return `${parts[0]}/${parts[1]}`;
 }
 
@@ -170,7 +193,10 @@ for (const file of files.sort()) {
     }
     targets.push(target);
     const from = unitOf(file);
-    const to = unitOf(target);
+    // Outside morph/build, its stages are one unit.
+    const to = !from.startsWith('morph/build')
+      ? unitOf(target).replace(/^morph\/build\/.*/, 'morph/build')
+      : unitOf(target);
     const edge = `${file} -> ${target}`;
     if (from === to || to === 'shared' || KNOWN.has(edge)) continue;
     if (isTest(file)) {

@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { type App, createApp } from '../../src/morph/app.js';
-import { checkoutSystemArtifact } from '../../src/morph/build/system-artifact.js';
+import { checkoutSystemArtifact } from '../../src/morph/build/stage/system-artifact.js';
 import { ArtifactCache } from '../../src/morph/cache/artifact-cache.js';
 import { createDeployTree, type DeployTree } from '../../src/morph/deploy/deploy-tree.js';
 import { sharedCheckoutsDir } from '../../src/morph/deploy/shared-checkout.js';

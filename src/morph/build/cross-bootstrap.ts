@@ -6,12 +6,12 @@ import { artifactRef } from '../cache/artifact-ref.js';
 import { isArchitecture } from '../definitions/architecture.js';
 import { MorphError } from '../errors.js';
 import { CHUNK_COMMAND_FIELDS, type ChunkMorphology } from '../model.js';
-import type { BuildApp } from './build-app.js';
-import type { Source } from './build-graph.js';
-import { buildChunk } from './chunk-builder.js';
-import { DependencyTrees } from './dependency-trees.js';
-import { resolveBuildGraph } from './resolve-build-graph.js';
-import { createStagingArea, installArtifacts } from './staging-area.js';
+import { buildChunk } from './execute/chunk-builder.js';
+import type { BuildApp } from './graph/build-app.js';
+import type { Source } from './graph/build-graph.js';
+import { resolveBuildGraph } from './graph/resolve-build-graph.js';
+import { DependencyTrees } from './stage/dependency-trees.js';
+import { createStagingArea, installArtifacts } from './stage/staging-area.js';
 
 /** The result of a cross-bootstrap. */
 export interface CrossBootstrapOutcome {

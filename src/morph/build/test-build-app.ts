@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { runCommand } from '../../shared/exec.js';
 import { GitCache } from '../sources/git-cache.js';
 import { parseRepoAlias, RepoAliasResolver } from '../sources/repo-alias.js';
-import type { BuildApp } from './build-app.js';
+import type { BuildApp } from './graph/build-app.js';
 
 /**
  * For tests: a BuildApp with a silent status, real commands and a git cache

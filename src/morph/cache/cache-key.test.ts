@@ -19,7 +19,7 @@ import {
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
-/** The keyed environment of an x86_64 build (build/build-environment.ts), hermetic variables included. */
+/** The keyed environment of an x86_64 build (build/graph/build-environment.ts), hermetic variables included. */
 const ENV = {
   LC_ALL: 'C',
   LOGNAME: 'tomjon',

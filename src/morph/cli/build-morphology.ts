@@ -1,7 +1,7 @@
 import type { App } from '../app.js';
-import { ArtifactBuilder } from '../build/build-artifacts.js';
-import { ChunkBuildError } from '../build/chunk-build-error.js';
-import { resolveBuildGraph } from '../build/resolve-build-graph.js';
+import { ChunkBuildError } from '../build/execute/chunk-build-error.js';
+import { resolveBuildGraph } from '../build/graph/resolve-build-graph.js';
+import { ArtifactBuilder } from '../build/schedule/build-artifacts.js';
 import { parseTriplets } from './triplets.js';
 
 export const usage = '(REPO REF FILE)...';

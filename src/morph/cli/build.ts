@@ -1,9 +1,9 @@
 import { runCommand } from '../../shared/exec.js';
 import type { App } from '../app.js';
-import { ArtifactBuilder, type BuildProgress } from '../build/build-artifacts.js';
-import { ChunkBuildError } from '../build/chunk-build-error.js';
-import { normaliseMorphologyPath } from '../build/morphology-path.js';
-import { resolveBuildGraph } from '../build/resolve-build-graph.js';
+import { ChunkBuildError } from '../build/execute/chunk-build-error.js';
+import { normaliseMorphologyPath } from '../build/graph/morphology-path.js';
+import { resolveBuildGraph } from '../build/graph/resolve-build-graph.js';
+import { ArtifactBuilder, type BuildProgress } from '../build/schedule/build-artifacts.js';
 import { prepareDeployCheckout } from '../deploy/deploy-checkout.js';
 import type { StatusReporter } from '../status/status-reporter.js';
 import { type BuildBranch, prepareBuildBranch } from '../workspace/build-branch.js';

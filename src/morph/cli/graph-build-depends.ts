@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { App } from '../app.js';
-import { artifactWalk } from '../build/artifact-walk.js';
-import type { Artifact, Source } from '../build/build-graph.js';
-import { resolveBuildGraph } from '../build/resolve-build-graph.js';
+import { artifactWalk } from '../build/graph/artifact-walk.js';
+import type { Artifact, Source } from '../build/graph/build-graph.js';
+import { resolveBuildGraph } from '../build/graph/resolve-build-graph.js';
 import { MorphError } from '../errors.js';
 import { parseTriplets } from './triplets.js';
 

@@ -1,6 +1,6 @@
 import type { App } from '../app.js';
-import { artifactWalk } from '../build/artifact-walk.js';
-import { resolveBuildGraph } from '../build/resolve-build-graph.js';
+import { artifactWalk } from '../build/graph/artifact-walk.js';
+import { resolveBuildGraph } from '../build/graph/resolve-build-graph.js';
 import { expectArguments } from './arguments.js';
 import { normaliseTripletFile } from './triplets.js';
 

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { isAppError } from '../../shared/app-error.js';
 import { maskArgument, secretMask } from '../../shared/secret-mask.js';
 import { createApp } from '../app.js';
-import { morphVersion } from '../build/metadata-record.js';
+import { morphVersion } from '../build/assemble/metadata-record.js';
 import { countLeftovers, reclaimLeftovers } from '../deploy/leftovers.js';
 import { MorphError } from '../errors.js';
 import { dumpSettings } from '../settings/dump-settings.js';

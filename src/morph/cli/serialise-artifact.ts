@@ -1,8 +1,8 @@
 import { stringify } from 'yaml';
 import type { App } from '../app.js';
-import { artifactWalk } from '../build/artifact-walk.js';
-import type { Artifact, Source } from '../build/build-graph.js';
-import { resolveBuildGraph } from '../build/resolve-build-graph.js';
+import { artifactWalk } from '../build/graph/artifact-walk.js';
+import type { Artifact, Source } from '../build/graph/build-graph.js';
+import { resolveBuildGraph } from '../build/graph/resolve-build-graph.js';
 import { MorphError } from '../errors.js';
 import { normaliseTripletFile } from './triplets.js';
 

@@ -1,7 +1,7 @@
 import type { App } from '../app.js';
-import { artifactWalk } from '../build/artifact-walk.js';
-import type { Artifact } from '../build/build-graph.js';
-import { resolveBuildGraph } from '../build/resolve-build-graph.js';
+import { artifactWalk } from '../build/graph/artifact-walk.js';
+import type { Artifact } from '../build/graph/build-graph.js';
+import { resolveBuildGraph } from '../build/graph/resolve-build-graph.js';
 import { parseTriplets } from './triplets.js';
 
 export const usage = '(REPO REF FILE)...';

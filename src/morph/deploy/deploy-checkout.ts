@@ -1,6 +1,6 @@
 import { CleanupStack } from '../../shared/cleanup-stack.js';
 import type { App } from '../app.js';
-import { checkoutSystemArtifact } from '../build/system-artifact.js';
+import { checkoutSystemArtifact } from '../build/stage/system-artifact.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { artifactRef } from '../cache/artifact-ref.js';
 import { sharedCheckout, sharedCheckoutsDir } from './shared-checkout.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CleanupStack } from '../../shared/cleanup-stack.js';
 import { ownedPrefix } from '../../shared/owned-name.js';
 import type { App } from '../app.js';
-import { normaliseMorphologyPath } from '../build/morphology-path.js';
+import { normaliseMorphologyPath } from '../build/graph/morphology-path.js';
 import { loadMorphology } from '../definitions/index.js';
 import { MorphError } from '../errors.js';
 import type { ClusterMorphology } from '../model.js';

@@ -1,5 +1,5 @@
 import { withoutSecrets } from '../../shared/secret-mask.js';
-import { morphVersion } from '../build/metadata-record.js';
+import { morphVersion } from '../build/assemble/metadata-record.js';
 
 /** `baserock/deployment.meta` (docs/spec/morph.md 6.2d). */
 export interface DeploymentMetadata {

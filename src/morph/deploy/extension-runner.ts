@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../app.js';
-import { withBuildUmask } from '../build/hermetic.js';
+import { withBuildUmask } from '../build/graph/hermetic.js';
 import { MorphError } from '../errors.js';
 import type { ExtensionKind } from '../extensions/api.js';
 import type { StatusReporter } from '../status/status-reporter.js';

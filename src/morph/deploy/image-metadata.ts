@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MetadataRecord } from '../build/metadata-record.js';
+import type { MetadataRecord } from '../build/assemble/metadata-record.js';
 import { MorphError } from '../errors.js';
 
 /** A `*.meta` record of a system image, with the file it came from. */

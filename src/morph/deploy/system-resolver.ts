@@ -1,8 +1,8 @@
 import type { App } from '../app.js';
-import { devicesRef } from '../build/artifact-devices.js';
-import { createDeviceNodes } from '../build/device-nodes.js';
-import { artifactDevices } from '../build/staging-area.js';
-import { checkoutSystemArtifact, resolveSystemArtifact } from '../build/system-artifact.js';
+import { devicesRef } from '../build/stage/artifact-devices.js';
+import { createDeviceNodes } from '../build/stage/device-nodes.js';
+import { artifactDevices } from '../build/stage/staging-area.js';
+import { checkoutSystemArtifact, resolveSystemArtifact } from '../build/stage/system-artifact.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { prepareBuildBranch } from '../workspace/build-branch.js';
 import { findSystemBranch } from '../workspace/index.js';

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { BuildApp } from '../build/build-app.js';
+import type { BuildApp } from '../build/graph/build-app.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { sharedCheckoutsDir } from '../deploy/shared-checkout.js';
 import { collectGarbage } from './collect-garbage.js';

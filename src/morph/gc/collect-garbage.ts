@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BuildApp } from '../build/build-app.js';
+import type { BuildApp } from '../build/graph/build-app.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { removeCheckoutsOfDeadCommits, sharedCheckoutsDir } from '../deploy/shared-checkout.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCommand } from '../../shared/exec.js';
-import type { BuildApp } from '../build/build-app.js';
+import type { BuildApp } from '../build/graph/build-app.js';
 import { prepareBuildBranch } from './build-branch.js';
 import { SystemBranch } from './system-branch.js';
 

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../shared/exec.js';
-import type { BuildApp } from '../build/build-app.js';
+import type { BuildApp } from '../build/graph/build-app.js';
 import { loadAllMorphologies } from '../definitions/load-all-morphologies.js';
 import { saveMorphology } from '../definitions/save-morphology.js';
 import { MorphError } from '../errors.js';

@@ -1,6 +1,6 @@
 import { CHUNK_COMMAND_FIELDS, type ChunkMorphology } from '../../model.js';
-import { BUILD_UMASK } from '../hermetic.js';
-import type { CommandFailure } from '../run-chunk-commands.js';
+import type { CommandFailure } from '../execute/run-chunk-commands.js';
+import { BUILD_UMASK } from '../graph/hermetic.js';
 
 /** The line the build script writes on stderr when a command fails: step index, command index, exit code. */
 export const FAILURE_MARKER = 'morph-remote-failure';

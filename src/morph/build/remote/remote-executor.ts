@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { status } from '@grpc/grpc-js';
+import { JobSlots } from '../../../shared/job-slots.js';
 import type { ChunkMorphology } from '../../model.js';
-import { JobSlots } from '../job-slots.js';
-import type { CommandFailure } from '../run-chunk-commands.js';
+import type { CommandFailure } from '../execute/run-chunk-commands.js';
 import { BlobSet } from './blob-set.js';
 import { buildScript, remoteFailure } from './build-script.js';
 import { encodeAction, encodeCommand } from './canonical-messages.js';

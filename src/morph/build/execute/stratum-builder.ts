@@ -1,0 +1,68 @@
+import { chmod, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { artifactRef } from '../../cache/artifact-ref.js';
+import { formatMetadata } from '../assemble/metadata-record.js';
+import type { Artifact, Source } from '../graph/build-graph.js';
+import { clampMtimes, makeOwnDirectory, writeOwnFile } from '../graph/hermetic.js';
+import { createStagingArea } from '../stage/staging-area.js';
+import type { BuildContext } from './build-context.js';
+import { artifactPlan } from './chunk-builder.js';
+import { SourceTiming } from './source-timing.js';
+
+/** Commit metadata key of a stratum artifact: base64 JSON list of its chunk artifact refs. */
+export const STRATUM_CHUNKS_KEY = 'morph.chunk-refs';
+
+/** The chunk artifacts making up a stratum artifact: its chunk dependencies, bootstrap chunks excluded. */
+export function stratumConstituents(source: Source): Artifact[] {
+  return source.dependencies.filter((a) => a.source.kind === 'chunk' && a.source.buildMode !== 'bootstrap');
+}
+
+/**
+ * Stores a stratum artifact (docs/spec/morph.md 5.12): a commit holding only
+ * `baserock/<artifact>.meta`, whose metadata lists the refs of its chunk
+ * artifacts. No commands run.
+ */
+export async function buildStratum(ctx: BuildContext, source: Source): Promise<void> {
+  const timing = new SourceTiming();
+  const artifact = source.artifacts[0] as Artifact;
+  const constituents = stratumConstituents(source);
+  const chunkRefs = stratumChunkRefs(source);
+  const plan = artifactPlan(source, artifact);
+  const dir = await createStagingArea(ctx.app.settings.tempdir);
+  try {
+    await timing.stage('overall-build', async () => {
+      const record = {
+        ...plan.record,
+        'artifact-name': artifact.name,
+        contents: constituents.map((a) => a.name),
+      };
+      await chmod(dir, 0o755);
+      await makeOwnDirectory(join(dir, 'baserock'));
+      await writeOwnFile(join(dir, 'baserock', `${artifact.name}.meta`), formatMetadata(record));
+      clampMtimes(dir);
+      await ctx.cache.commitTree(dir, plan.ref, {
+        subject: artifact.name,
+        metadata: { [STRATUM_CHUNKS_KEY]: Buffer.from(JSON.stringify(chunkRefs)).toString('base64') },
+        consume: true,
+      });
+    });
+    await timing.write(ctx.cache.sourceMetaPath(source.cacheKey as string));
+    // Layered now, while other sources build, for the system's assembly (system-builder.ts).
+    ctx.cache.layered(systemLayer(chunkRefs, plan.ref)).catch(() => {});
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What a system's assembly installs of one stratum artifact, in order: its
+ * chunk artifacts, then the stratum artifact itself (its `.meta`).
+ */
+export function systemLayer(chunkRefs: readonly string[], stratumRef: string): string[] {
+  return [...chunkRefs, stratumRef];
+}
+
+/** The refs of a stratum artifact's chunk artifacts (what `morph.chunk-refs` records). */
+export function stratumChunkRefs(source: Source): string[] {
+  return stratumConstituents(source).map((a) => artifactRef(a.source.cacheKey as string, 'chunk', a.name));
+}
