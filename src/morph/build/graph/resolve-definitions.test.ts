@@ -35,7 +35,7 @@ async function fixture(top: string): Promise<BuildApp> {
       '- {name: own, repo: "tt:chunky", ref: master, morph: own.morph, build-depends: [auto]}',
       '',
     ].join('\n'),
-    'own.morph': 'name: own-chunk\nkind: chunk\nbuild-system: manual\n',
+    'own.morph': 'name: own\nkind: chunk\nbuild-system: manual\n',
     // One chunk file per spec of the many-chunk strata (two specs naming one source are an error).
     ...Object.fromEntries(
       Array.from({ length: 12 }, (_, i) => [
@@ -97,7 +97,7 @@ test('strata and chunks resolve from git objects, with autodetection as the fall
       chunks.map((c) => [c.file, c.morphology.name, c.morphology['build-system']]),
       [
         ['auto.morph', 'auto', 'autotools'],
-        ['own.morph', 'own-chunk', 'manual'],
+        ['own.morph', 'own', 'manual'],
       ],
     );
     assert.equal(chunks[0]?.originalRef, 'master');
