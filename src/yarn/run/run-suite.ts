@@ -11,11 +11,13 @@ import type { SuiteHook } from '../api.js';
 import { YarnError } from '../errors.js';
 import type { MatchedScenario, RunEvent, ScenarioResult } from '../model.js';
 import { niceName } from './nice-name.js';
-import { type Lane, runScenario, type ScenarioSettings } from './run-scenario.js';
+import { runScenario } from './run-scenario.js';
+import { BackgroundDeletes } from './scenario-dirs.js';
+import type { Lane, ScenarioSettings } from './scenario-run.js';
 import { canPersist, FreshShell, PersistentShell, type ShellRunner } from './shell-runner.js';
 import { Worker } from './worker.js';
 
-export interface SuiteSettings extends Omit<ScenarioSettings, 'tempRoot' | 'pendingDeletes'> {
+export interface SuiteSettings extends Omit<ScenarioSettings, 'tempRoot'> {
   readonly jobs: number;
   /** Extra attempts for a failing scenario (`--retry N`); one that then passes is flaky. */
   readonly retry?: number;
@@ -32,7 +34,8 @@ export interface SuiteSettings extends Omit<ScenarioSettings, 'tempRoot' | 'pend
 const DRY_RUN_LANE: Lane = {
   shell: {
     run: () => Promise.reject(new Error('BUG: a step ran during a dry run')),
-    close: () => {},
+    runSeries: () => Promise.reject(new Error('BUG: a step ran during a dry run')),
+    close: async () => {},
   },
   worker: new Worker(0, '', '', new AbortController().signal),
 };
@@ -76,14 +79,13 @@ export async function runSuite(
       );
     }
   }
-  const pendingDeletes: Promise<unknown>[] = [];
+  const deletes = new BackgroundDeletes();
   const names = new Set(scenarios.map((s) => niceName(s.scenario.name)));
   const laneCount = Math.max(1, Math.min(settings.jobs, scenarios.length));
   const scenarioSettings: ScenarioSettings = {
     parallel: laneCount > 1,
     ...settings,
     tempRoot: root ?? '',
-    pendingDeletes,
     sharedTempRoot:
       names.size === scenarios.length &&
       !names.has('lane-0') &&
@@ -133,14 +135,14 @@ export async function runSuite(
             if (e.type === 'scenario-finished') finished = e;
             else emit(e);
           };
-          const r = await runScenario(
-            scenario,
-            settings.dryRun ? DRY_RUN_LANE : lane(),
-            { ...scenarioSettings, attempt },
-            attemptEmit,
+          const r = await runScenario(scenario, {
+            lane: settings.dryRun ? DRY_RUN_LANE : lane(),
+            settings: { ...scenarioSettings, attempt },
+            emit: attemptEmit,
+            deletes,
             interrupt,
             hardInterrupt,
-          );
+          });
           result = attempt > 1 ? { ...r, attempts: attempt } : r;
           const again = r.status === 'failed' && attempt < attempts && !interrupt.aborted;
           if (again) emit({ type: 'scenario-retrying', scenario, result: r, attempt });
@@ -166,8 +168,8 @@ export async function runSuite(
   try {
     await Promise.all(Array.from({ length: laneCount }, (_, id) => runLane(id)));
   } finally {
-    for (const shell of shells) shell.close();
-    await Promise.all(pendingDeletes);
+    await Promise.all(shells.map((shell) => shell.close()));
+    await deletes.settle();
     if (root) {
       if (results.some((r) => r?.keptDir?.startsWith(root!))) {
         // --keep-failed/--snapshot: keep the kept scenarios' dirs, drop the lanes' scripts.

@@ -44,7 +44,7 @@ test('the persistent shell: clean env, cwd, no OLDPWD, -e, exit codes, survives 
     const r4 = await shell.run({ script: 'sleep 10', env, cwd: work, timeoutMs: 100 });
     assert.equal(r4.timedOut, true);
   } finally {
-    shell.close();
+    await shell.close();
   }
 });
 
@@ -54,5 +54,56 @@ test('the fresh shell reports a signal as a negative exit code, like the referen
   const shell = new FreshShell(lane, '/bin/sh', ['-e']);
   const r = await shell.run({ script: 'kill -9 $$', env: { PATH: process.env.PATH ?? '' }, cwd: dir });
   assert.equal(r.exitCode, -9);
-  shell.close();
+  await shell.close();
+});
+
+test('a series in the persistent shell: steps isolated, outputs per step, stops at the first failure', async () => {
+  const lane = join(dir, 'series');
+  mkdirSync(lane);
+  const shell = new PersistentShell(lane, '/bin/sh', ['-xeu'], process.cwd());
+  try {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    const step = (script: string) => ({ script, env, cwd: dir });
+    const events: string[] = [];
+    const outcomes: { exitCode: number; stdout: string; stderr: string }[] = [];
+    await shell.runSeries(
+      [
+        step('cd /; X=leaked; export Y=leaked; echo one'),
+        step('pwd; echo "$' + '{X:-unset} $' + '{Y:-unset}"; false; echo not reached'),
+        step('echo never'),
+      ],
+      {
+        started: (i) => {
+          events.push(`start ${i}`);
+          return undefined;
+        },
+        finished: (i, outcome) => {
+          events.push(`end ${i}`);
+          outcomes.push(outcome);
+        },
+      },
+    );
+    assert.deepEqual(events, ['start 0', 'end 0', 'start 1', 'end 1']);
+    assert.equal(outcomes[0]!.exitCode, 0);
+    assert.equal(outcomes[0]!.stdout, 'one\n');
+    assert.equal(outcomes[1]!.exitCode, 1);
+    assert.equal(outcomes[1]!.stdout, `${dir}\nunset unset\n`);
+    assert.match(outcomes[1]!.stderr, /^\+ false$/m);
+    // `exit` in one step ends that step only; a timeout ends the series there.
+    const ends: number[] = [];
+    const timedOut: boolean[] = [];
+    await shell.runSeries([step('exit 0'), step('sleep 10'), step('echo never')], {
+      started: (i) => (i === 1 ? 100 : undefined),
+      finished: (i, outcome) => {
+        ends.push(i);
+        timedOut.push(outcome.timedOut);
+      },
+    });
+    assert.deepEqual(ends, [0, 1]);
+    assert.deepEqual(timedOut, [false, true]);
+    const after = await shell.run(step('echo "$0"'));
+    assert.equal(after.stdout, `${join(lane, 'step.sh')}\n`);
+  } finally {
+    await shell.close();
+  }
 });

@@ -13,7 +13,13 @@
  *   that line, so the `-x` trace starts where the reference's does). The
  *   environment is exactly the clean one (the parent shell has only PATH),
  *   stdin is empty, the library is in the script. Outputs go to files on
- *   tmpfs, read after the step (no per-chunk IPC).
+ *   tmpfs, read after the step (no per-chunk IPC). A series of steps (the
+ *   consecutive shell steps of one phase) goes to the shell as one compound
+ *   command that stops at the first non-zero status and prints each step's
+ *   status as it ends: the shell forks the next step's subshell while this
+ *   process reads the last one's outputs, instead of waiting for a round trip
+ *   per step. Step N of a series has its own script and output files
+ *   (`step-N.sh`, `stdout-N`); `$0` names the lane's `step.sh` for all.
  * - `FreshShell`: the reference's way, `SHELL ARGS SCRIPT` per step, for
  *   shells that are not dash/ash or flags `set` cannot take.
  *
@@ -43,10 +49,42 @@ export interface ShellStepOutcome {
   readonly interrupted: boolean;
 }
 
+/** Callbacks of a series of steps (see `ShellRunner.runSeries`). */
+export interface SeriesHooks {
+  /** Step `index` starts; returns its timeout in ms (undefined: none). */
+  started(index: number): number | undefined;
+  /** Step `index` ended with `outcome`. */
+  finished(index: number, outcome: ShellStepOutcome): void;
+}
+
 export interface ShellRunner {
   run(request: ShellStepRequest): Promise<ShellStepOutcome>;
-  /** Kills whatever the steps left running and stops the shell. */
-  close(): void;
+  /**
+   * Runs `requests` in order until one does not pass (non-zero status, timed
+   * out or interrupted), telling `hooks` as each starts and ends; the
+   * requests' own `timeoutMs` are ignored in favour of `hooks.started`'s.
+   */
+  runSeries(requests: readonly ShellStepRequest[], hooks: SeriesHooks): Promise<void>;
+  /** Kills whatever the steps left running, stops the shell and waits until it is reaped. */
+  close(): Promise<void>;
+}
+
+function passed(outcome: ShellStepOutcome): boolean {
+  return outcome.exitCode === 0 && !outcome.timedOut && !outcome.interrupted;
+}
+
+/** `runSeries` for runners that run one step at a time. */
+async function runOneByOne(
+  runner: ShellRunner,
+  requests: readonly ShellStepRequest[],
+  hooks: SeriesHooks,
+): Promise<void> {
+  for (let i = 0; i < requests.length; i++) {
+    const timeoutMs = hooks.started(i);
+    const outcome = await runner.run({ ...requests[i]!, timeoutMs });
+    hooks.finished(i, outcome);
+    if (!passed(outcome)) return;
+  }
 }
 
 function quote(value: string): string {
@@ -76,8 +114,13 @@ export function canPersist(shell: string, args: readonly string[]): boolean {
   return real === 'dash' || real === 'ash' || real === 'busybox';
 }
 
+/** The series the shell is running. */
 interface Pending {
-  resolve: (outcome: ShellStepOutcome) => void;
+  readonly count: number;
+  readonly hooks: SeriesHooks;
+  readonly resolve: () => void;
+  /** The step running now (from this side's view: its predecessor's status arrived). */
+  index: number;
   timer?: NodeJS.Timeout;
   timedOut: boolean;
   interrupted: boolean;
@@ -91,34 +134,39 @@ export class PersistentShell implements ShellRunner {
   private ready: Promise<void> | undefined;
   private pending: Pending | undefined;
   private buffer = '';
-  /** What step.sh holds (rewritten only when the next step's script differs). */
-  private lastScript: string | undefined;
-  private readonly scriptPath: string;
-  private readonly outPath: string;
-  private readonly errPath: string;
+  /** What step N's script file holds (rewritten only when that step's script differs). */
+  private readonly lastScripts: string[] = [];
   private readonly setLine: string;
 
   constructor(
-    dir: string,
+    private readonly dir: string,
     private readonly shell: string,
     shellArgs: readonly string[],
     private readonly srcdir: string,
   ) {
-    this.scriptPath = join(dir, 'step.sh');
-    this.outPath = join(dir, 'stdout');
-    this.errPath = join(dir, 'stderr');
     this.setLine = shellArgs.length > 0 ? `set ${shellArgs.join(' ')}; ` : '';
+  }
+
+  /** Step `index`'s script and output files (the first step's script is `$0`). */
+  private files(index: number): { script: string; out: string; err: string } {
+    const n = index === 0 ? '' : `-${index + 1}`;
+    return {
+      script: join(this.dir, `step${n}.sh`),
+      out: join(this.dir, `stdout${n}`),
+      err: join(this.dir, `stderr${n}`),
+    };
   }
 
   private start(): Promise<void> {
     const child = spawn(this.shell, ['-s'], {
-      argv0: this.scriptPath,
+      argv0: this.files(0).script,
       cwd: this.srcdir,
       env: process.env.PATH === undefined ? {} : { PATH: process.env.PATH },
       stdio: ['pipe', 'pipe', 'inherit'],
       detached: true,
     });
     this.child = child;
+    // EPIPE when the shell died: its 'exit' event reports that.
     child.stdin!.on('error', () => {});
     child.stdin!.write('echo ready\n');
     this.buffer = '';
@@ -133,15 +181,17 @@ export class PersistentShell implements ShellRunner {
           if (!started && line === 'ready') {
             started = true;
             resolve();
-          } else this.finish(Number.parseInt(line, 10));
+          } else this.stepEnded(Number.parseInt(line, 10));
         }
       });
       child.on('error', (err) => reject(err));
-      child.on('exit', () => {
-        if (this.child === child) this.dropChild();
+      // 'close', not 'exit': the statuses the shell printed before it died are read first.
+      child.on('close', () => {
         if (!started) reject(new Error(`${this.shell} exited before it was ready`));
+        if (this.child !== child) return;
+        this.dropChild();
         // A dead shell fails the running step (killed on timeout/interrupt, or a step killed it).
-        this.finish(137);
+        this.stepEnded(137, true);
       });
     });
     return ready;
@@ -153,62 +203,119 @@ export class PersistentShell implements ShellRunner {
     this.ready = undefined;
   }
 
-  private finish(status: number): void {
+  /** Starts the timer of the series' current step. */
+  private stepStarted(p: Pending): void {
+    const timeoutMs = p.hooks.started(p.index);
+    if (timeoutMs !== undefined && timeoutMs > 0) {
+      p.timer = setTimeout(() => {
+        p.timedOut = true;
+        killGroup(this.child?.pid);
+      }, timeoutMs);
+    }
+  }
+
+  private stepEnded(status: number, shellDied = false): void {
     const p = this.pending;
     if (!p) return;
-    this.pending = undefined;
     if (p.timer) clearTimeout(p.timer);
-    if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
-    p.resolve({
+    p.timer = undefined;
+    const files = this.files(p.index);
+    const outcome: ShellStepOutcome = {
       exitCode: Number.isNaN(status) ? 1 : status,
-      stdout: readCapped(this.outPath),
-      stderr: readCapped(this.errPath),
+      stdout: readCapped(files.out),
+      stderr: readCapped(files.err),
       timedOut: p.timedOut,
       interrupted: p.interrupted,
-    });
+    };
+    p.hooks.finished(p.index, outcome);
+    if (passed(outcome) && !shellDied && p.index + 1 < p.count) {
+      p.index++;
+      this.stepStarted(p);
+      return;
+    }
+    this.pending = undefined;
+    if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
+    p.resolve();
   }
 
   async run(request: ShellStepRequest): Promise<ShellStepOutcome> {
-    if (request.signal?.aborted) {
-      return { exitCode: 130, stdout: '', stderr: '', timedOut: false, interrupted: true };
-    }
-    this.ready ??= this.start();
-    await this.ready;
+    let result: ShellStepOutcome | undefined;
+    await this.runSeries([request], {
+      started: () => request.timeoutMs,
+      finished: (_, outcome) => {
+        result = outcome;
+      },
+    });
+    return result!;
+  }
+
+  /** One step's subshell: its directory, environment, outputs, script. */
+  private stepCommand(request: ShellStepRequest, index: number): string {
+    const files = this.files(index);
     const script = this.setLine + request.script;
-    if (script !== this.lastScript) {
+    if (script !== this.lastScripts[index]) {
       // The newline before `}` ends a last line that is a comment or a here-document terminator.
-      writeFileSync(this.scriptPath, `yarn_step() { ${script}\n}\n`);
-      this.lastScript = script;
+      writeFileSync(files.script, `yarn_step() { ${script}\n}\n`);
+      this.lastScripts[index] = script;
     }
     const exports = Object.entries(request.env)
       .map(([k, v]) => `${k}=${quote(v)}`)
       .join(' ');
     const cd = request.cwd === this.srcdir ? '' : `cd ${quote(request.cwd)} || exit 1\nunset OLDPWD\n`;
-    const command = `(\n${cd}export ${exports}\nexec </dev/null >${quote(this.outPath)} 2>${quote(this.errPath)}\n. ${quote(this.scriptPath)}\nyarn_step\n)\necho "$?"\n`;
-    return new Promise<ShellStepOutcome>((resolve) => {
-      const pending: Pending = { resolve, timedOut: false, interrupted: false, signal: request.signal };
+    return `(\n${cd}export ${exports}\nexec </dev/null >${quote(files.out)} 2>${quote(files.err)}\n. ${quote(files.script)}\nyarn_step\n)`;
+  }
+
+  async runSeries(requests: readonly ShellStepRequest[], hooks: SeriesHooks): Promise<void> {
+    const signal = requests[0]?.signal;
+    if (requests.length === 0) return;
+    if (signal?.aborted) {
+      hooks.started(0);
+      hooks.finished(0, { exitCode: 130, stdout: '', stderr: '', timedOut: false, interrupted: true });
+      return;
+    }
+    this.ready ??= this.start();
+    await this.ready;
+    // `STEP; case $? in 0) echo 0; NEXT…;; *) echo "$?";; esac`: no variable the steps could
+    // see, and no step in an `if` condition or an `&&` list, where `set -e` would be ignored.
+    let command = '';
+    for (let i = requests.length - 1; i >= 0; i--) {
+      const step = this.stepCommand(requests[i]!, i);
+      command =
+        i === requests.length - 1
+          ? `${step}\necho "$?"\n`
+          : `${step}\ncase $? in 0) echo 0\n${command};;\n*) echo "$?";;\nesac\n`;
+    }
+    return new Promise<void>((resolve) => {
+      const pending: Pending = {
+        count: requests.length,
+        hooks,
+        resolve,
+        index: 0,
+        timedOut: false,
+        interrupted: false,
+        signal,
+      };
       this.pending = pending;
-      if (request.timeoutMs !== undefined && request.timeoutMs > 0) {
-        pending.timer = setTimeout(() => {
-          pending.timedOut = true;
-          killGroup(this.child?.pid);
-        }, request.timeoutMs);
-      }
-      if (request.signal) {
+      this.stepStarted(pending);
+      if (signal) {
         pending.onAbort = () => {
           pending.interrupted = true;
           killGroup(this.child?.pid);
         };
-        request.signal.addEventListener('abort', pending.onAbort, { once: true });
+        signal.addEventListener('abort', pending.onAbort, { once: true });
       }
       this.child!.stdin!.write(command);
     });
   }
 
-  close(): void {
+  async close(): Promise<void> {
     const child = this.child;
     this.dropChild();
-    killGroup(child?.pid);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    // Reaped before this process exits, so its CPU time counts as ours (/usr/bin/time, wait4).
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    killGroup(child.pid);
+    await exited;
   }
 }
 
@@ -273,7 +380,11 @@ export class FreshShell implements ShellRunner {
     });
   }
 
-  close(): void {
+  runSeries(requests: readonly ShellStepRequest[], hooks: SeriesHooks): Promise<void> {
+    return runOneByOne(this, requests, hooks);
+  }
+
+  async close(): Promise<void> {
     for (const pid of this.groups) killGroup(pid);
     this.groups.clear();
   }

@@ -1,0 +1,45 @@
+/** What a scenario runs with: the run's settings, its lane, where events and deletions go. */
+import type { StepFunction, WorkerContext } from '../api.js';
+import type { StepRegistry } from '../bind/step-registry.js';
+import type { Implementation, RunEvent } from '../model.js';
+import type { EnvSettings } from './clean-env.js';
+import type { BackgroundDeletes, DirSettings } from './scenario-dirs.js';
+import type { ShellRunner } from './shell-runner.js';
+
+/** Settings shared by all scenarios of a run. */
+export interface ScenarioSettings extends DirSettings {
+  readonly env: EnvSettings;
+  /** `# Loaded from FILE\n\nTEXT\n\n` for every --shell-library. */
+  readonly shellPrelude: string;
+  readonly cdDatadir: boolean;
+  readonly requireAssumptions: boolean;
+  readonly dryRun: boolean;
+  readonly stepTimeoutMs?: number;
+  readonly scenarioTimeoutMs?: number;
+  readonly snapshot: boolean;
+  readonly keepFailed: boolean;
+  readonly debug: boolean;
+  readonly registry: StepRegistry;
+  /** Loads a TS step function on first use (modules are imported lazily). */
+  readonly loadTsStep: (impl: Implementation & { type: 'ts' }) => Promise<StepFunction>;
+}
+
+/** What a lane provides to the scenarios it runs. */
+export interface Lane {
+  readonly shell: ShellRunner;
+  /** The worker's context (its hooks' vars), shared by the lane's scenarios. */
+  readonly worker: WorkerContext;
+}
+
+/** Everything a scenario runs with: its lane, the run's settings, where events and deletions go. */
+export interface ScenarioRun {
+  readonly lane: Lane;
+  readonly settings: ScenarioSettings;
+  readonly emit: (event: RunEvent) => void;
+  /** Deletions of scenario directories still running; the run awaits them at its end. */
+  readonly deletes: BackgroundDeletes;
+  /** The first Ctrl-C: stops ordinary steps. */
+  readonly interrupt: AbortSignal;
+  /** The second Ctrl-C: stops FINALLY steps and cleanups too. */
+  readonly hardInterrupt: AbortSignal;
+}
