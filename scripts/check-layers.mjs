@@ -127,19 +127,9 @@ const ALLOWED = {
 
 /**
  * Known violations still to be fixed, as `importer -> imported` (paths under
- * src/). Each one is allowed exactly; any other violation fails. yarn-run's
- * import directions are being fixed by issue 14's yarn part (run and report
- * must not need bind; render-html and render-report import each other):
- * remove these lines when that lands.
+ * src/). Each one is allowed exactly; any other violation fails.
  */
-const KNOWN = new Set([
-  'yarn/run/run-scenario.ts -> yarn/bind/bind-scenarios.ts',
-  'yarn/run/run-scenario.ts -> yarn/bind/step-registry.ts',
-  'yarn/report/render-report.ts -> yarn/bind/step-registry.ts',
-  'yarn/report/list-scenarios.ts -> yarn/bind/step-registry.ts',
-  'yarn/report/render-html.ts -> yarn/report/render-report.ts',
-  'yarn/report/render-report.ts -> yarn/report/render-html.ts',
-]);
+const KNOWN = new Set([]);
 
 /** Unit tests, and helpers only unit tests use. */
 function isTest(path) {

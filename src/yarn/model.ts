@@ -65,6 +65,11 @@ export interface TsImplementation {
 
 export type Implementation = ShellImplementation | TsImplementation;
 
+/** The `file:line` of an implementation. */
+export function implementationLocation(impl: Implementation): string {
+  return impl.type === 'shell' ? `${impl.location.file}:${impl.location.line}` : impl.location;
+}
+
 /** Something the parser noticed that `yarn-run lint` reports (reference quirks). */
 export interface ParseNote {
   readonly code:

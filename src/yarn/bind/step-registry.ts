@@ -6,7 +6,12 @@
  */
 
 import { YarnError } from '../errors.js';
-import type { Implementation, ShellImplementation, TsImplementation } from '../model.js';
+import {
+  type Implementation,
+  implementationLocation,
+  type ShellImplementation,
+  type TsImplementation,
+} from '../model.js';
 import { compileYarnRegex, matchYarn } from './python-regex.js';
 
 /** One implementation as seen by the binder. */
@@ -50,11 +55,6 @@ export function literalPrefix(source: string): string {
   const next = source[i];
   if (next !== undefined && '*?{'.includes(next)) return prefix.slice(0, -1);
   return prefix;
-}
-
-/** The `file:line` of an implementation. */
-export function implementationLocation(impl: Implementation): string {
-  return impl.type === 'shell' ? `${impl.location.file}:${impl.location.line}` : impl.location;
 }
 
 function tsRegex(impl: TsImplementation): RegExp {

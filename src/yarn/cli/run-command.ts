@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { bindScenarios } from '../bind/bind-scenarios.js';
+import { bindScenarios, bindStep } from '../bind/bind-scenarios.js';
 import { StepRegistry } from '../bind/step-registry.js';
 import { YarnError } from '../errors.js';
 import type {
@@ -241,7 +241,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
         tempdir: args.strings.tempdir !== undefined ? resolve(args.strings.tempdir) : undefined,
         keepFailed: !!b.keepFailed,
         debug: !!b.debug,
-        registry,
+        bindStep: (scenario, step) => bindStep(scenario, step, registry),
         loadTsStep: (impl) => loaded!.load(impl),
         loadHooks: loaded ? () => loaded.loadHooks() : undefined,
         jobs,

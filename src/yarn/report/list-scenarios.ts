@@ -1,5 +1,4 @@
-import { implementationLocation } from '../bind/step-registry.js';
-import type { MatchedScenario } from '../model.js';
+import { implementationLocation, type MatchedScenario } from '../model.js';
 
 function describe(impl: MatchedScenario['steps'][number]['implementation']): string {
   return impl.type === 'shell'

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import MarkdownIt from 'markdown-it';
 import type { ScenarioResult, StepResult } from '../model.js';
-import type { ReportInput } from './render-report.js';
+import type { ReportInput } from './report-input.js';
 import { countResults } from './summary.js';
 
 function esc(text: string): string {

@@ -4,18 +4,11 @@
  * call the runner).
  */
 
-import { implementationLocation } from '../bind/step-registry.js';
-import { isFlaky, type ScenarioResult, type StepResult, type YarnDocument } from '../model.js';
+import { implementationLocation, isFlaky, type ScenarioResult, type StepResult } from '../model.js';
+import type { ReportInput } from './report-input.js';
 import { countResults } from './summary.js';
 
-/** Everything a file report needs. */
-export interface ReportInput {
-  readonly doc: YarnDocument;
-  readonly results: readonly ScenarioResult[];
-  readonly durationMs: number;
-  /** Source text of each input file (for HTML); read from disk when missing. */
-  readonly sources?: ReadonlyMap<string, string>;
-}
+export type { ReportInput } from './report-input.js';
 
 export type ReportFormat = 'tap' | 'junit' | 'json' | 'html';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import type { StepFunction, StepImpl, StepKind } from '../api.js';
-import { bindScenarios } from '../bind/bind-scenarios.js';
+import { bindScenarios, bindStep } from '../bind/bind-scenarios.js';
 import { StepRegistry } from '../bind/step-registry.js';
 import type { RunEvent, ScenarioResult, TsImplementation } from '../model.js';
 import { parseYarnSources } from '../parse/parse-yarn.js';
@@ -31,7 +31,7 @@ async function run(
     snapshot: false,
     keepFailed: false,
     debug: false,
-    registry,
+    bindStep: (scenario, step) => bindStep(scenario, step, registry),
     loadTsStep: async (impl) => impl.impl.run,
     jobs: 1,
     stopOnFirstFail: false,

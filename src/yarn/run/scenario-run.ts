@@ -1,7 +1,6 @@
 /** What a scenario runs with: the run's settings, its lane, where events and deletions go. */
 import type { StepFunction, WorkerContext } from '../api.js';
-import type { StepRegistry } from '../bind/step-registry.js';
-import type { Implementation, RunEvent } from '../model.js';
+import type { Implementation, MatchedStep, RunEvent, Step } from '../model.js';
 import type { EnvSettings } from './clean-env.js';
 import type { BackgroundDeletes, DirSettings } from './scenario-dirs.js';
 import type { ShellRunner } from './shell-runner.js';
@@ -19,7 +18,8 @@ export interface ScenarioSettings extends DirSettings {
   readonly snapshot: boolean;
   readonly keepFailed: boolean;
   readonly debug: boolean;
-  readonly registry: StepRegistry;
+  /** Binds a step's text to its implementation (for `ctx.step`); throws when none or several match. */
+  readonly bindStep: (scenario: string, step: Step) => MatchedStep;
   /** Loads a TS step function on first use (modules are imported lazily). */
   readonly loadTsStep: (impl: Implementation & { type: 'ts' }) => Promise<StepFunction>;
 }

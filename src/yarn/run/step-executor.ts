@@ -9,7 +9,6 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bindStep } from '../bind/bind-scenarios.js';
 import { YarnError } from '../errors.js';
 import type { Implementation, MatchedScenario, MatchedStep, Step, StepResult, StepStatus } from '../model.js';
 import { capText } from './capped-output.js';
@@ -286,7 +285,7 @@ export class StepExecutor {
     };
     let bound: MatchedStep;
     try {
-      bound = bindStep(scenario.name, step, this.run.settings.registry);
+      bound = this.run.settings.bindStep(scenario.name, step);
     } catch (err) {
       throw new YarnError('STEP_CALL', `ctx.step("${text}"): ${(err as Error).message}`, { cause: err });
     }
