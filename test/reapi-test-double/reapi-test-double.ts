@@ -1,18 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync } from 'node:fs';
-import {
-  chmod,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  readlink,
-  rm,
-  symlink,
-  writeFile,
-} from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   loadPackageDefinition,
@@ -31,6 +20,7 @@ import { loadSync } from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import { reapiProtoDir } from '../../src/morph/build/remote/reapi-protos.js';
 import { isCanonical } from './canonical-check.js';
+import { InputFiles } from './input-files.js';
 
 /**
  * A TEST DOUBLE of a REAPI v2 engine, for morph's tests only (never
@@ -40,12 +30,16 @@ import { isCanonical } from './canonical-check.js';
  * every `Directory`, `Command` and `Action` must be in canonical form and
  * sorted, and every digest an action refers to must be in the CAS. An
  * action runs by unpacking its input root into a temporary directory and
- * running its `Command` there (as a worker would); successful results go
- * to the action cache.
+ * running its `Command` there (as a worker would; input files are hard
+ * links to a store of them, input-files.ts); successful results go to the
+ * action cache.
  */
 export class ReapiTestDouble {
   private readonly blobs = new Map<string, Buffer>();
   private readonly actionCache = new Map<string, Buffer>();
+  /** Directories already checked, by hash (blobs never change). */
+  private readonly directories = new Map<string, DirectoryMessage>();
+  private readonly inputFiles: InputFiles;
   private readonly server = new Server();
   private readonly root: protobuf.Root;
   /** How many actions were executed (not answered from the action cache). */
@@ -65,6 +59,7 @@ export class ReapiTestDouble {
       vanishOnExecute?: number;
     },
   ) {
+    this.inputFiles = new InputFiles(join(options.workDir, 'input-files'));
     const dir = reapiProtoDir();
     const includeDirs = [join(dir, 'remoteapis'), join(dir, 'googleapis')];
     const files = [
@@ -380,8 +375,31 @@ export class ReapiTestDouble {
     return { hash, size_bytes: String(data.length) };
   }
 
-  /** Writes the input root `hash` into `dir`, checking every Directory, name order and blob. */
+  /**
+   * Writes the input root `hash` into `dir`, checking every Directory, name
+   * order and blob; files are hard links to the double's store of input files.
+   */
   private async unpack(hash: string, dir: string): Promise<void> {
+    const directory = this.directory(hash);
+    for (const file of directory.files ?? []) {
+      const data = this.blobs.get(file.digest?.hash ?? '');
+      if (!data) throw new Invalid(`file ${file.name} (${file.digest?.hash}) is not in the CAS`);
+      const mode = file.node_properties?.unix_mode?.value ?? (file.is_executable ? 0o755 : 0o644);
+      await this.inputFiles.place(join(dir, file.name ?? ''), file.digest?.hash ?? '', data, mode);
+    }
+    for (const link of directory.symlinks ?? []) await symlink(link.target ?? '', join(dir, link.name ?? ''));
+    for (const sub of directory.directories ?? []) {
+      const path = join(dir, sub.name ?? '');
+      await mkdir(path);
+      await this.unpack(sub.digest?.hash ?? '', path);
+    }
+    await chmod(dir, directory.node_properties?.unix_mode?.value ?? 0o755);
+  }
+
+  /** The `Directory` of `hash`, checked (canonical form, name order, names) the first time it is used. */
+  private directory(hash: string): DirectoryMessage {
+    const known = this.directories.get(hash);
+    if (known) return known;
     const directory = this.message('Directory', hash) as DirectoryMessage;
     const names = [
       ...(directory.files ?? []).map((f) => f.name ?? ''),
@@ -404,20 +422,8 @@ export class ReapiTestDouble {
     ) {
       throw new Invalid(`Directory ${hash} has invalid or repeated names`);
     }
-    for (const file of directory.files ?? []) {
-      const data = this.blobs.get(file.digest?.hash ?? '');
-      if (!data) throw new Invalid(`file ${file.name} (${file.digest?.hash}) is not in the CAS`);
-      const path = join(dir, file.name ?? '');
-      await writeFile(path, data);
-      await chmod(path, file.node_properties?.unix_mode?.value ?? (file.is_executable ? 0o755 : 0o644));
-    }
-    for (const link of directory.symlinks ?? []) await symlink(link.target ?? '', join(dir, link.name ?? ''));
-    for (const sub of directory.directories ?? []) {
-      const path = join(dir, sub.name ?? '');
-      await mkdir(path);
-      await this.unpack(sub.digest?.hash ?? '', path);
-    }
-    await chmod(dir, directory.node_properties?.unix_mode?.value ?? 0o755);
+    this.directories.set(hash, directory);
+    return directory;
   }
 
   /** The `Tree` of an output directory: its root `Directory` and every one below, canonical. */

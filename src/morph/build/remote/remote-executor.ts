@@ -187,11 +187,14 @@ export class RemoteExecutor {
 
   /** The action's digest and every blob it needs: input root, command and action. */
   private async prepare(request: RemoteChunkRequest): Promise<{ action: Digest; blobs: BlobSet }> {
-    let deps = this.depsTrees.get(request.depsKey);
+    // The tree's blobs are read from its files when uploaded: the memo holds for this list at this
+    // path (a retired tree's directory is taken over by a longer list, dependency-trees.ts).
+    const depsKey = `${request.depsKey}\n${request.depsTree}`;
+    let deps = this.depsTrees.get(depsKey);
     if (!deps) {
       deps = merkleTreeOf(request.depsTree, this.files);
-      this.depsTrees.set(request.depsKey, deps);
-      deps.catch(() => this.depsTrees.delete(request.depsKey));
+      this.depsTrees.set(depsKey, deps);
+      deps.catch(() => this.depsTrees.delete(depsKey));
     }
     const [depsTree, sources] = await Promise.all([deps, merkleTreeOf(request.buildDir, this.files, false)]);
     const blobs = new BlobSet();
