@@ -8,7 +8,7 @@ import { MorphError } from '../errors.js';
 import { CHUNK_COMMAND_FIELDS, type ChunkMorphology } from '../model.js';
 import { buildChunk } from './execute/chunk-builder.js';
 import type { BuildApp } from './graph/build-app.js';
-import type { Source } from './graph/build-graph.js';
+import type { KeyedChunkSource, KeyedSource } from './graph/keyed-source.js';
 import { resolveBuildGraph } from './graph/resolve-build-graph.js';
 import { DependencyTrees } from './stage/dependency-trees.js';
 import { createStagingArea, installArtifacts } from './stage/staging-area.js';
@@ -47,7 +47,7 @@ export async function crossBootstrap(
       `Target architecture is ${request.arch} but the system architecture is ${build.system.arch}`,
     );
   }
-  const chunks = build.graph.order.filter((s) => s.kind === 'chunk');
+  const chunks = build.graph.order.filter((s): s is KeyedChunkSource => s.kind === 'chunk');
   const bootstrap = chunks.filter((s) => s.buildMode === 'bootstrap');
   const native = chunks.filter((s) => s.buildMode !== 'bootstrap');
   if (bootstrap.length === 0) {
@@ -66,7 +66,7 @@ export async function crossBootstrap(
     for (const [index, source] of bootstrap.entries()) {
       const status = app.status.withPrefix(`[${index + 1}/${total}] ${source.name}: `);
       const missing = await Promise.all(
-        source.artifacts.map(async (a) => !(await cache.has(source.cacheKey as string, 'chunk', a.name))),
+        source.artifacts.map(async (a) => !(await cache.has(source.cacheKey, 'chunk', a.name))),
       );
       if (!missing.some(Boolean)) continue;
       status.normal(`Building bootstrap chunk ${source.name}`);
@@ -79,9 +79,7 @@ export async function crossBootstrap(
 
   const tree = await createStagingArea(app.settings.tempdir);
   try {
-    const refs = bootstrap.flatMap((s) =>
-      s.artifacts.map((a) => artifactRef(s.cacheKey as string, 'chunk', a.name)),
-    );
+    const refs = bootstrap.flatMap((s) => s.artifacts.map((a) => artifactRef(s.cacheKey, 'chunk', a.name)));
     await installArtifacts(cache, refs, tree);
     await mkdir(join(tree, 'src'), { recursive: true });
     const scripts: string[] = [];
@@ -113,7 +111,7 @@ export async function crossBootstrap(
   }
 }
 
-async function exportSource(app: BuildApp, source: Source, target: string): Promise<void> {
+async function exportSource(app: BuildApp, source: KeyedSource, target: string): Promise<void> {
   const repo = await app.gitCache.getRepo(source.repoName);
   await mkdir(target, { recursive: true });
   await runCommand([
@@ -128,8 +126,8 @@ async function exportSource(app: BuildApp, source: Source, target: string): Prom
 }
 
 /** The shell script that builds one native chunk on the target. */
-export function buildScript(source: Source, dir: string, env: Record<string, string>): Buffer {
-  const morphology = source.morphology as ChunkMorphology;
+export function buildScript(source: KeyedChunkSource, dir: string, env: Record<string, string>): Buffer {
+  const morphology = source.morphology;
   const parts: Buffer[] = [];
   const line = (text: string | Buffer): void => {
     parts.push(Buffer.from(text), Buffer.from('\n'));

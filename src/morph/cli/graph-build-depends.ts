@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { App } from '../app.js';
 import { artifactWalk } from '../build/graph/artifact-walk.js';
-import type { Artifact, Source } from '../build/graph/build-graph.js';
+import type { KeyedArtifact, KeyedSource } from '../build/graph/keyed-source.js';
 import { resolveBuildGraph } from '../build/graph/resolve-build-graph.js';
 import { MorphError } from '../errors.js';
 import { parseTriplets } from './triplets.js';
@@ -43,12 +43,12 @@ export async function run(app: App, args: string[]): Promise<void> {
 }
 
 /** The DOT text of a graph whose artifacts are given in build order. */
-export function formatDot(title: string, order: readonly Artifact[]): string {
+export function formatDot(title: string, order: readonly KeyedArtifact[]): string {
   // Dependents counted by source: a source's artifacts share its dependencies.
-  const dependents = new Map<Artifact, Set<Source>>();
+  const dependents = new Map<KeyedArtifact, Set<KeyedSource>>();
   for (const artifact of order) {
     for (const dep of artifact.source.dependencies) {
-      const set = dependents.get(dep) ?? new Set<Source>();
+      const set = dependents.get(dep) ?? new Set<KeyedSource>();
       set.add(artifact.source);
       dependents.set(dep, set);
     }

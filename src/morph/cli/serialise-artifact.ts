@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import type { App } from '../app.js';
 import { artifactWalk } from '../build/graph/artifact-walk.js';
-import type { Artifact, Source } from '../build/graph/build-graph.js';
+import type { KeyedArtifact, KeyedSource } from '../build/graph/keyed-source.js';
 import { resolveBuildGraph } from '../build/graph/resolve-build-graph.js';
 import { MorphError } from '../errors.js';
 import { normaliseTripletFile } from './triplets.js';
@@ -33,8 +33,8 @@ export async function run(app: App, args: string[]): Promise<void> {
     originalRef: originalRef ?? ref,
   });
   const order = artifactWalk(build.graph.root);
-  const id = (artifact: Artifact): string => `${artifact.source.cacheKey}.${artifact.name}`;
-  const sources = new Map<string, Source>(order.map((a) => [a.source.cacheKey as string, a.source]));
+  const id = (artifact: KeyedArtifact): string => `${artifact.source.cacheKey}.${artifact.name}`;
+  const sources = new Map<string, KeyedSource>(order.map((a) => [a.source.cacheKey, a.source]));
   const document = {
     root_artifact: id(build.graph.root),
     artifacts: Object.fromEntries(

@@ -1,6 +1,6 @@
 import type { App } from '../app.js';
 import { artifactWalk } from '../build/graph/artifact-walk.js';
-import type { Artifact } from '../build/graph/build-graph.js';
+import type { KeyedArtifact } from '../build/graph/keyed-source.js';
 import { resolveBuildGraph } from '../build/graph/resolve-build-graph.js';
 import { parseTriplets } from './triplets.js';
 
@@ -29,7 +29,7 @@ export async function run(app: App, args: string[]): Promise<void> {
 }
 
 /** `<repo>|<ref>|<file>|<source name>|<artifact name>`, repo and ref as written. */
-function describe(artifact: Artifact): string {
+function describe(artifact: KeyedArtifact): string {
   const { repoName, originalRef, file, name } = artifact.source;
   return [repoName, originalRef, file, name, artifact.name].join('|');
 }

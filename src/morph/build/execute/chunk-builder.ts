@@ -7,7 +7,12 @@ import { MorphError } from '../../errors.js';
 import type { ChunkMorphology } from '../../model.js';
 import { assembleChunkArtifacts, type ChunkArtifactPlan } from '../assemble/chunk-assembly.js';
 import { chunkPath } from '../graph/build-environment.js';
-import { type Artifact, chunkDependencies, type Source } from '../graph/build-graph.js';
+import {
+  chunkDependencies,
+  type KeyedArtifact,
+  type KeyedChunkSource,
+  type KeyedSource,
+} from '../graph/keyed-source.js';
 import { matchRule } from '../graph/split-rules.js';
 import { platformOf } from '../remote/open-remote-executor.js';
 import { remoteEnvironment } from '../remote/remote-environment.js';
@@ -25,20 +30,24 @@ import { SourceTiming } from './source-timing.js';
  * The chunk artifacts installed in a chunk's staging area (docs/spec/morph.md 5.9):
  * its recursive chunk dependencies, except bootstrap-mode chunks of other strata.
  */
-export function stagingDependencies(source: Source): Artifact[] {
+export function stagingDependencies(source: KeyedSource): KeyedArtifact[] {
   return chunkDependencies(source).filter(
     (artifact) => artifact.source.buildMode !== 'bootstrap' || sameStrata(artifact.source, source),
   );
 }
 
-function sameStrata(a: Source, b: Source): boolean {
+function sameStrata(a: KeyedSource, b: KeyedSource): boolean {
   return a.strata.size === b.strata.size && [...a.strata].every((file) => b.strata.has(file));
 }
 
 /** The artifacts a chunk stages, their refs, and how their tree is prepared (dependency-trees.ts). */
-export function stagingTree(source: Source): { deps: Artifact[]; refs: string[]; options: TreeOptions } {
+export function stagingTree(source: KeyedSource): {
+  deps: KeyedArtifact[];
+  refs: string[];
+  options: TreeOptions;
+} {
   const deps = stagingDependencies(source);
-  const refs = deps.map((a) => artifactRef(a.source.cacheKey as string, 'chunk', a.name));
+  const refs = deps.map((a) => artifactRef(a.source.cacheKey, 'chunk', a.name));
   return { deps, refs, options: { ldconfig: source.buildMode === 'staging' } };
 }
 
@@ -50,13 +59,13 @@ export function stagingTree(source: Source): { deps: Artifact[]; refs: string[];
  */
 export async function buildChunk(
   ctx: BuildContext,
-  source: Source,
+  source: KeyedChunkSource,
   prefetched?: Promise<ChunkSources>,
 ): Promise<void> {
   const { app, cache } = ctx;
   const settings = app.settings;
-  const key = source.cacheKey as string;
-  const morphology = source.morphology as ChunkMorphology;
+  const key = source.cacheKey;
+  const morphology = source.morphology;
   const timing = new SourceTiming();
   /** The staging area, once its sources are there; its build log lies beside it. */
   let staging: string | undefined;
@@ -263,7 +272,7 @@ export interface ChunkSources {
  */
 export async function extractChunkSources(
   app: BuildContext['app'],
-  source: Source,
+  source: KeyedSource,
   options: { background?: boolean } = {},
 ): Promise<ChunkSources> {
   const staging = await createStagingArea(app.settings.tempdir);
@@ -295,10 +304,10 @@ export function removeChunkSources(sources: ChunkSources): Promise<void> {
  * holds nothing of the host: `repo` is the name as written in the
  * definitions, and morph's version is left out (it is not in the key).
  */
-export function artifactPlan(source: Source, artifact: Artifact): ChunkArtifactPlan {
+export function artifactPlan(source: KeyedSource, artifact: KeyedArtifact): ChunkArtifactPlan {
   return {
     name: artifact.name,
-    ref: artifactRef(source.cacheKey as string, source.kind, artifact.name),
+    ref: artifactRef(source.cacheKey, source.kind, artifact.name),
     record: {
       'source-name': source.name,
       kind: source.kind,
@@ -308,7 +317,7 @@ export function artifactPlan(source: Source, artifact: Artifact): ChunkArtifactP
       original_ref: source.originalRef,
       sha1: source.commit,
       morphology: source.file,
-      'cache-key': source.cacheKey as string,
+      'cache-key': source.cacheKey,
       'cache-id': source.cacheId,
     },
   };

@@ -1,9 +1,10 @@
 import { chmod, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { invariant } from '../../../shared/invariant.js';
 import { artifactRef } from '../../cache/artifact-ref.js';
 import { formatMetadata } from '../assemble/metadata-record.js';
-import type { Artifact, Source } from '../graph/build-graph.js';
 import { clampMtimes, makeOwnDirectory, writeOwnFile } from '../graph/hermetic.js';
+import type { KeyedArtifact, KeyedSource, KeyedStratumSource } from '../graph/keyed-source.js';
 import { createStagingArea } from '../stage/staging-area.js';
 import type { BuildContext } from './build-context.js';
 import { artifactPlan } from './chunk-builder.js';
@@ -13,7 +14,7 @@ import { SourceTiming } from './source-timing.js';
 export const STRATUM_CHUNKS_KEY = 'morph.chunk-refs';
 
 /** The chunk artifacts making up a stratum artifact: its chunk dependencies, bootstrap chunks excluded. */
-export function stratumConstituents(source: Source): Artifact[] {
+export function stratumConstituents(source: KeyedSource): KeyedArtifact[] {
   return source.dependencies.filter((a) => a.source.kind === 'chunk' && a.source.buildMode !== 'bootstrap');
 }
 
@@ -22,9 +23,10 @@ export function stratumConstituents(source: Source): Artifact[] {
  * `baserock/<artifact>.meta`, whose metadata lists the refs of its chunk
  * artifacts. No commands run.
  */
-export async function buildStratum(ctx: BuildContext, source: Source): Promise<void> {
+export async function buildStratum(ctx: BuildContext, source: KeyedStratumSource): Promise<void> {
   const timing = new SourceTiming();
-  const artifact = source.artifacts[0] as Artifact;
+  const artifact = source.artifacts[0];
+  invariant(artifact, `${source.kind} source ${source.name} has no artifact`);
   const constituents = stratumConstituents(source);
   const chunkRefs = stratumChunkRefs(source);
   const plan = artifactPlan(source, artifact);
@@ -46,7 +48,7 @@ export async function buildStratum(ctx: BuildContext, source: Source): Promise<v
         consume: true,
       });
     });
-    await timing.write(ctx.cache.sourceMetaPath(source.cacheKey as string));
+    await timing.write(ctx.cache.sourceMetaPath(source.cacheKey));
     // Layered now, while other sources build, for the system's assembly (system-builder.ts).
     ctx.cache.layered(systemLayer(chunkRefs, plan.ref)).catch(() => {});
   } finally {
@@ -63,6 +65,6 @@ export function systemLayer(chunkRefs: readonly string[], stratumRef: string): s
 }
 
 /** The refs of a stratum artifact's chunk artifacts (what `morph.chunk-refs` records). */
-export function stratumChunkRefs(source: Source): string[] {
-  return stratumConstituents(source).map((a) => artifactRef(a.source.cacheKey as string, 'chunk', a.name));
+export function stratumChunkRefs(source: KeyedSource): string[] {
+  return stratumConstituents(source).map((a) => artifactRef(a.source.cacheKey, 'chunk', a.name));
 }

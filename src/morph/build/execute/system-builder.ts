@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../../shared/exec.js';
+import { invariant } from '../../../shared/invariant.js';
 import { artifactRef } from '../../cache/artifact-ref.js';
 import { MorphError } from '../../errors.js';
 import { formatMetadata } from '../assemble/metadata-record.js';
-import type { Artifact, Source } from '../graph/build-graph.js';
 import { clampMtimes, HERMETIC_ENVIRONMENT, makeOwnDirectory, writeOwnFile } from '../graph/hermetic.js';
+import type { KeyedArtifact, KeyedSource, KeyedSystemSource } from '../graph/keyed-source.js';
 import { devicesMetadata, storeArtifactDevices } from '../stage/artifact-devices.js';
 import type { DeviceNode } from '../stage/device-nodes.js';
 import { artifactDevices, createStagingArea, needsLdconfig } from '../stage/staging-area.js';
@@ -32,9 +33,10 @@ BUG_REPORT_URL="http://wiki.baserock.org/mailinglist"
  * hard links into the cache. Device nodes are recorded beside (artifact-devices.ts).
  * @throws MorphError build/empty-system (no chunk file at all), build/system-integration-failed.
  */
-export async function buildSystem(ctx: BuildContext, source: Source): Promise<void> {
+export async function buildSystem(ctx: BuildContext, source: KeyedSystemSource): Promise<void> {
   const timing = new SourceTiming();
-  const artifact = source.artifacts[0] as Artifact;
+  const artifact = source.artifacts[0];
+  invariant(artifact, `${source.kind} source ${source.name} has no artifact`);
   const staging = await createStagingArea(ctx.app.settings.tempdir);
   const root = join(staging, `${source.name}.inst`);
   const mounts: string[] = [];
@@ -49,7 +51,7 @@ export async function buildSystem(ctx: BuildContext, source: Source): Promise<vo
       const layers: Promise<string>[] = [];
       let count = 0;
       for (const stratum of source.dependencies) {
-        const stratumRef = artifactRef(stratum.source.cacheKey as string, 'stratum', stratum.name);
+        const stratumRef = artifactRef(stratum.source.cacheKey, 'stratum', stratum.name);
         const chunkRefs = stratumChunkRefs(stratum.source);
         for (const ref of chunkRefs) devices.push(...(await artifactDevices(ctx.cache, ref)));
         layers.push(ctx.cache.layered(systemLayer(chunkRefs, stratumRef)));
@@ -92,7 +94,7 @@ export async function buildSystem(ctx: BuildContext, source: Source): Promise<vo
       }),
     );
     await storeArtifactDevices(ctx.cache, plan.ref, devices, staging);
-    await timing.write(ctx.cache.sourceMetaPath(source.cacheKey as string));
+    await timing.write(ctx.cache.sourceMetaPath(source.cacheKey));
   } finally {
     for (const mount of mounts.reverse()) await runCommand(['umount', mount], { allowFailure: true });
     await rm(staging, { recursive: true, force: true });

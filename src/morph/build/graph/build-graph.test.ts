@@ -6,7 +6,7 @@ import type { ChunkMorphology, StratumMorphology, SystemMorphology } from '../..
 import { stagingDependencies } from '../execute/chunk-builder.js';
 import { stratumConstituents } from '../execute/stratum-builder.js';
 import { createBuildGraph } from './build-graph.js';
-import { computeCacheKeys } from './cache-ids.js';
+import { keyBuildGraph } from './cache-ids.js';
 import type { ResolvedChunk, ResolvedDefinitions } from './resolve-definitions.js';
 
 const repo = { repoName: 'test:morphs', originalRef: 'master', commit: 'c0', tree: 't0' };
@@ -110,19 +110,17 @@ function twoTestChunks(): ResolvedDefinitions {
 }
 
 test('two chunk sources called test-chunk stay distinct and get different keys', () => {
-  const graph = createBuildGraph(twoTestChunks());
-  computeCacheKeys(graph, { USER: 'tomjon' }, computeCacheKey);
+  const graph = keyBuildGraph(createBuildGraph(twoTestChunks()), { USER: 'tomjon' }, computeCacheKey);
   const testChunks = graph.order.filter((s) => s.name === 'test-chunk');
   assert.equal(testChunks.length, 2);
   assert.notEqual(testChunks[0]?.cacheKey, testChunks[1]?.cacheKey);
-  const again = createBuildGraph(twoTestChunks());
-  computeCacheKeys(again, { USER: 'tomjon' }, computeCacheKey);
+  const again = keyBuildGraph(createBuildGraph(twoTestChunks()), { USER: 'tomjon' }, computeCacheKey);
   assert.equal(again.root.source.cacheKey, graph.root.source.cacheKey, 'keys are deterministic');
-  for (const source of graph.order) assert.equal(source.cacheId?.['build-umask'], '0022');
+  for (const source of graph.order) assert.equal(source.cacheId['build-umask'], '0022');
 });
 
 test('bootstrap chunks are staged only for their own stratum and never enter strata artifacts', () => {
-  const graph = createBuildGraph(fixture());
+  const graph = keyBuildGraph(createBuildGraph(fixture()), {}, computeCacheKey);
   const [stage1, stage2, coreChunk] = graph.order.filter((s) => s.kind === 'chunk');
   assert.ok(stage1 && stage2 && coreChunk);
   assert.ok(stagingDependencies(stage2).some((a) => a.source === stage1));
@@ -134,14 +132,16 @@ test('bootstrap chunks are staged only for their own stratum and never enter str
 });
 
 test('selecting stratum artifacts changes the system key and limits what is built', () => {
-  const all = createBuildGraph(fixture());
-  const some = createBuildGraph(
-    fixture(
-      '- {name: build-essential, morph: strata/build-essential.morph}\n- {name: core, morph: strata/core.morph, artifacts: [core-runtime]}',
+  const all = keyBuildGraph(createBuildGraph(fixture()), {}, computeCacheKey);
+  const some = keyBuildGraph(
+    createBuildGraph(
+      fixture(
+        '- {name: build-essential, morph: strata/build-essential.morph}\n- {name: core, morph: strata/core.morph, artifacts: [core-runtime]}',
+      ),
     ),
+    {},
+    computeCacheKey,
   );
-  computeCacheKeys(all, {}, computeCacheKey);
-  computeCacheKeys(some, {}, computeCacheKey);
   assert.notEqual(all.root.source.cacheKey, some.root.source.cacheKey);
   assert.ok(!some.order.some((s) => s.kind === 'stratum' && s.artifacts[0]?.name === 'core-devel'));
 });

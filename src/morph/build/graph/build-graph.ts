@@ -16,7 +16,10 @@ import {
 /** The kinds of buildable source. */
 export type SourceKind = 'chunk' | 'stratum' | 'system';
 
-/** A unit of building: one chunk, one stratum artifact, or the system (docs/spec/morph.md 5.3). */
+/**
+ * A unit of building: one chunk, one stratum artifact, or the system
+ * (docs/spec/morph.md 5.3), before its cache key is known (keyed-source.ts).
+ */
 export interface Source extends ResolvedRepo {
   /** Identity: repo name, original ref, file and source name. */
   readonly id: string;
@@ -31,13 +34,17 @@ export interface Source extends ResolvedRepo {
   /** Chunks: the file rules (`split-rules` of the cache id). */
   readonly splitRules: SplitRule[];
   /** Stratum files whose chunk lists include this chunk (same-stratum test of 5.9). */
+  readonly strata: ReadonlySet<string>;
+  readonly artifacts: readonly Artifact[];
+  /** Artifacts this source needs, in dependency order. */
+  readonly dependencies: readonly Artifact[];
+}
+
+/** A source while the graph is being made. */
+interface DraftSource extends Source {
   readonly strata: Set<string>;
   readonly artifacts: Artifact[];
-  /** Artifacts this source needs, in dependency order. */
   readonly dependencies: Artifact[];
-  /** Set by `computeCacheKeys`. */
-  cacheId?: Record<string, unknown>;
-  cacheKey?: string;
 }
 
 /** One output of a source. */
@@ -68,7 +75,7 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
   const { definitions } = resolved;
   const warnings: string[] = [];
   const stratumArtifacts = new Map<string, Artifact[]>();
-  const chunkSources = new Map<string, Source>();
+  const chunkSources = new Map<string, DraftSource>();
   const stratumSourceName = new Map<string, string>();
 
   const allChunkSpecs = [...resolved.chunks.values()].flat();
@@ -99,7 +106,7 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
     visiting.add(file);
     const stratum = resolved.strata.get(file) as StratumMorphology;
     const dependsOn = stratum['build-depends'].flatMap((dep) => makeStratum(dep.morph));
-    const specSources = new Map<string, Source>();
+    const specSources = new Map<string, DraftSource>();
     for (const chunk of resolved.chunks.get(file) ?? []) {
       const id = [chunk.repoName, chunk.originalRef, chunk.file, chunk.morphology.name].join('\0');
       let source = chunkSources.get(id);
@@ -235,28 +242,11 @@ export function buildOrder(root: Artifact): Source[] {
   return order;
 }
 
-/**
- * Every chunk artifact a source needs installed, recursively through strata,
- * in walk order.
- */
-export function chunkDependencies(source: Source): Artifact[] {
-  const out: Artifact[] = [];
-  const seen = new Set<Artifact>();
-  const visit = (artifact: Artifact): void => {
-    if (seen.has(artifact)) return;
-    seen.add(artifact);
-    for (const dep of artifact.source.dependencies) visit(dep);
-    if (artifact.source.kind === 'chunk') out.push(artifact);
-  };
-  for (const dep of source.dependencies) visit(dep);
-  return out;
-}
-
 type NewSource = Omit<Source, 'artifacts' | 'dependencies' | 'strata'> & { artifactNames: string[] };
 
-function newSource(init: NewSource): Source {
+function newSource(init: NewSource): DraftSource {
   const { artifactNames: names, ...rest } = init;
-  const source: Source = { ...rest, strata: new Set(), artifacts: [], dependencies: [] };
+  const source: DraftSource = { ...rest, strata: new Set(), artifacts: [], dependencies: [] };
   for (const name of names) source.artifacts.push({ name, source });
   return source;
 }

@@ -6,13 +6,14 @@ import { MorphError } from '../../errors.js';
 import type { SystemMorphology } from '../../model.js';
 import type { BuildApp } from './build-app.js';
 import { baseBuildEnvironment, cacheKeyEnvironment } from './build-environment.js';
-import { type BuildGraph, createBuildGraph } from './build-graph.js';
-import { computeCacheKeys } from './cache-ids.js';
+import { createBuildGraph } from './build-graph.js';
+import { keyBuildGraph } from './cache-ids.js';
+import type { KeyedBuildGraph } from './keyed-source.js';
 import { type BuildRequest, type ResolvedDefinitions, resolveDefinitions } from './resolve-definitions.js';
 
 /** A system build, resolved and keyed, ready to build or to look up. */
 export interface ResolvedBuild {
-  readonly graph: BuildGraph;
+  readonly graph: KeyedBuildGraph;
   readonly system: SystemMorphology;
   readonly arch: string;
   /** The build environment shared by all sources. */
@@ -73,8 +74,8 @@ function keyedBuild(
   options: ResolveBuildOptions,
   report: boolean,
 ): ResolvedBuild {
-  const graph = createBuildGraph(resolved);
-  if (report) for (const warning of graph.warnings) app.status.error(`WARNING: ${warning}`);
+  const unkeyed = createBuildGraph(resolved);
+  if (report) for (const warning of unkeyed.warnings) app.status.error(`WARNING: ${warning}`);
   const system = resolved.system;
   if (options.checkArchitecture ?? true) {
     const host = architectureFromMachine(machine(), false);
@@ -94,13 +95,13 @@ function keyedBuild(
     hostEnv: process.env,
     existingFiles: existsSync,
   });
-  computeCacheKeys(graph, cacheKeyEnvironment(env), computeCacheKey);
+  const graph = keyBuildGraph(unkeyed, cacheKeyEnvironment(env), computeCacheKey);
   return {
     graph,
     system,
     arch,
     env,
-    cacheKey: graph.root.source.cacheKey as string,
+    cacheKey: graph.root.source.cacheKey,
     artifactName: graph.root.name,
   };
 }

@@ -15,7 +15,7 @@ import {
 import { buildStratum } from '../execute/stratum-builder.js';
 import { buildSystem } from '../execute/system-builder.js';
 import type { BuildApp } from '../graph/build-app.js';
-import type { Source } from '../graph/build-graph.js';
+import type { KeyedArtifact, KeyedSource } from '../graph/keyed-source.js';
 import type { ResolvedBuild } from '../graph/resolve-build-graph.js';
 import { openRemoteExecutor } from '../remote/open-remote-executor.js';
 import { describeRemoteStats, type RemoteExecutor } from '../remote/remote-executor.js';
@@ -162,7 +162,7 @@ export class ArtifactBuilder {
   private async schedule(build: ResolvedBuild, withRoot: boolean): Promise<void> {
     const { cache, remote, trees, sources } = await this.open();
     const root = build.graph.root.source;
-    const fresh: Source[] = [];
+    const fresh: KeyedSource[] = [];
     const seen = new Set<string>();
     for (const source of build.graph.order) {
       const key = keyOf(source);
@@ -212,7 +212,7 @@ export class ArtifactBuilder {
 
   private async run(
     build: ResolvedBuild,
-    source: Source,
+    source: KeyedSource,
     number: number,
     missing: boolean,
     { cache, trees, sources }: Omit<Opened, 'remote'>,
@@ -307,19 +307,19 @@ interface Opened {
   sources: Prefetch<ChunkSources>;
 }
 
-function keyOf(source: Source): string {
-  return source.cacheKey as string;
+function keyOf(source: KeyedSource): string {
+  return source.cacheKey;
 }
 
-function refsOf(source: Source): string[] {
-  return source.artifacts.map((a) => artifactRef(source.cacheKey as string, source.kind, a.name));
+function refsOf(source: KeyedSource): string[] {
+  return source.artifacts.map((a) => artifactRef(source.cacheKey, source.kind, a.name));
 }
 
 /**
  * Chunks take a command slot for their commands only; a system takes one for
  * its whole assembly; a stratum (one small commit) needs none.
  */
-function buildSource(ctx: BuildContext, source: Source, sources?: Promise<ChunkSources>): Promise<void> {
+function buildSource(ctx: BuildContext, source: KeyedSource, sources?: Promise<ChunkSources>): Promise<void> {
   switch (source.kind) {
     case 'chunk':
       return buildChunk(ctx, source, sources);
