@@ -5,7 +5,7 @@ import { ArtifactCache } from '../cache/artifact-cache.js';
 import { artifactRef } from '../cache/artifact-ref.js';
 import { isArchitecture } from '../definitions/architecture.js';
 import { MorphError } from '../errors.js';
-import { CHUNK_COMMAND_FIELDS, type ChunkMorphology } from '../model.js';
+import { CHUNK_COMMAND_FIELDS } from '../model.js';
 import { buildChunk } from './execute/chunk-builder.js';
 import type { BuildApp } from './graph/build-app.js';
 import type { KeyedChunkSource, KeyedSource } from './graph/keyed-source.js';

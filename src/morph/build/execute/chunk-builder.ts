@@ -4,7 +4,6 @@ import { moveFile } from '../../../shared/atomic-file.js';
 import { runCommand } from '../../../shared/exec.js';
 import { artifactRef } from '../../cache/artifact-ref.js';
 import { MorphError } from '../../errors.js';
-import type { ChunkMorphology } from '../../model.js';
 import { assembleChunkArtifacts, type ChunkArtifactPlan } from '../assemble/chunk-assembly.js';
 import { chunkPath } from '../graph/build-environment.js';
 import {

@@ -7,7 +7,7 @@ import { artifactRef } from '../../cache/artifact-ref.js';
 import { MorphError } from '../../errors.js';
 import { formatMetadata } from '../assemble/metadata-record.js';
 import { clampMtimes, HERMETIC_ENVIRONMENT, makeOwnDirectory, writeOwnFile } from '../graph/hermetic.js';
-import type { KeyedArtifact, KeyedSource, KeyedSystemSource } from '../graph/keyed-source.js';
+import type { KeyedSystemSource } from '../graph/keyed-source.js';
 import { devicesMetadata, storeArtifactDevices } from '../stage/artifact-devices.js';
 import type { DeviceNode } from '../stage/device-nodes.js';
 import { artifactDevices, createStagingArea, needsLdconfig } from '../stage/staging-area.js';

@@ -15,7 +15,7 @@ import {
 import { buildStratum } from '../execute/stratum-builder.js';
 import { buildSystem } from '../execute/system-builder.js';
 import type { BuildApp } from '../graph/build-app.js';
-import type { KeyedArtifact, KeyedSource } from '../graph/keyed-source.js';
+import type { KeyedSource } from '../graph/keyed-source.js';
 import type { ResolvedBuild } from '../graph/resolve-build-graph.js';
 import { openRemoteExecutor } from '../remote/open-remote-executor.js';
 import { describeRemoteStats, type RemoteExecutor } from '../remote/remote-executor.js';
