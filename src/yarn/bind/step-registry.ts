@@ -12,7 +12,7 @@ import {
   type ShellImplementation,
   type TsImplementation,
 } from '../model.js';
-import { compileYarnRegex, matchYarn } from './python-regex.js';
+import { compileYarnRegex, matchYarn } from './yarn-regex.js';
 
 /** One implementation as seen by the binder. */
 export interface Candidate {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { translatePythonRegex } from '../../../shared/python-regex.js';
 import { loadMorphology } from '../../definitions/load-morphology.js';
 import { MorphError } from '../../errors.js';
 import type { StratumMorphology } from '../../model.js';
@@ -13,7 +14,6 @@ import {
   selectStratumArtifacts,
   stratumArtifactOf,
   stratumSplitRules,
-  translatePythonRegex,
 } from './split-rules.js';
 
 const isSplitError = (err: unknown): boolean =>

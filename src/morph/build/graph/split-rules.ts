@@ -1,9 +1,15 @@
 /**
  * Artifact splitting rules (docs/spec/morph.md 5.4) as a pure library: the default
  * rule tables, the rules of chunks, strata and systems, Python `re.match`
- * semantics for their patterns (a prefix match, first rule wins), and the
+ * semantics for their patterns (a prefix match, first rule wins; translated by
+ * src/shared/python-regex.ts, without JavaScript's `u` mode), and the
  * partition of a chunk's DESTDIR paths into its artifacts.
  */
+import {
+  type TranslatedPattern,
+  translatePythonRegex,
+  UnsupportedPythonRegex,
+} from '../../../shared/python-regex.js';
 import { MorphError } from '../../errors.js';
 import type { ProductSpec, StratumMorphology, StratumSpec } from '../../model.js';
 
@@ -110,81 +116,6 @@ export function artifactNames(rules: readonly { artifact: string }[]): string[] 
   return [...new Set(rules.map((rule) => rule.artifact))];
 }
 
-/** A Python regex translated to JavaScript. */
-export interface TranslatedRegex {
-  source: string;
-  flags: string;
-}
-
-/**
- * Translates a Python `re` pattern to JavaScript: `(?P<n>` named groups and
- * `(?P=n)` back references, `\A`/`\Z`, `(?#...)` comments and global inline
- * flags (`i`, `m`, `s`; `x` strips whitespace and comments). A literal `]`
- * right after `[` or `[^` is escaped. The `u` flag is never used, since
- * Python allows escapes (`\-`, `\"`) that unicode mode rejects.
- *
- * @throws MorphError `build/invalid-split-rule` for syntax JavaScript cannot express.
- */
-export function translatePythonRegex(pattern: string): TranslatedRegex {
-  const fail = (what: string): never => {
-    throw new MorphError('build', 'invalid-split-rule', `Invalid split rule pattern ${pattern}: ${what}`);
-  };
-  let flags = '';
-  let verbose = false;
-  for (const match of pattern.matchAll(/(?<!\\)\(\?([aiLmsux]+)\)/g)) {
-    for (const flag of match[1] ?? '') {
-      if ('ims'.includes(flag) && !flags.includes(flag)) flags += flag;
-      if (flag === 'x') verbose = true;
-    }
-  }
-  let out = '';
-  let inClass = false;
-  let i = 0;
-  while (i < pattern.length) {
-    const ch = pattern[i] as string;
-    const rest = pattern.slice(i);
-    if (ch === '\\') {
-      const next = pattern[i + 1];
-      if (next === undefined) fail('trailing backslash');
-      if (!inClass && next === 'A') out += '^';
-      else if (!inClass && next === 'Z') out += '$(?![\\s\\S])';
-      else out += `\\${next}`;
-      i += 2;
-    } else if (inClass) {
-      if (ch === ']') inClass = false;
-      out += ch;
-      i += 1;
-    } else if (ch === '[') {
-      const open = /^\[\^?/.exec(rest)?.[0] ?? '[';
-      out += open;
-      i += open.length;
-      if (pattern[i] === ']') {
-        out += '\\]';
-        i += 1;
-      }
-      inClass = true;
-    } else if (verbose && /\s/.test(ch)) {
-      i += 1;
-    } else if (verbose && ch === '#') {
-      while (i < pattern.length && pattern[i] !== '\n') i += 1;
-    } else if (rest.startsWith('(?')) {
-      const named = /^\(\?P<([A-Za-z_]\w*)>/.exec(rest);
-      const backref = /^\(\?P=([A-Za-z_]\w*)\)/.exec(rest);
-      const skipped = /^\(\?(?:#[^)]*|[aiLmsux]+)\)/.exec(rest);
-      if (named) out += `(?<${named[1]}>`;
-      else if (backref) out += `\\k<${backref[1]}>`;
-      else if (skipped) out += '';
-      else if (rest.startsWith('(?(')) fail('conditional groups are not supported');
-      else out += '(?';
-      i += (named ?? backref ?? skipped)?.[0].length ?? 2;
-    } else {
-      out += ch;
-      i += 1;
-    }
-  }
-  return { source: out, flags };
-}
-
 const compiled = new Map<string, RegExp>();
 
 /**
@@ -196,7 +127,18 @@ const compiled = new Map<string, RegExp>();
 export function compileSplitPattern(pattern: string): RegExp {
   let regex = compiled.get(pattern);
   if (regex === undefined) {
-    const { source, flags } = translatePythonRegex(pattern);
+    let translated: TranslatedPattern;
+    try {
+      translated = translatePythonRegex(pattern);
+    } catch (err) {
+      if (!(err instanceof UnsupportedPythonRegex)) throw err;
+      throw new MorphError(
+        'build',
+        'invalid-split-rule',
+        `Invalid split rule pattern ${pattern}: ${err.what}`,
+      );
+    }
+    const { source, flags } = translated;
     try {
       regex = new RegExp(`^(?:${source})`, flags);
     } catch (cause) {

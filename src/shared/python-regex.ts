@@ -1,35 +1,57 @@
 /**
- * Translates a Python `re` pattern (as written after IMPLEMENTS) into a
- * JavaScript RegExp source with the same meaning for yarn's use (matching
- * one line of step text).
+ * The one translator of Python `re` patterns into JavaScript RegExp
+ * sources, for yarn-run's IMPLEMENTS regexes (docs/spec/yarn.md 1.3) and
+ * morph's split rules (docs/spec/morph.md 5.4). Callers add their own
+ * anchoring and flags and turn `UnsupportedPythonRegex` into their error.
  *
  * Handled: `(?P<n>…)` → `(?<n>…)`, `(?P=n)` → `\k<n>`, `\A` → `^`, `\Z` → `$`,
  * `(?#…)` comments dropped, leading/inline global flags `(?aiLmsux)` turned
  * into RegExp flags (`x` strips whitespace and comments), scoped `(?i:…)`
- * groups (redundant, matching is case-insensitive anyway), `{,n}` → `{0,n}`.
+ * groups become plain groups, `{,n}` → `{0,n}`, a `]` right after `[` or
+ * `[^` is literal.
  *
- * Python 3 `str` patterns are Unicode-aware (`\w` matches `ö`, `re.I` folds
- * `Ä`), so the pattern is first translated for JavaScript's `u` mode: `\w`
- * → `[\p{L}\p{N}_]`, `\d` → `\p{Nd}`, identity escapes such as `\"` (legal in
+ * Python 3 `str` patterns are Unicode-aware (`\w` matches `ö`), so with
+ * `unicode` the pattern is translated for JavaScript's `u` mode: `\w` →
+ * `[\p{L}\p{N}_]`, `\d` → `\p{Nd}`, identity escapes such as `\"` (legal in
  * Python, a SyntaxError under `u`) become plain characters, lone `{`/`}`/`]`
- * are escaped. When even that does not compile, the plain (non-`u`)
- * translation is used, with ASCII `\w`/`\d`.
+ * are escaped. Without it (ASCII `\w`/`\d`) the source suits a RegExp
+ * without the `u` flag.
  */
-import { YarnError } from '../errors.js';
 
+/** A Python pattern as a JavaScript RegExp source and the flags it sets inline. */
 export interface TranslatedPattern {
   source: string;
-  /** Extra flags beyond yarn's `i` (`s`, `m`). */
+  /** Flags set by the pattern itself: any of `i`, `m`, `s`. */
   flags: string;
 }
 
+/** Python syntax JavaScript cannot express (conditional or atomic groups, `(?-i:…)`, `\N{…}`). */
+export class UnsupportedPythonRegex extends Error {
+  override readonly name = 'UnsupportedPythonRegex';
+  /**
+   * @param pattern the Python pattern.
+   * @param what what is not supported, or what is wrong with it.
+   */
+  constructor(
+    readonly pattern: string,
+    readonly what: string,
+  ) {
+    super(`${what} in ${pattern}`);
+  }
+}
+
 /**
- * @throws YarnError BAD_PATTERN for Python syntax JavaScript cannot express
- *   (conditional groups, `(?-i:…)`, `\N{…}`).
+ * Translates `pattern` (see the module comment).
+ * @throws UnsupportedPythonRegex for syntax JavaScript cannot express.
+ * @throws SyntaxError (with `unicode`) for an escape `u` mode cannot take; translate without it.
  */
-export function translatePythonRegex(pattern: string, location?: string, unicode = false): TranslatedPattern {
+export function translatePythonRegex(
+  pattern: string,
+  options: { unicode?: boolean } = {},
+): TranslatedPattern {
+  const unicode = options.unicode ?? false;
   const fail = (what: string): never => {
-    throw new YarnError('BAD_PATTERN', `Bad IMPLEMENTS regex "${pattern}": ${what}`, { location });
+    throw new UnsupportedPythonRegex(pattern, what);
   };
   let flags = '';
   let verbose = false;
@@ -37,9 +59,8 @@ export function translatePythonRegex(pattern: string, location?: string, unicode
   const globalFlags = /\(\?([aiLmsux]+)\)/g;
   for (let m = globalFlags.exec(pattern); m; m = globalFlags.exec(pattern)) {
     if (isEscapedAt(pattern, m.index)) continue;
-    for (const f of m[1]!) {
-      if (f === 's' && !flags.includes('s')) flags += 's';
-      if (f === 'm' && !flags.includes('m')) flags += 'm';
+    for (const f of m[1] ?? '') {
+      if ('ims'.includes(f) && !flags.includes(f)) flags += f;
       if (f === 'x') verbose = true;
     }
   }
@@ -47,7 +68,7 @@ export function translatePythonRegex(pattern: string, location?: string, unicode
   let inClass = false;
   let i = 0;
   while (i < pattern.length) {
-    const ch = pattern[i]!;
+    const ch = pattern[i] as string;
     if (ch === '\\') {
       const next = pattern[i + 1];
       if (next === undefined) fail('trailing backslash');
@@ -157,7 +178,7 @@ const SYNTAX = new Set('^$\\.*+?()[]{}|/'.split(''));
 
 /** One escape sequence starting at `pattern[i]` (a backslash) in `u`-mode syntax. */
 function unicodeEscape(pattern: string, i: number, inClass: boolean): { text: string; length: number } {
-  const next = pattern[i + 1]!;
+  const next = pattern[i + 1] as string;
   switch (next) {
     case 'w':
       return { text: inClass ? '\\p{L}\\p{N}_' : '[\\p{L}\\p{N}_]', length: 2 };
@@ -174,7 +195,7 @@ function unicodeEscape(pattern: string, i: number, inClass: boolean): { text: st
       return { text: `\\u{${hex[0].replace(/^0+(?=.)/, '')}}`, length: 10 };
     }
     case '0': {
-      const oct = /^[0-7]{0,2}/.exec(pattern.slice(i + 2))![0];
+      const oct = /^[0-7]{0,2}/.exec(pattern.slice(i + 2))?.[0] ?? '';
       const code = Number.parseInt(`0${oct}`, 8);
       return { text: `\\x${code.toString(16).padStart(2, '0')}`, length: 2 + oct.length };
     }
@@ -192,38 +213,4 @@ function isEscapedAt(text: string, index: number): boolean {
   let n = 0;
   for (let j = index - 1; j >= 0 && text[j] === '\\'; j--) n++;
   return n % 2 === 1;
-}
-
-/**
- * Compiles a translated pattern for yarn's match rule: case-insensitive,
- * sticky (anchored at the start); callers check the match ends at the end.
- * @throws YarnError BAD_PATTERN when JavaScript rejects it.
- */
-export function compileYarnRegex(pattern: string, location?: string): RegExp {
-  try {
-    const u = translatePythonRegex(pattern, location, true);
-    return new RegExp(u.source, `iyu${u.flags}`);
-  } catch (err) {
-    if (err instanceof YarnError) throw err;
-  }
-  const t = translatePythonRegex(pattern, location);
-  try {
-    return new RegExp(t.source, `iy${t.flags}`);
-  } catch (err) {
-    throw new YarnError('BAD_PATTERN', `Bad IMPLEMENTS regex "${pattern}": ${(err as Error).message}`, {
-      location,
-      cause: err,
-    });
-  }
-}
-
-/**
- * yarn's match rule: `re.match(regex, text, re.I)` then `m.end() == len(text)`.
- * Returns the captures ('' for unmatched groups) or undefined.
- */
-export function matchYarn(regex: RegExp, text: string): string[] | undefined {
-  regex.lastIndex = 0;
-  const m = regex.exec(text);
-  if (!m || m[0].length !== text.length) return undefined;
-  return m.slice(1).map((c) => c ?? '');
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { YarnError } from '../errors.js';
-import { compileYarnRegex, matchYarn } from './python-regex.js';
+import { compileYarnRegex, matchYarn } from './yarn-regex.js';
 
 const m = (pattern: string, text: string) => matchYarn(compileYarnRegex(pattern), text);
 
