@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { findPackageRoot } from './compat-harness.js';
+import { findPackageRoot } from '../../test/support/compat-harness.js';
 
 const root = findPackageRoot(import.meta.url);
 const dir = join(root, 'yarns', 'expected-fail');

@@ -28,7 +28,7 @@ import {
   loadCases,
   REFERENCE_YARN,
   runCase,
-} from './compat-harness.js';
+} from '../../test/support/compat-harness.js';
 
 const root = findPackageRoot(import.meta.url);
 const dir = corpusDir(root);

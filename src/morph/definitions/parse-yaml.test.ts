@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { thrownReason } from '../../../test/support/thrown-reason.js';
 import { MorphError } from '../errors.js';
-import { thrownReason } from '../thrown-reason.js';
 import { parseYaml } from './parse-yaml.js';
 import { fileOf, getProvenance, locationOf } from './provenance.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { thrownReason } from '../../../test/support/thrown-reason.js';
 import type { ClusterMorphology } from '../model.js';
-import { thrownReason } from '../thrown-reason.js';
 import { splitDeployArguments } from './deploy-arguments.js';
 
 const cluster: ClusterMorphology = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { thrownReason } from '../thrown-reason.js';
+import { thrownReason } from '../../../test/support/thrown-reason.js';
 import { parseCommandLine } from './parse-command-line.js';
 
 const simple = (argv: string[]) => {

@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { TEST_GIT_ENV, testBuildApp } from '../../../../test/support/test-build-app.js';
 import { runCommand } from '../../../shared/exec.js';
 import { SOURCE_DATE_EPOCH } from '../graph/hermetic.js';
-import { TEST_GIT_ENV, testBuildApp } from '../test-build-app.js';
 import { checkoutSource } from './source-checkout.js';
 
 const env = {

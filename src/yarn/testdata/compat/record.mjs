@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { REFERENCE_YARN, runCase } = await import(join(here, '../../../../dist/src/yarn/compat-harness.js'));
+const { REFERENCE_YARN, runCase } = await import(join(here, '../../../../dist/test/support/compat-harness.js'));
 const file = join(here, 'cases.json');
 const data = JSON.parse(readFileSync(file, 'utf8'));
 const only = new Set(process.argv.slice(2));

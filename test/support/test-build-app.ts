@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { runCommand } from '../../shared/exec.js';
-import { GitCache } from '../sources/git-cache.js';
-import { parseRepoAlias, RepoAliasResolver } from '../sources/repo-alias.js';
-import type { BuildApp } from './graph/build-app.js';
+import type { BuildApp } from '../../src/morph/build/graph/build-app.js';
+import { GitCache } from '../../src/morph/sources/git-cache.js';
+import { parseRepoAlias, RepoAliasResolver } from '../../src/morph/sources/repo-alias.js';
+import { runCommand } from '../../src/shared/exec.js';
 
 /**
  * For tests: a BuildApp with a silent status, real commands and a git cache

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MorphError } from './errors.js';
+import { MorphError } from '../../src/morph/errors.js';
 
 /**
  * For tests (HS-6.7: assert `reason`, not wording): runs `fn` and returns the
