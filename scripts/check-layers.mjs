@@ -131,17 +131,10 @@ const ALLOWED = {
  */
 const KNOWN = new Set([]);
 
-/** Unit tests, and helpers only unit tests use. */
+/** Unit tests: they may also use the helpers of test/support/ (never shipped code). */
 function isTest(path) {
-  return /\.test\.ts$/.test(path) || TEST_SUPPORT.has(path);
+  return /\.test\.ts$/.test(path);
 }
-
-/** Test helpers still inside src/ (to move out of the shipped tree). */
-const TEST_SUPPORT = new Set([
-  'morph/thrown-reason.ts',
-  'yarn/compat-harness.ts',
-  'morph/build/test-build-app.ts',
-]);
 
 /** `morph`, `yarn` or `shared`. */
 function programOf(path) {
