@@ -8,10 +8,15 @@
  * module's steps (kinds, pattern, doc, location). On a warm start the index
  * is checked with a few `stat`s and binding uses the manifest alone: the
  * bundle is imported only when a TS step actually runs, so shell-only runs
- * never load esbuild or the step modules' dependencies.
+ * never load esbuild or the step modules' dependencies. A module's import
+ * of yarn-run's own `api` (this repository's `src/yarn/api.ts`) stays an
+ * import of the running engine's `api.js`, so the classes a step throws
+ * (`StepFailure`) are the engine's own.
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'esbuild';
 import type { StepFunction, StepImpl, StepKind, SuiteHook } from '../api.js';
 import { YarnError } from '../errors.js';
 import type { TsImplementation } from '../model.js';
@@ -26,7 +31,7 @@ interface ManifestStep {
 }
 
 interface ModuleIndex {
-  version: 2;
+  version: 3;
   entry: string;
   bundle: string;
   inputs: { path: string; size: number; mtimeMs: number }[];
@@ -84,7 +89,7 @@ async function contentHash(text: string): Promise<string> {
 function readIndex(path: string): ModuleIndex | undefined {
   try {
     const index = JSON.parse(readFileSync(path, 'utf8')) as ModuleIndex;
-    if (index.version !== 2) return undefined;
+    if (index.version !== 3) return undefined;
     for (const input of index.inputs) {
       const st = statSync(input.path);
       if (st.size !== input.size || st.mtimeMs !== input.mtimeMs) return undefined;
@@ -102,6 +107,23 @@ function moduleError(entry: string, message: string, cause?: unknown, location?:
     cause,
   });
 }
+
+/** The running engine's api module, and the source it is compiled from. */
+const ENGINE_API = fileURLToPath(new URL('../api.js', import.meta.url));
+const ENGINE_API_SOURCE = fileURLToPath(new URL('../../../../src/yarn/api.ts', import.meta.url));
+
+/** esbuild plugin: imports of the engine's api resolve to the running engine's `api.js`. */
+const engineApiExternal: Plugin = {
+  name: 'engine-api-external',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)api(\.[jt]s)?$/ }, (args) => {
+      const path = resolve(args.resolveDir, args.path).replace(/\.[jt]s$/, '');
+      return `${path}.ts` === ENGINE_API_SOURCE || `${path}.js` === ENGINE_API
+        ? { path: ENGINE_API, external: true }
+        : undefined;
+    });
+  },
+};
 
 async function bundle(
   entry: string,
@@ -123,6 +145,7 @@ async function bundle(
       logLevel: 'silent',
       outdir: cacheDir,
       absWorkingDir: dirname(entry),
+      plugins: [engineApiExternal],
     });
   } catch (err) {
     const first = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] })
@@ -231,7 +254,7 @@ export async function loadStepModules(files: readonly string[], srcdir: string):
       }
       const { steps, hooks } = await importSteps(built.bundle, entry);
       index = {
-        version: 2,
+        version: 3,
         entry,
         bundle: built.bundle,
         inputs: built.inputs,

@@ -4,7 +4,8 @@
  * only module that prints and sets exit codes: 0 pass, 1 failures and input
  * errors, 2 usage errors, 255 Ctrl-C, 143 SIGTERM.
  */
-import { type AppError, isAppError } from '../../shared/app-error.js';
+import { statSync } from 'node:fs';
+import { isAppError } from '../../shared/app-error.js';
 import type { YarnError } from '../errors.js';
 import { dumpConfig, helpText, parseArgs } from './options.js';
 
@@ -15,21 +16,25 @@ function writeErr(text: string): void {
 }
 
 /**
- * An AppError thrown by the engine bundle, which has its own copy of the
- * class (so `instanceof` fails): recognised by its shape.
+ * The run command's build-time bundle (scripts/bundle-yarn-run.mjs: one file
+ * loads faster than ~30 modules) when it is at least as new as this file,
+ * else undefined. The bundle imports this file's own dependencies and api.js
+ * rather than holding copies, so every class exists once. Under coverage (c8)
+ * the per-file modules run, so reports name the sources.
  */
-function isBundledAppError(err: unknown): err is AppError {
-  return (
-    err instanceof Error &&
-    typeof (err as Partial<AppError>).code === 'string' &&
-    'location' in err &&
-    'hint' in err
-  );
+function freshBundle(): URL | undefined {
+  if (process.env.NODE_V8_COVERAGE) return undefined;
+  const bundle = new URL('./run-command.bundle.mjs', import.meta.url);
+  try {
+    return statSync(bundle).mtimeMs >= statSync(new URL(import.meta.url)).mtimeMs ? bundle : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Prints an error the house way: `ERROR: message (at file:line)`, details, hint; stack only with --debug. */
 export function reportError(err: unknown, debug: boolean): number {
-  if (isAppError(err) || isBundledAppError(err)) {
+  if (isAppError(err)) {
     const loc = err.location ? ` (at ${err.location})` : '';
     writeErr(`ERROR: ${err.message}${loc}\n`);
     const details = (err as Partial<YarnError>).details;
@@ -69,15 +74,11 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`yarn-run ${VERSION} (cmdtest yarn 0.32+git compatible)\n`);
       return 0;
     }
-    const bundle = await import('./engine-bundle.js');
-    if (bundle.hasFreshBundle()) {
-      const { runCommand } = (await import(bundle.engineBundlePath())) as typeof import('./run-command.js');
-      return await runCommand(args);
-    }
-    const { runCommand } = await import('./run-command.js');
-    const code = await runCommand(args);
-    if (!process.env.YARN_RUN_NO_BUNDLE && !process.env.NODE_V8_COVERAGE) await bundle.writeEngineBundle();
-    return code;
+    const bundle = freshBundle();
+    const { runCommand } = (await import(
+      bundle ? bundle.href : './run-command.js'
+    )) as typeof import('./run-command.js');
+    return await runCommand(args);
   } catch (err) {
     return reportError(err, debug);
   }

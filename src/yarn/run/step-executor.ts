@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { StepFailure } from '../api.js';
 import { YarnError } from '../errors.js';
 import type { Implementation, MatchedScenario, MatchedStep, Step, StepResult, StepStatus } from '../model.js';
 import { capText } from './capped-output.js';
@@ -47,13 +48,8 @@ const ENGINE_DIR = `${dirname(dirname(fileURLToPath(import.meta.url)))}/`;
 function errorText(err: unknown, debug: boolean, srcdir: string): string {
   if (err instanceof Error) {
     if (debug) return err.stack ?? `${err.name}: ${err.message}`;
-    // Compare by name: a bundled step module has its own copy of api.ts.
-    if (err.name === 'StepFailure') return err.message;
-    // A user-facing error (possibly from a separately loaded copy of errors.ts).
-    if (err.name === 'YarnError') {
-      const location = (err as { location?: string }).location;
-      return location ? `${err.message} (at ${location})` : err.message;
-    }
+    if (err instanceof StepFailure) return err.message;
+    if (err instanceof YarnError) return err.location ? `${err.message} (at ${err.location})` : err.message;
   }
   return formatStepError(err, srcdir, ENGINE_DIR);
 }
@@ -295,9 +291,7 @@ export class StepExecutor {
       );
       from.appendOutput(r.stdout, r.stderr);
       if (r.exitCode !== 0) {
-        const e = new Error(`step "${text}" failed with exit code ${r.exitCode}`);
-        e.name = 'StepFailure';
-        throw e;
+        throw new StepFailure(`step "${text}" failed with exit code ${r.exitCode}`);
       }
     } else {
       const fn = await this.run.settings.loadTsStep(bound.implementation);
