@@ -18,11 +18,11 @@ const shared = new Set(
 );
 
 for (const name of readdirSync(cli)) {
-  if (name.startsWith('bundle-') || name.startsWith('run-command.bundle.')) rmSync(join(cli, name));
+  if (name.startsWith('bundle-') || name.startsWith('run-subcommand.bundle.')) rmSync(join(cli, name));
 }
 
 await esbuild.build({
-  entryPoints: { 'run-command.bundle': join(cli, 'run-command.js') },
+  entryPoints: { 'run-subcommand.bundle': join(cli, 'run-subcommand.js') },
   bundle: true,
   splitting: true,
   platform: 'node',

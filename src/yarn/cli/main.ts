@@ -24,7 +24,7 @@ function writeErr(text: string): void {
  */
 function freshBundle(): URL | undefined {
   if (process.env.NODE_V8_COVERAGE) return undefined;
-  const bundle = new URL('./run-command.bundle.mjs', import.meta.url);
+  const bundle = new URL('./run-subcommand.bundle.mjs', import.meta.url);
   try {
     return statSync(bundle).mtimeMs >= statSync(new URL(import.meta.url)).mtimeMs ? bundle : undefined;
   } catch {
@@ -75,10 +75,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const bundle = freshBundle();
-    const { runCommand } = (await import(
-      bundle ? bundle.href : './run-command.js'
-    )) as typeof import('./run-command.js');
-    return await runCommand(args);
+    const { runSubcommand } = (await import(
+      bundle ? bundle.href : './run-subcommand.js'
+    )) as typeof import('./run-subcommand.js');
+    return await runSubcommand(args);
   } catch (err) {
     return reportError(err, debug);
   }

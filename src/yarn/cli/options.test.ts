@@ -35,3 +35,24 @@ test('unknown options and missing values are USAGE errors', () => {
     );
   }
 });
+
+test('the option table checks values: --format, --jobs, --retry, --timeout, --step-timeout', () => {
+  for (const argv of [
+    ['--format=xml'],
+    ['-j', '0'],
+    ['--jobs=two'],
+    ['--retry=-1'],
+    ['--retry=1.5'],
+    ['--timeout=0'],
+    ['--step-timeout=soon'],
+  ]) {
+    assert.throws(
+      () => parseArgs(argv),
+      (e: unknown) => e instanceof YarnError && e.code === 'USAGE',
+      argv.join(' '),
+    );
+  }
+  const ok = parseArgs(['--format=tap', '-j', 'auto', '--retry=2', '--timeout=0.5', 'f.md']);
+  assert.equal(ok.strings.format, 'tap');
+  assert.equal(ok.strings.jobs, 'auto');
+});

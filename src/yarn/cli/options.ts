@@ -14,7 +14,21 @@ interface OptionSpec {
   readonly kind: Kind;
   readonly metavar?: string;
   readonly help: string;
+  /** Rejects a bad value (a USAGE error naming the option); parseArgs calls it. */
+  readonly check?: (value: string) => string | undefined;
 }
+
+/** The values `--format` takes. */
+export const REPORT_FORMATS = ['tap', 'junit', 'json', 'html'] as const;
+
+const positiveSeconds =
+  (name: string) =>
+  (value: string): string | undefined => {
+    const n = Number(value);
+    return Number.isFinite(n) && n > 0
+      ? undefined
+      : `--${name} needs a positive number of seconds, not "${value}"`;
+  };
 
 /** Every option: the reference's first, then yarn-run's own. */
 export const OPTION_TABLE: readonly OptionSpec[] = [
@@ -69,6 +83,10 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   {
     names: ['retry'],
     key: 'retry',
+    check: (v) =>
+      Number.isInteger(Number(v)) && Number(v) >= 0 && v.trim() !== ''
+        ? undefined
+        : `--retry needs a whole number of retries, not "${v}"`,
     kind: 'string',
     metavar: 'N',
     help: 'run a failing scenario up to N more times (passing on a retry = flaky)',
@@ -188,6 +206,10 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   {
     names: ['jobs', 'j'],
     key: 'jobs',
+    check: (v) =>
+      v === 'auto' || (Number.isInteger(Number(v)) && Number(v) >= 1)
+        ? undefined
+        : `--jobs needs a positive integer, not "${v}"`,
     kind: 'string',
     metavar: 'N',
     help: 'run N scenarios at once (default: package.json "yarn-run".jobs, else 1; auto = CPUs)',
@@ -195,6 +217,7 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   {
     names: ['step-timeout'],
     key: 'stepTimeout',
+    check: positiveSeconds('step-timeout'),
     kind: 'string',
     metavar: 'SECONDS',
     help: 'kill a step after SECONDS',
@@ -202,6 +225,7 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   {
     names: ['timeout'],
     key: 'timeout',
+    check: positiveSeconds('timeout'),
     kind: 'string',
     metavar: 'SECONDS',
     help: 'fail a scenario after SECONDS (FINALLY still runs)',
@@ -209,6 +233,10 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   {
     names: ['format'],
     key: 'format',
+    check: (v) =>
+      (REPORT_FORMATS as readonly string[]).includes(v)
+        ? undefined
+        : `--format must be tap, junit, json or html, not "${v}"`,
     kind: 'string',
     metavar: 'FMT',
     help: 'also write tap, junit, json or html (to --output or stdout)',
@@ -262,6 +290,8 @@ function usage(message: string): YarnError {
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const result: ParsedArgs = { bools: {}, strings: {}, lists: {}, files: [], given: new Set() };
   const set = (spec: OptionSpec, value: string | boolean) => {
+    const problem = typeof value === 'string' ? spec.check?.(value) : undefined;
+    if (problem) throw usage(problem);
     result.given.add(spec.key);
     if (spec.kind === 'bool') result.bools[spec.key] = value as boolean;
     else if (spec.kind === 'string') result.strings[spec.key] = value as string;

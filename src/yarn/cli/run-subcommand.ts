@@ -22,7 +22,7 @@ import { validateScenarios } from '../parse/validate-document.js';
 import { type HumanMode, HumanReporter, type OutputSink } from '../report/human-reporter.js';
 import { splitEnvArgs } from '../run/clean-env.js';
 import { runSuite } from '../run/run-suite.js';
-import type { ParsedArgs } from './options.js';
+import type { ParsedArgs, REPORT_FORMATS } from './options.js';
 import { readPackageConfig } from './package-config.js';
 import { rerunCommand } from './rerun-command.js';
 import {
@@ -53,57 +53,27 @@ function canOpenTty(): boolean {
   }
 }
 
-function usage(message: string): YarnError {
-  return new YarnError('USAGE', message, { hint: 'see yarn-run --help' });
+/** Milliseconds of a seconds option (checked by the option table). */
+function milliseconds(seconds: string | undefined): number | undefined {
+  return seconds === undefined ? undefined : Math.round(Number(seconds) * 1000);
 }
 
-function parseSeconds(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw usage(`--${name} needs a positive number of seconds, not "${value}"`);
-  return Math.round(n * 1000);
+/** `-j`, else 1 when an option needs one lane (the reference's shared --tempdir is wiped after every scenario), else package.json's "jobs". */
+function jobCount(args: ParsedArgs, configJobs: number | 'auto' | undefined): number {
+  const wanted =
+    args.strings.jobs ??
+    (args.strings.tempdir !== undefined || args.bools.stopOnFirstFail || args.bools.snapshot
+      ? 1
+      : (configJobs ?? 1));
+  return wanted === 'auto' ? availableParallelism() : Number(wanted);
 }
 
-/** The result of a scenario that never ran (`not run: WHY`), reported as skipped. */
-function notRun(scenario: Scenario, index: number, why: string): ScenarioResult {
-  return { scenario, index, status: 'skipped', steps: [], durationMs: 0, reason: `not run: ${why}` };
-}
-
-/** Runs scenarios per `args`; returns the exit code. */
-export async function runCommand(args: ParsedArgs): Promise<number> {
-  const b = args.bools;
-  const srcdir = process.cwd();
-  const quiet = !!b.quiet;
-  const format = args.strings.format;
-  if (format !== undefined && !['tap', 'junit', 'json', 'html'].includes(format)) {
-    throw usage(`--format must be tap, junit, json or html, not "${format}"`);
-  }
-  let mode: HumanMode = quiet ? 'quiet' : b.verbose ? 'verbose' : canOpenTty() ? 'status' : 'verbose';
-  if (mode === 'status' && !process.stderr.isTTY) mode = 'verbose';
-  const toStdout = format !== undefined && args.strings.output === undefined;
-  if (toStdout || b.list) mode = 'quiet';
-  const verbose = mode === 'verbose';
-  const config = readPackageConfig(srcdir);
-  const jobsArg = args.strings.jobs;
-  let jobs = 1;
-  if (jobsArg !== undefined) {
-    jobs = jobsArg === 'auto' ? availableParallelism() : Number(jobsArg);
-    if (!Number.isInteger(jobs) || jobs < 1) throw usage(`--jobs needs a positive integer, not "${jobsArg}"`);
-  } else if (args.strings.tempdir !== undefined || b.stopOnFirstFail || b.snapshot) {
-    jobs = 1; // the reference's shared --tempdir is wiped after every scenario
-  } else if (config.jobs !== undefined) {
-    jobs = config.jobs === 'auto' ? availableParallelism() : config.jobs;
-  }
-  const stepTimeoutMs = parseSeconds(args.strings.stepTimeout, 'step-timeout');
-  const scenarioTimeoutMs = parseSeconds(args.strings.timeout, 'timeout');
-  const retry = args.strings.retry === undefined ? 0 : Number(args.strings.retry);
-  if (!Number.isInteger(retry) || retry < 0)
-    throw usage(`--retry needs a whole number of retries, not "${args.strings.retry}"`);
-  const rerunPaths = args.files.filter((f) => f.startsWith('@')).map((f) => f.slice(1));
-  if (args.strings.rerun !== undefined) rerunPaths.push(args.strings.rerun);
+/** The scenarios of every rerun file (`@FILE`, `--rerun FILE`), or undefined when there are none. */
+function readRerunFiles(args: ParsedArgs): RerunEntries | undefined {
+  const paths = args.files.filter((f) => f.startsWith('@')).map((f) => f.slice(1));
+  if (args.strings.rerun !== undefined) paths.push(args.strings.rerun);
   let rerun: RerunEntries | undefined;
-  for (const path of rerunPaths) {
+  for (const path of paths) {
     const entries = readRerunFile(path);
     rerun = rerun
       ? {
@@ -112,6 +82,47 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
         }
       : entries;
   }
+  return rerun;
+}
+
+/** `# Loaded from FILE` + text of every --shell-library, as the reference prepends them. */
+function shellPrelude(libraries: readonly string[], verbose: boolean): string {
+  if (libraries.length === 0 && verbose) sink.out('No shell libraries defined\n');
+  let prelude = '';
+  for (const lib of libraries) {
+    if (verbose) sink.out(`Loading shell library ${lib}\n`);
+    let text: string;
+    try {
+      text = readFileSync(lib, 'utf8');
+    } catch (err) {
+      throw new YarnError('SHELL_LIBRARY', `cannot read shell library ${lib}: ${(err as Error).message}`, {
+        location: lib,
+        cause: err,
+      });
+    }
+    prelude += `# Loaded from ${lib}\n\n${text}\n\n`;
+  }
+  return prelude;
+}
+
+/** The result of a scenario that never ran (`not run: WHY`), reported as skipped. */
+function notRun(scenario: Scenario, index: number, why: string): ScenarioResult {
+  return { scenario, index, status: 'skipped', steps: [], durationMs: 0, reason: `not run: ${why}` };
+}
+
+/** The run subcommand: runs scenarios per `args`; returns the exit code. */
+export async function runSubcommand(args: ParsedArgs): Promise<number> {
+  const b = args.bools;
+  const srcdir = process.cwd();
+  const quiet = !!b.quiet;
+  const format = args.strings.format as (typeof REPORT_FORMATS)[number] | undefined;
+  let mode: HumanMode = quiet ? 'quiet' : b.verbose ? 'verbose' : canOpenTty() ? 'status' : 'verbose';
+  if (mode === 'status' && !process.stderr.isTTY) mode = 'verbose';
+  const toStdout = format !== undefined && args.strings.output === undefined;
+  if (toStdout || b.list) mode = 'quiet';
+  const verbose = mode === 'verbose';
+  const config = readPackageConfig(srcdir);
+  const rerun = readRerunFiles(args);
   const files = args.files.filter((f) => !f.startsWith('@'));
   for (const f of rerun?.files ?? []) if (!files.includes(f)) files.push(f);
   if (files.length === 0 && rerun) {
@@ -147,24 +158,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     );
   }
 
-  let prelude = '';
-  const libraries = args.lists.shellLibrary ?? [];
-  if (libraries.length === 0) {
-    if (verbose) sink.out('No shell libraries defined\n');
-  }
-  for (const lib of libraries) {
-    if (verbose) sink.out(`Loading shell library ${lib}\n`);
-    let text: string;
-    try {
-      text = readFileSync(lib, 'utf8');
-    } catch (err) {
-      throw new YarnError('SHELL_LIBRARY', `cannot read shell library ${lib}: ${(err as Error).message}`, {
-        location: lib,
-        cause: err,
-      });
-    }
-    prelude += `# Loaded from ${lib}\n\n${text}\n\n`;
-  }
+  const prelude = shellPrelude(args.lists.shellLibrary ?? [], verbose);
   if (verbose) sink.out(`Found ${bound.scenarios.length} scenarios\n`);
 
   type Candidate = { scenario: Scenario; index: number; matched?: MatchedScenario; missing?: Step };
@@ -235,8 +229,8 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
         cdDatadir: !!b.cdDatadir,
         requireAssumptions: !!b.requireAssumptions,
         dryRun: !!b.dryRun,
-        stepTimeoutMs,
-        scenarioTimeoutMs,
+        stepTimeoutMs: milliseconds(args.strings.stepTimeout),
+        scenarioTimeoutMs: milliseconds(args.strings.timeout),
         snapshot: !!b.snapshot,
         tempdir: args.strings.tempdir !== undefined ? resolve(args.strings.tempdir) : undefined,
         keepFailed: !!b.keepFailed,
@@ -244,8 +238,8 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
         bindStep: (scenario, step) => bindStep(scenario, step, registry),
         loadTsStep: (impl) => loaded!.load(impl),
         loadHooks: loaded ? () => loaded.loadHooks() : undefined,
-        jobs,
-        retry,
+        jobs: jobCount(args, config.jobs),
+        retry: Number(args.strings.retry ?? 0),
         stopOnFirstFail: !!b.stopOnFirstFail,
         shell: args.strings.shell ?? '/bin/sh',
         shellArgs: (args.lists.shellArg ?? ['-xeu']).filter((a) => a !== ''),
@@ -278,7 +272,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   }
   if (format !== undefined) {
     const { renderReport } = await import('../report/render-report.js');
-    const text = await renderReport(format as 'tap' | 'junit' | 'json' | 'html', {
+    const text = await renderReport(format, {
       doc,
       results: reported,
       durationMs,
