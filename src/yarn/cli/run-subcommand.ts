@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { bindScenarios, bindStep } from '../bind/bind-scenarios.js';
+import { type BindResult, bindScenarios, bindStep } from '../bind/bind-scenarios.js';
 import { StepRegistry } from '../bind/step-registry.js';
 import { YarnError } from '../errors.js';
 import type {
@@ -16,10 +16,12 @@ import type {
   ScenarioResult,
   Step,
   TsImplementation,
+  YarnDocument,
 } from '../model.js';
 import { parseYarnFiles } from '../parse/parse-yarn.js';
 import { validateScenarios } from '../parse/validate-document.js';
 import { type HumanMode, HumanReporter, type OutputSink } from '../report/human-reporter.js';
+import type { ReportInput } from '../report/report-input.js';
 import { splitEnvArgs } from '../run/clean-env.js';
 import { runSuite } from '../run/run-suite.js';
 import type { ParsedArgs, REPORT_FORMATS } from './options.js';
@@ -110,16 +112,123 @@ function notRun(scenario: Scenario, index: number, why: string): ScenarioResult 
   return { scenario, index, status: 'skipped', steps: [], durationMs: 0, reason: `not run: ${why}` };
 }
 
+/** How much the human reporter says: quiet when stdout holds a report or a list. */
+function humanMode(args: ParsedArgs): HumanMode {
+  const b = args.bools;
+  let mode: HumanMode = b.quiet ? 'quiet' : b.verbose ? 'verbose' : canOpenTty() ? 'status' : 'verbose';
+  if (mode === 'status' && !process.stderr.isTTY) mode = 'verbose';
+  const toStdout = args.strings.format !== undefined && args.strings.output === undefined;
+  return toStdout || b.list ? 'quiet' : mode;
+}
+
+/** Ctrl-C/SIGTERM handling: the first aborts the run, the second FINALLY steps too, the third exits. */
+function interruptOnSignals(): {
+  interrupt: AbortController;
+  hard: AbortController;
+  signalled: () => NodeJS.Signals | undefined;
+  stop: () => void;
+} {
+  const interrupt = new AbortController();
+  const hard = new AbortController();
+  // Every lane's running step listens to both (shell, TS steps): that is N×2 listeners, not a leak.
+  setMaxListeners(0, interrupt.signal, hard.signal);
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!signalled) {
+      signalled = sig;
+      interrupt.abort();
+    } else if (!hard.signal.aborted) hard.abort();
+    else process.exit(sig === 'SIGINT' ? 255 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    interrupt,
+    hard,
+    signalled: () => signalled,
+    stop: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** The lines printed after the summary: kept data dirs (how to re-run them) and Markdown warnings. */
+function closingLines(
+  results: readonly ScenarioResult[],
+  doc: YarnDocument,
+  keepFailed: boolean,
+  mode: HumanMode,
+): string[] {
+  const lines: string[] = [];
+  for (const r of results) {
+    if (r.keptDir && r.status === 'failed' && keepFailed) {
+      lines.push(`kept DATADIR of failed scenario "${r.scenario.name}": ${r.keptDir}`);
+      lines.push(`  re-run it: ${rerunCommand(process.argv, r.scenario.name)}`);
+    }
+  }
+  for (const note of doc.notes) {
+    if (
+      mode !== 'quiet' &&
+      (note.code === 'EXAMPLE_EATS_BLOCK' || note.code === 'IMPLEMENTS_TAKES_NEXT_BLOCK')
+    ) {
+      lines.push(
+        `WARNING: ${note.message} (at ${note.location.file}:${note.location.line}; see yarn-run lint)`,
+      );
+    }
+  }
+  return lines;
+}
+
+/** The bound scenarios that `-r`, `--name`, the rerun files and `--shard` select; those with a missing step as not run. */
+function chooseScenarios(
+  bound: BindResult,
+  args: ParsedArgs,
+  rerun: RerunEntries | undefined,
+): { selected: MatchedScenario[]; droppedResults: ScenarioResult[] } {
+  type Candidate = { scenario: Scenario; index: number; matched?: MatchedScenario; missing?: Step };
+  const candidates: Candidate[] = [
+    ...bound.scenarios.map((m) => ({ scenario: m.scenario, index: m.index, matched: m })),
+    ...bound.dropped.map((d) => ({ scenario: d.scenario, index: d.index, missing: d.missing })),
+  ].sort((x, y) => x.index - y.index);
+  const chosen = selectShard(
+    selectRerun(selectByName(selectByRun(candidates, args.lists.run ?? []), args.lists.name ?? []), rerun),
+    args.strings.shard,
+  );
+  return {
+    selected: chosen.flatMap((c) => (c.matched ? [c.matched] : [])),
+    droppedResults: chosen.flatMap((c) =>
+      c.missing
+        ? [notRun(c.scenario, c.index, `step "${c.missing.kind} ${c.missing.text}" has no implementation`)]
+        : [],
+    ),
+  };
+}
+
+/** `--rerun-file` (the failed scenarios) and the `--format` report (to `--output` or stdout). */
+async function writeReports(args: ParsedArgs, input: ReportInput): Promise<void> {
+  if (args.strings.rerunFile !== undefined) {
+    const { writeFileAtomic } = await import('../../shared/atomic-file.js');
+    const failed = input.results.filter((r) => r.status === 'failed').map((r) => r.scenario);
+    await writeFileAtomic(args.strings.rerunFile, rerunFileText(failed));
+  }
+  const format = args.strings.format as (typeof REPORT_FORMATS)[number] | undefined;
+  if (format === undefined) return;
+  const { renderReport } = await import('../report/render-report.js');
+  const text = await renderReport(format, input);
+  if (args.strings.output !== undefined) {
+    const { writeFileAtomic } = await import('../../shared/atomic-file.js');
+    await writeFileAtomic(args.strings.output, text);
+  } else sink.out(text);
+}
+
 /** The run subcommand: runs scenarios per `args`; returns the exit code. */
 export async function runSubcommand(args: ParsedArgs): Promise<number> {
   const b = args.bools;
   const srcdir = process.cwd();
-  const quiet = !!b.quiet;
   const format = args.strings.format as (typeof REPORT_FORMATS)[number] | undefined;
-  let mode: HumanMode = quiet ? 'quiet' : b.verbose ? 'verbose' : canOpenTty() ? 'status' : 'verbose';
-  if (mode === 'status' && !process.stderr.isTTY) mode = 'verbose';
   const toStdout = format !== undefined && args.strings.output === undefined;
-  if (toStdout || b.list) mode = 'quiet';
+  const mode = humanMode(args);
   const verbose = mode === 'verbose';
   const config = readPackageConfig(srcdir);
   const rerun = readRerunFiles(args);
@@ -161,21 +270,7 @@ export async function runSubcommand(args: ParsedArgs): Promise<number> {
   const prelude = shellPrelude(args.lists.shellLibrary ?? [], verbose);
   if (verbose) sink.out(`Found ${bound.scenarios.length} scenarios\n`);
 
-  type Candidate = { scenario: Scenario; index: number; matched?: MatchedScenario; missing?: Step };
-  const candidates: Candidate[] = [
-    ...bound.scenarios.map((m) => ({ scenario: m.scenario, index: m.index, matched: m })),
-    ...bound.dropped.map((d) => ({ scenario: d.scenario, index: d.index, missing: d.missing })),
-  ].sort((x, y) => x.index - y.index);
-  const chosen = selectShard(
-    selectRerun(selectByName(selectByRun(candidates, args.lists.run ?? []), args.lists.name ?? []), rerun),
-    args.strings.shard,
-  );
-  const selected = chosen.flatMap((c) => (c.matched ? [c.matched] : []));
-  const droppedResults = chosen.flatMap((c) =>
-    c.missing
-      ? [notRun(c.scenario, c.index, `step "${c.missing.kind} ${c.missing.text}" has no implementation`)]
-      : [],
-  );
+  const { selected, droppedResults } = chooseScenarios(bound, args, rerun);
 
   if (b.list) {
     const { listScenarios } = await import('../report/list-scenarios.js');
@@ -187,20 +282,7 @@ export async function runSubcommand(args: ParsedArgs): Promise<number> {
     writeFileSync(args.strings.output, '');
   }
 
-  const interrupt = new AbortController();
-  const hard = new AbortController();
-  // Every lane's running step listens to both (shell, TS steps): that is N×2 listeners, not a leak.
-  setMaxListeners(0, interrupt.signal, hard.signal);
-  let signalled: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (!signalled) {
-      signalled = sig;
-      interrupt.abort();
-    } else if (!hard.signal.aborted) hard.abort();
-    else process.exit(sig === 'SIGINT' ? 255 : 143);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = interruptOnSignals();
 
   const human = new HumanReporter(sink, {
     mode,
@@ -248,14 +330,14 @@ export async function runSubcommand(args: ParsedArgs): Promise<number> {
       (e) => {
         for (const l of listeners) l(e);
       },
-      interrupt.signal,
-      hard.signal,
+      signals.interrupt.signal,
+      signals.hard.signal,
     ));
   } finally {
     logWriter?.close();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.stop();
   }
+  const signalled = signals.signalled();
 
   const ran = new Set(results.map((r) => r.index));
   const notStarted = selected
@@ -265,40 +347,8 @@ export async function runSubcommand(args: ParsedArgs): Promise<number> {
     );
   const unrun = [...droppedResults, ...notStarted];
   const reported = [...results, ...unrun];
-  if (args.strings.rerunFile !== undefined) {
-    const { writeFileAtomic } = await import('../../shared/atomic-file.js');
-    const failed = results.filter((r) => r.status === 'failed').map((r) => r.scenario);
-    await writeFileAtomic(args.strings.rerunFile, rerunFileText(failed));
-  }
-  if (format !== undefined) {
-    const { renderReport } = await import('../report/render-report.js');
-    const text = await renderReport(format, {
-      doc,
-      results: reported,
-      durationMs,
-    });
-    if (args.strings.output !== undefined) {
-      const { writeFileAtomic } = await import('../../shared/atomic-file.js');
-      await writeFileAtomic(args.strings.output, text);
-    } else sink.out(text);
-  }
-  const keptLines: string[] = [];
-  for (const r of results) {
-    if (r.keptDir && r.status === 'failed' && b.keepFailed) {
-      keptLines.push(`kept DATADIR of failed scenario "${r.scenario.name}": ${r.keptDir}`);
-      keptLines.push(`  re-run it: ${rerunCommand(process.argv, r.scenario.name)}`);
-    }
-  }
-  for (const note of doc.notes) {
-    if (
-      mode !== 'quiet' &&
-      (note.code === 'EXAMPLE_EATS_BLOCK' || note.code === 'IMPLEMENTS_TAKES_NEXT_BLOCK')
-    ) {
-      keptLines.push(
-        `WARNING: ${note.message} (at ${note.location.file}:${note.location.line}; see yarn-run lint)`,
-      );
-    }
-  }
+  await writeReports(args, { doc, results: reported, durationMs });
+  const keptLines = closingLines(results, doc, !!b.keepFailed, mode);
   human.finish(results, durationMs, { keptLines, unrun });
   if (signalled) return signalled === 'SIGINT' ? 255 : 143;
   return results.some((r) => r.status === 'failed') ? 1 : 0;
