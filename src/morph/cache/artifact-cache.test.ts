@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { runCommand } from '../../shared/exec.js';
 import { MorphError } from '../errors.js';
 import { ArtifactCache, parseGVariantString } from './artifact-cache.js';
+import { OstreeWorker } from './ostree-worker.js';
 
 /** Runs `fn` with commits written by the libostree worker, or by one `ostree` process each. */
 async function withWriter<T>(writer: 'worker' | 'cli', fn: () => Promise<T>): Promise<T> {
@@ -33,7 +34,13 @@ for (const writer of ['worker', 'cli'] as const) {
     withWriter(writer, roundTrip));
 }
 
-test('the worker and the ostree command write the same commits, which fsck accepts', async () => {
+/** Whether this host runs the libostree worker (python3 with the OSTree bindings). */
+const workerRuns =
+  (await withWriter('worker', async () => OstreeWorker.forRepo('unused', 'unused'))) !== undefined;
+
+test('the worker and the ostree command write the same commits, which fsck accepts', {
+  skip: workerRuns ? false : 'no python3 with the OSTree bindings here: there is no worker to compare',
+}, async () => {
   const top = await mkdtemp(join(tmpdir(), 'artifact-cache-'));
   try {
     const files = { 'usr/bin/a': 'a\n', 'usr/share/doc/b': 'bb\n', 'etc/c': '' };
@@ -46,7 +53,14 @@ test('the worker and the ostree command write the same commits, which fsck accep
         const ref = cache.ref('k', 'chunk', `x-${consume}`);
         const options = { subject: 'x', metadata: { 'morph.k': 'v' }, consume };
         checksums.push(await withWriter(writer, () => cache.commitTree(tree, ref, options)));
-        await assert.rejects(stat(join(tree, 'usr/bin/a')).then(() => consume || Promise.reject()));
+        const left = await stat(join(tree, 'usr/bin/a')).then(
+          () => true,
+          (err: NodeJS.ErrnoException) => {
+            if (err.code !== 'ENOENT') throw err;
+            return false;
+          },
+        );
+        assert.equal(left, !consume, consume ? 'a consumed tree is taken' : 'a tree not consumed stays');
       }
       cache.close();
       await runCommand(['ostree', `--repo=${cache.repoPath}`, 'fsck', '--quiet']);
