@@ -1,10 +1,15 @@
+import { AssertionError } from 'node:assert';
+
 /**
  * An impossible state was reached: a bug in this program, never a mistake in
- * its input. The CLIs report it as an internal error (exit 1, message on
- * stderr); nothing catches it on purpose.
+ * its input. An AssertionError, so the CLIs report it as they report failed
+ * asserts (`BUG:` and the stack on stderr, exit 1); nothing catches it on purpose.
  */
-export class InvariantError extends Error {
-  override readonly name = 'InvariantError';
+export class InvariantError extends AssertionError {
+  /** @param message `BUG: ` and what should have held. */
+  constructor(message: string) {
+    super({ message });
+  }
 }
 
 /**

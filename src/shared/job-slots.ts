@@ -1,3 +1,5 @@
+import { invariant } from './invariant.js';
+
 /**
  * A counting semaphore: at most `size` holders at once, waiters served in
  * the order they asked.
@@ -7,7 +9,7 @@ export class JobSlots {
   private readonly waiting: (() => void)[] = [];
 
   constructor(readonly size: number) {
-    if (!(size >= 1)) throw new Error(`BUG: job slots need a size of at least 1, not ${size}`);
+    invariant(size >= 1, `job slots need a size of at least 1, not ${size}`);
   }
 
   /** Runs `work` in a slot, waiting for one first; the slot is freed however `work` ends. */

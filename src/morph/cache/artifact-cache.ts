@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CommandError, runCommand } from '../../shared/exec.js';
+import { statIfPresent } from '../../shared/if-present.js';
 import { MorphError } from '../errors.js';
 import { artifactRef } from './artifact-ref.js';
 import { OstreeWorker } from './ostree-worker.js';
@@ -310,7 +311,7 @@ export class ArtifactCache {
 
   /** Last time an artifact was stored or looked up (for `gc`). */
   async lastUsed(ref: string): Promise<Date | undefined> {
-    return (await stat(this.refFile(ref)).catch(() => undefined))?.mtime;
+    return (await statIfPresent(this.refFile(ref)))?.mtime;
   }
 
   /**

@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, chmod, copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { access, chmod, copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { statIfPresent } from '../../shared/if-present.js';
 import type { App } from '../app.js';
 import { withBuildUmask } from '../build/graph/hermetic.js';
 import { MorphError } from '../errors.js';
@@ -37,11 +38,11 @@ export async function findExtension(
   const filename = `${name}.${kind}`;
   if (name.includes('/') || name.startsWith('.')) return undefined;
   const local = join(rootDir, filename);
-  if ((await stat(local).catch(() => undefined))?.isFile()) {
+  if ((await statIfPresent(local))?.isFile()) {
     return { filename, path: local, fromDefinitions: true };
   }
   const builtin = join(BUILTIN_EXTENSIONS_DIR, filename);
-  if (!(await stat(builtin).catch(() => undefined))?.isFile()) return undefined;
+  if (!(await statIfPresent(builtin))?.isFile()) return undefined;
   try {
     await access(builtin, constants.X_OK);
   } catch (cause) {

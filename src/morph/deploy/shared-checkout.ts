@@ -14,11 +14,14 @@
  * deployment: the grace period keeps a checkout that a running deployment
  * has mounted.
  */
+
 import { spawnSync } from 'node:child_process';
 import { utimesSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CleanupStack } from '../../shared/cleanup-stack.js';
+import { statIfPresent } from '../../shared/if-present.js';
+import { invariant } from '../../shared/invariant.js';
 import { ownedPrefix } from '../../shared/owned-name.js';
 
 /** How many shared checkouts are kept at least (the most recently used). */
@@ -61,7 +64,7 @@ export async function sharedCheckout(options: {
   now?: () => Date;
 }): Promise<SharedCheckout | undefined> {
   const now = options.now ?? (() => new Date());
-  if (!/^[\w.+-]+$/.test(options.revision)) throw new Error(`BUG: bad checkout revision ${options.revision}`);
+  invariant(/^[\w.+-]+$/.test(options.revision), `checkout revision ${options.revision} is a plain name`);
   await mkdir(options.dir, { recursive: true });
   const [dirInfo, repoInfo] = await Promise.all([stat(options.dir), stat(options.repo)]);
   if (dirInfo.dev !== repoInfo.dev) return undefined;
@@ -78,7 +81,7 @@ export async function sharedCheckout(options: {
       }
     },
   });
-  const existing = await stat(join(home, 'tree')).catch(() => undefined);
+  const existing = await statIfPresent(join(home, 'tree'));
   if (existing?.isDirectory()) {
     const time = now();
     await utimes(home, time, time);
@@ -109,7 +112,7 @@ export async function evictStale(dir: string, keep: string, now: Date): Promise<
   const cutoff = now.getTime() - SHARED_CHECKOUT_GRACE_MS;
   const entries: { name: string; used: number }[] = [];
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const info = await stat(join(dir, name)).catch(() => undefined);
+    const info = await statIfPresent(join(dir, name));
     if (info) entries.push({ name, used: info.mtimeMs });
   }
   const kept = entries

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, stat } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CleanupStack, detachLoopSync, removeSync, unmountSync } from '../../shared/cleanup-stack.js';
+import { statIfPresent } from '../../shared/if-present.js';
 import type { App } from '../app.js';
 import { MorphError } from '../errors.js';
 import { type ImageRecord, readImageMetadata } from './image-metadata.js';
@@ -85,7 +86,7 @@ export function autotoolsVersion(text: string): string | undefined {
  * @throws MorphError `deploy/not-a-system-artifact`.
  */
 export async function readSystemArtifactMetadata(app: App, path: string): Promise<ImageRecord[]> {
-  const info = await stat(path).catch(() => undefined);
+  const info = await statIfPresent(path);
   if (!info) throw new MorphError('deploy', 'not-a-system-artifact', `${path} does not exist`);
   if (info.isDirectory()) return readFromTree(path);
   const cleanup = new CleanupStack();
@@ -137,7 +138,7 @@ export async function readSystemArtifactMetadata(app: App, path: string): Promis
 
 async function readFromTree(root: string, shownAs = root): Promise<ImageRecord[]> {
   for (const dir of METADATA_DIRS) {
-    if ((await stat(join(root, dir)).catch(() => undefined))?.isDirectory()) {
+    if ((await statIfPresent(join(root, dir)))?.isDirectory()) {
       return readImageMetadata(join(root, dir));
     }
   }
@@ -151,7 +152,7 @@ async function readFromTree(root: string, shownAs = root): Promise<ImageRecord[]
 /**
  * Guesses upstream versions of chunks whose commit is already in the git
  * cache (never fetching): `AC_INIT` of `configure.ac` / `configure.in`.
- * Any failure just means no version.
+ * A git cache that cannot answer (sources errors) just means no version.
  */
 export async function guessVersions(app: App, records: readonly ImageRecord[]): Promise<Map<string, string>> {
   const versions = new Map<string, string>();
@@ -161,13 +162,14 @@ export async function guessVersions(app: App, records: readonly ImageRecord[]): 
     for (const file of ['configure.ac', 'configure.in']) {
       try {
         const mirror = app.gitCache.mirrorPath(repo);
-        if (!(await stat(mirror).catch(() => undefined))) break;
+        if (!(await statIfPresent(mirror))) break;
         const text = (await app.gitCache.readFile(repo, record.sha1, file)).toString('utf8');
         const version = autotoolsVersion(text);
         if (version) versions.set(record.file, version);
         break;
-      } catch {
-        // Not an autotools project, or the commit is not cached: no version.
+      } catch (err) {
+        // Not an autotools project, or the git cache cannot answer: no version. Bugs are not swallowed.
+        if (!(err instanceof MorphError && err.domain === 'sources')) throw err;
       }
     }
   }

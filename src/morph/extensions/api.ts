@@ -23,11 +23,12 @@
  * - On failure: `ERROR: <message>` on stderr and exit 1, having removed
  *   anything half-written (a partial image, a mount, a loop device).
  */
+
 import { realpathSync, writeSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { CleanupStack } from '../../shared/cleanup-stack.js';
 import { type CommandOptions, type CommandResult, runCommand } from '../../shared/exec.js';
+import { statIfPresent } from '../../shared/if-present.js';
 import { PathEscapeError, resolveBeneath } from '../../shared/resolve-beneath.js';
 import { MorphError } from '../errors.js';
 
@@ -247,7 +248,7 @@ export async function invokeHook(
 }
 
 async function requireTree(tree: string): Promise<void> {
-  if (!(await stat(tree).catch(() => undefined))?.isDirectory()) {
+  if (!(await statIfPresent(tree))?.isDirectory()) {
     throw new ExtensionError('no-tree', `system tree ${tree} is not a directory`);
   }
 }

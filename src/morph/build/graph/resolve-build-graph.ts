@@ -57,8 +57,10 @@ export async function resolveBuildGraph(
         let build: ResolvedBuild;
         try {
           build = keyedBuild(app, partial, options, false);
-        } catch {
-          return;
+        } catch (err) {
+          // A closure that is no valid system alone: the whole system reports it. Bugs propagate.
+          if (err instanceof MorphError) return;
+          throw err;
         }
         onPartial(build);
       }

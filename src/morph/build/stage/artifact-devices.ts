@@ -1,5 +1,6 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { invariant } from '../../../shared/invariant.js';
 import type { ArtifactCache } from '../../cache/artifact-cache.js';
 import { clampMtimes, writeOwnFile } from '../graph/hermetic.js';
 import type { DeviceNode } from './device-nodes.js';
@@ -12,8 +13,7 @@ import type { DeviceNode } from './device-nodes.js';
  */
 export function devicesRef(artifactRef: string): string {
   const parts = artifactRef.split('/');
-  if (parts.length !== 4 || parts[0] !== 'artifacts')
-    throw new Error(`BUG: not an artifact ref: ${artifactRef}`);
+  invariant(parts.length === 4 && parts[0] === 'artifacts', `${artifactRef} is an artifact ref`);
   return [parts[0], parts[1], `${parts[2]}-devices`, parts[3]].join('/');
 }
 

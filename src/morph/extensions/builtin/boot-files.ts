@@ -3,8 +3,10 @@
  * kernel, initramfs and device tree copied to `systems/<label>/`, the
  * extlinux.conf, the syslinux menu and the boot sector.
  */
-import { copyFile, lstat, writeFile } from 'node:fs/promises';
+
+import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { lstatIfPresent } from '../../../shared/if-present.js';
 import { type ExtensionContext, ExtensionError, runTool } from '../api.js';
 import { renderExtlinuxConfig } from './extlinux-config.js';
 import type { RawdiskOptions } from './rawdisk-options.js';
@@ -12,7 +14,7 @@ import type { RawdiskOptions } from './rawdisk-options.js';
 const KERNEL_NAMES = ['vmlinuz', 'zImage', 'uImage'];
 
 async function exists(path: string): Promise<boolean> {
-  return (await lstat(path).catch(() => undefined)) !== undefined;
+  return (await lstatIfPresent(path)) !== undefined;
 }
 
 /**

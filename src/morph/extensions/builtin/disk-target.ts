@@ -1,5 +1,6 @@
 /** Facts about a rawdisk deployment's target and tree that every way of writing it needs. */
-import { stat } from 'node:fs/promises';
+
+import { statIfPresent } from '../../../shared/if-present.js';
 import { type ExtensionContext, ExtensionError, removeSync, runTool, writeOutputAtomically } from '../api.js';
 import { computeImageSize, formatSize, minimumImageSize } from './image-size.js';
 
@@ -11,7 +12,7 @@ export async function treeDiskUsage(ctx: ExtensionContext, tree: string): Promis
 
 /** True when `path` is a block device (a disk to write to, not an image file). */
 export async function isBlockDevice(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isBlockDevice() ?? false;
+  return (await statIfPresent(path))?.isBlockDevice() ?? false;
 }
 
 /**

@@ -6,8 +6,10 @@
  * separate file and copied into the image at the first partition's offset;
  * the syslinux MBR boot code goes into the image's first 440 bytes.
  */
-import { lstat, writeFile } from 'node:fs/promises';
+
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { lstatIfPresent } from '../../../shared/if-present.js';
 import { type ExtensionContext, ExtensionError, runTool } from '../api.js';
 
 const MiB = 1024 * 1024;
@@ -33,7 +35,7 @@ export function syslinuxConfig(extlinuxConf: string): string {
 }
 
 async function size(path: string): Promise<number | undefined> {
-  return (await lstat(path).catch(() => undefined))?.size;
+  return (await lstatIfPresent(path))?.size;
 }
 
 /** Bytes of the boot files staged in `versionRoot` (kernel, initramfs, dtb). */

@@ -4,20 +4,11 @@
  * `[overwrite ]<octal mode incl. file type> <uid> <gid> <path>`; files and
  * symlinks are taken from beside the manifest.
  */
+
 import { constants } from 'node:fs';
-import {
-  chmod,
-  chown,
-  copyFile,
-  lchown,
-  lstat,
-  mkdir,
-  readFile,
-  readlink,
-  rm,
-  symlink,
-} from 'node:fs/promises';
+import { chmod, chown, copyFile, lchown, mkdir, readFile, readlink, rm, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { lstatIfPresent } from '../../../shared/if-present.js';
 import { type BuiltinExtension, ExtensionError, runExtensionMain, treePath } from '../api.js';
 
 /** One manifest line. */
@@ -56,7 +47,7 @@ export function parseManifest(text: string): ManifestEntry[] {
 }
 
 async function exists(path: string) {
-  return (await lstat(path).catch(() => undefined)) !== undefined;
+  return (await lstatIfPresent(path)) !== undefined;
 }
 
 async function installEntry(entry: ManifestEntry, manifestRoot: string, tree: string): Promise<void> {
@@ -65,7 +56,7 @@ async function installEntry(entry: ManifestEntry, manifestRoot: string, tree: st
   const type = entry.mode & constants.S_IFMT;
   const permissions = entry.mode & 0o7777;
   if (type === constants.S_IFDIR) {
-    const current = await lstat(dest).catch(() => undefined);
+    const current = await lstatIfPresent(dest);
     if (current && !entry.overwrite) {
       if (current.mode !== entry.mode || current.uid !== entry.uid || current.gid !== entry.gid) {
         throw new ExtensionError(

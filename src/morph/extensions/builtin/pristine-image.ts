@@ -14,9 +14,12 @@
  * (the loser's copy is removed). Partial directories left by killed
  * deployments are removed by the next one after PARTIAL_GRACE_MS.
  */
+
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { statIfPresent } from '../../../shared/if-present.js';
+import { invariant } from '../../../shared/invariant.js';
 import { ownedPrefix } from '../../../shared/owned-name.js';
 import { type ExtensionContext, removeSync, runTool } from '../api.js';
 import { makeBtrfs, mountFilesystem } from './btrfs-image.js';
@@ -55,7 +58,7 @@ export async function findPristineImage(cacheDir: string): Promise<PristineImage
   const text = await readFile(join(dir, 'info.json'), 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   const info = JSON.parse(text) as PristineInfo;
-  const image = await stat(join(dir, 'image')).catch(() => undefined);
+  const image = await statIfPresent(join(dir, 'image'));
   if (image?.size !== info.size) return undefined;
   return { path: join(dir, 'image'), size: info.size, treeBytes: info.treeBytes };
 }
@@ -104,7 +107,7 @@ export async function makePristineImage(
     removal.release();
   }
   const made = await findPristineImage(cacheDir);
-  if (made === undefined) throw new Error(`BUG: the pristine image in ${cacheDir} is missing once made`);
+  invariant(made !== undefined, `the pristine image in ${cacheDir} is there once made`);
   return made;
 }
 
@@ -113,7 +116,7 @@ export async function removeStalePartials(cacheDir: string, now: number): Promis
   const removed: string[] = [];
   for (const name of await readdir(cacheDir).catch(() => [] as string[])) {
     if (!name.startsWith('.partial-rawdisk-')) continue;
-    const info = await stat(join(cacheDir, name)).catch(() => undefined);
+    const info = await statIfPresent(join(cacheDir, name));
     if (info === undefined || now - info.mtimeMs < PARTIAL_GRACE_MS) continue;
     removeSync(join(cacheDir, name));
     removed.push(name);

@@ -8,8 +8,10 @@
  * pristine image with the deployment's changes applied instead
  * (rawdisk-cached.ts).
  */
-import { lstat, open } from 'node:fs/promises';
+
+import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { lstatIfPresent } from '../../../shared/if-present.js';
 import { type ExtensionContext, ExtensionError, runTool } from '../api.js';
 import { checkBootFiles } from './boot-files.js';
 import { filesystemUuid, makeBtrfs, mountFilesystem } from './btrfs-image.js';
@@ -51,7 +53,7 @@ export async function writeInitialRawdisk(
   const plan = await planCachedImage(ctx, tree, options);
   const size = plan?.size ?? (await imageSize(ctx, tree, options));
   ctx.status(`Creating ${formatSize(size)} disk image ${location}`);
-  if ((await lstat(target).catch(() => undefined)) !== undefined) {
+  if ((await lstatIfPresent(target)) !== undefined) {
     throw new ExtensionError('location-exists', `There is already a file at ${location}`, {
       hint: 'use `morph upgrade` to upgrade an existing image',
     });

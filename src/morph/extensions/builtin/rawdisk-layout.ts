@@ -6,8 +6,10 @@
  *     systems/default        symlink to factory
  *     state/<dir>            one subvolume per state directory
  */
-import { chmod, lstat, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+
+import { chmod, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { lstatIfPresent } from '../../../shared/if-present.js';
 import { type ExtensionContext, runTool } from '../api.js';
 import { installBootFiles, installBootloader, writeBootloaderConfig } from './boot-files.js';
 import { completeFstab } from './fstab-layout.js';
@@ -42,7 +44,7 @@ async function createMountPoints(systemRoot: string, dirs: string[]): Promise<vo
   let created = false;
   for (const dir of dirs) {
     const path = join(systemRoot, dir);
-    if (await lstat(path).catch(() => undefined)) continue;
+    if (await lstatIfPresent(path)) continue;
     await mkdir(path, { mode: 0o755 });
     await utimes(path, root.atime, root.mtime);
     created = true;

@@ -20,9 +20,10 @@
 
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { lstat, mkdir, mkdtemp, open, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, open, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { lstatIfPresent, statIfPresent } from '../../../shared/if-present.js';
 import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
 import { checkBootFiles, installBootFiles, writeBootloaderConfig } from './boot-files.js';
 import { FILESYSTEM_LABEL } from './btrfs-image.js';
@@ -75,7 +76,7 @@ async function imageSize(
 
 /** Bytes of the boot files the tree has (first kernel found, initramfs, dtb). */
 async function treeBootFilesSize(tree: string, options: RawdiskOptions): Promise<number> {
-  const sizeOf = async (path: string) => (await stat(join(tree, path)).catch(() => undefined))?.size;
+  const sizeOf = async (path: string) => (await statIfPresent(join(tree, path)))?.size;
   let kernel = 0;
   for (const name of ['vmlinuz', 'zImage', 'uImage']) {
     const found = await sizeOf(join('boot', name));
@@ -189,7 +190,7 @@ export async function writeRootlessRawdisk(
   const size = await imageSize(ctx, tree, options, bootSize);
   const work = await mkdtemp(join(ctx.env.TMPDIR || tmpdir(), 'rawdisk-rootless-'));
   const removeWork = ctx.cleanup.push(`remove ${work}`, () => removeTreeSync(work));
-  if ((await lstat(target).catch(() => undefined)) !== undefined) {
+  if ((await lstatIfPresent(target)) !== undefined) {
     throw new ExtensionError('location-exists', `There is already a file at ${location}`, {
       hint: 'use another location',
     });

@@ -6,9 +6,11 @@
  * symlink swap. A failure before the swap removes the half-made version, so
  * the image is left as it was.
  */
+
 import { spawnSync } from 'node:child_process';
-import { lstat, mkdir, open, rename, stat, symlink } from 'node:fs/promises';
+import { mkdir, open, rename, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { lstatIfPresent, statIfPresent } from '../../../shared/if-present.js';
 import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
 import { checkBootFiles, installBootFiles, installBootloader, writeBootloaderConfig } from './boot-files.js';
 import { filesystemUuid, mountFilesystem } from './btrfs-image.js';
@@ -37,7 +39,7 @@ export async function upgradeRawdisk(
   }
   await checkBootFiles(tree, options);
   const target = resolve(location);
-  const info = await stat(target).catch(() => undefined);
+  const info = await statIfPresent(target);
   if (!info?.isFile() && !info?.isBlockDevice()) {
     throw new ExtensionError('missing-location', `${location} is not an existing disk image or block device`);
   }
@@ -71,15 +73,15 @@ async function addVersion(
 ): Promise<void> {
   const systems = join(mountpoint, 'systems');
   const versionRoot = join(systems, label);
-  if (await lstat(versionRoot).catch(() => undefined)) {
+  if (await lstatIfPresent(versionRoot)) {
     throw new ExtensionError('version-exists', `VERSION_LABEL ${label} already exists in ${systems}`, {
       hint: 'choose a new VERSION_LABEL',
     });
   }
   const defaultLink = join(systems, 'default');
-  const hadDefault = (await lstat(defaultLink).catch(() => undefined)) !== undefined;
+  const hadDefault = (await lstatIfPresent(defaultLink)) !== undefined;
   const oldOrig = join(defaultLink, 'orig');
-  if (!(await stat(oldOrig).catch(() => undefined))) {
+  if (!(await statIfPresent(oldOrig))) {
     throw new ExtensionError('bad-image', `${oldOrig} is missing: not a rawdisk image made by morph`);
   }
   ctx.status(`Updating the image to a new version with label ${label}`);

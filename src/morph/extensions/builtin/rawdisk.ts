@@ -4,7 +4,9 @@
  * Extras (docs/spec/design.md 3.3): `DISK_SIZE` may be left out (computed),
  * `DISK_FORMAT=qcow2` (+ `DISK_COMPRESS=yes`), `PARTITION_TABLE=mbr`.
  */
-import { readFile, stat } from 'node:fs/promises';
+
+import { readFile } from 'node:fs/promises';
+import { statIfPresent } from '../../../shared/if-present.js';
 import {
   type BuiltinExtension,
   type ExtensionContext,
@@ -48,7 +50,7 @@ export const rawdiskExtension: BuiltinExtension = {
           'detected in the kernel of the machine that is running Morph.',
       );
     }
-    const info = await stat(location).catch(() => undefined);
+    const info = await statIfPresent(location);
     if (options.upgrade) {
       if (!info?.isBlockDevice() && !info?.isFile()) {
         throw new ExtensionError(

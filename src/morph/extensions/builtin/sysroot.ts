@@ -4,8 +4,10 @@
  * Used stand-alone (`location: test-system`) and nested inside another
  * system (`var/lib/sysroots/<name>`).
  */
+
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { statIfPresent } from '../../../shared/if-present.js';
 import {
   type BuiltinExtension,
   type ExtensionContext,
@@ -22,7 +24,7 @@ export const sysrootExtension: BuiltinExtension = {
     if (readBoolean(ctx.env, 'UPGRADE')) {
       throw new ExtensionError('upgrade-unsupported', 'Upgrading a sysroot deployment is not supported.');
     }
-    const existing = await stat(location).catch(() => undefined);
+    const existing = await statIfPresent(location);
     if (existing?.isDirectory()) {
       throw new ExtensionError('location-exists', `${location} already exists; not overwriting it.`);
     }
