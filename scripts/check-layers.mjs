@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 
-/** What every part of morph/build may import from outside it. */
+/** What every part of morph/build may import from outside it; the layers above build may too. */
 const BUILD = [
   'morph/errors',
   'morph/model',
@@ -53,57 +53,12 @@ const ALLOWED = {
   'morph/build/schedule': [...BUILD, ...BUILD_STAGES.filter((stage) => stage !== 'morph/build/schedule')],
   // build/*.ts: whole build commands (cross-bootstrap) over every stage.
   'morph/build': [...BUILD, ...BUILD_STAGES],
-  'morph/workspace': [
-    'morph/errors',
-    'morph/model',
-    'morph/definitions',
-    'morph/settings',
-    'morph/status',
-    'morph/sources',
-    'morph/cache',
-    'morph/app',
-    'morph/build',
-  ],
+  'morph/workspace': [...BUILD, 'morph/build'],
   'morph/extensions': ['morph/errors', 'morph/model'],
   'morph/extensions/builtin': ['morph/extensions'],
-  'morph/deploy': [
-    'morph/errors',
-    'morph/model',
-    'morph/definitions',
-    'morph/settings',
-    'morph/status',
-    'morph/sources',
-    'morph/cache',
-    'morph/app',
-    'morph/build',
-    'morph/workspace',
-    'morph/extensions',
-  ],
-  'morph/gc': [
-    'morph/errors',
-    'morph/model',
-    'morph/settings',
-    'morph/status',
-    'morph/cache',
-    'morph/app',
-    'morph/build',
-    'morph/deploy',
-  ],
-  'morph/cli': [
-    'morph/errors',
-    'morph/model',
-    'morph/definitions',
-    'morph/settings',
-    'morph/status',
-    'morph/sources',
-    'morph/cache',
-    'morph/app',
-    'morph/build',
-    'morph/workspace',
-    'morph/extensions',
-    'morph/deploy',
-    'morph/gc',
-  ],
+  'morph/deploy': [...BUILD, 'morph/build', 'morph/workspace', 'morph/extensions'],
+  'morph/gc': [...BUILD, 'morph/build', 'morph/deploy'],
+  'morph/cli': [...BUILD, 'morph/build', 'morph/workspace', 'morph/extensions', 'morph/deploy', 'morph/gc'],
   // yarn-run, bottom to top
   'yarn/errors': [],
   'yarn/api': ['yarn/errors'],
