@@ -428,7 +428,7 @@ test(
         const mounts = spawnSync('findmnt', ['-rn', '-o', 'TARGET'], { encoding: 'utf8' }).stdout;
         assert.ok(!mounts.includes(join(dir, 'rawdisk-mnt-')), mounts);
         // Autoclear loop devices are released asynchronously; slowly on a loaded machine.
-    for (let waited = 0; loopsBackedBy(dir) !== '' && waited < 10_000; waited += 100) {
+        for (let waited = 0; loopsBackedBy(dir) !== '' && waited < 10_000; waited += 100) {
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
         assert.equal(loopsBackedBy(dir), '', `no loop device is left after SIGTERM at "${when}"`);
