@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CallsInFlight } from './calls-in-flight.js';
+import { CallsInFlight, inBatches } from './calls-in-flight.js';
 
 describe('CallsInFlight', () => {
   it('runs at most `limit` calls at once and waits for all of them', async () => {
@@ -34,5 +34,23 @@ describe('CallsInFlight', () => {
     });
     await assert.rejects(calls.done(), /refused/);
     assert.equal(slowEnded, true);
+  });
+});
+
+describe('inBatches', () => {
+  it('groups small items up to the batch size (200 bytes of framing each) and sends large ones alone', async () => {
+    const batches: number[][] = [];
+    const singles: number[] = [];
+    await inBatches([300, 300, 300, 5000, 100, 300], 1000, {
+      size: (item) => item,
+      batch: async (items) => {
+        batches.push(items);
+      },
+      single: async (item) => {
+        singles.push(item);
+      },
+    });
+    assert.deepEqual(batches, [[300, 300], [300, 100], [300]]);
+    assert.deepEqual(singles, [5000]);
   });
 });

@@ -36,3 +36,49 @@ export class CallsInFlight {
     if (this.failure) throw this.failure.error;
   }
 }
+
+/** Calls of one transfer (`inBatches`) in flight at once. */
+const CALLS_AT_ONCE = 4;
+
+/**
+ * Transfers `items` (blobs, or digests of blobs) in calls to the engine:
+ * small ones together, up to `maxBatchBytes` a call (BatchUpdateBlobs,
+ * BatchReadBlobs), each larger one alone (ByteStream), up to four calls at
+ * once.
+ */
+export async function inBatches<T>(
+  items: readonly T[],
+  maxBatchBytes: number,
+  transfer: {
+    /** The item's size in bytes. */
+    size(item: T): number;
+    batch(items: T[]): Promise<void>;
+    single(item: T): Promise<void>;
+  },
+): Promise<void> {
+  const calls = new CallsInFlight(CALLS_AT_ONCE);
+  try {
+    let batch: T[] = [];
+    let batchBytes = 0;
+    for (const item of items) {
+      // Per-entry overhead: the digest and framing, well under 200 bytes.
+      const size = transfer.size(item) + 200;
+      if (size > maxBatchBytes) {
+        await calls.add(() => transfer.single(item));
+        continue;
+      }
+      if (batchBytes + size > maxBatchBytes) {
+        const full = batch;
+        batch = [];
+        batchBytes = 0;
+        await calls.add(() => transfer.batch(full));
+      }
+      batch.push(item);
+      batchBytes += size;
+    }
+    const last = batch;
+    if (last.length > 0) await calls.add(() => transfer.batch(last));
+  } finally {
+    await calls.done();
+  }
+}

@@ -1,14 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Blob } from './blob-set.js';
-import { CallsInFlight } from './calls-in-flight.js';
+import { inBatches } from './calls-in-flight.js';
 import type { EngineLimits, ReapiClient } from './reapi-client.js';
 
 /** How many digests one FindMissingBlobs call asks about. */
 const FIND_BATCH = 4000;
-
-/** Upload calls (batches, ByteStream writes) of one `upload` in flight at once. */
-const CALLS_IN_FLIGHT = 4;
 
 /** What the uploads of one morph run cost. */
 export interface UploadStats {
@@ -88,34 +85,22 @@ export class CasUploader {
   }
 
   private async send(blobs: readonly Blob[]): Promise<void> {
-    const calls = new CallsInFlight(CALLS_IN_FLIGHT);
-    try {
-      let batch: { digest: Blob['digest']; data: Buffer }[] = [];
-      let batchBytes = 0;
-      const flush = async (): Promise<void> => {
-        if (batch.length === 0) return;
-        const full = batch;
-        batch = [];
-        batchBytes = 0;
-        await calls.add(() => this.client.batchUpdate(full));
-      };
-      for (const blob of blobs) {
-        const size = blob.digest.sizeBytes;
-        this.stats.blobsUploaded++;
-        this.stats.bytesUploaded += size;
-        // Per-entry overhead: the digest and framing, well under 200 bytes.
-        if (size + 200 > this.limits.maxBatchBytes) {
-          await calls.add(() => this.client.byteStreamWrite(blob.digest, chunksOf(blob)));
-          continue;
-        }
-        if (batchBytes + size + 200 > this.limits.maxBatchBytes) await flush();
-        batch.push({ digest: blob.digest, data: blob.bytes ?? (await readFile(blob.path as string)) });
-        batchBytes += size + 200;
-      }
-      await flush();
-    } finally {
-      await calls.done();
+    for (const blob of blobs) {
+      this.stats.blobsUploaded++;
+      this.stats.bytesUploaded += blob.digest.sizeBytes;
     }
+    await inBatches(blobs, this.limits.maxBatchBytes, {
+      size: (blob) => blob.digest.sizeBytes,
+      batch: async (batch) => {
+        const data: { digest: Blob['digest']; data: Buffer }[] = [];
+        // One file at a time: a batch may hold thousands of small files.
+        for (const blob of batch) {
+          data.push({ digest: blob.digest, data: blob.bytes ?? (await readFile(blob.path as string)) });
+        }
+        await this.client.batchUpdate(data);
+      },
+      single: (blob) => this.client.byteStreamWrite(blob.digest, chunksOf(blob)),
+    });
   }
 }
 

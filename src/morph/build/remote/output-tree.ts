@@ -1,7 +1,7 @@
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MorphError } from '../../errors.js';
-import { CallsInFlight } from './calls-in-flight.js';
+import { inBatches } from './calls-in-flight.js';
 import { DEFAULT_DIRECTORY_MODE, defaultFileMode } from './canonical-messages.js';
 import { type Digest, digestOf } from './digest.js';
 import { readFields } from './proto-reader.js';
@@ -14,9 +14,6 @@ export interface FetchStats {
   blobsFetched: number;
   bytesFetched: number;
 }
-
-/** Download calls (batches, ByteStream reads) of one `fetchBlobs` in flight at once. */
-const CALLS_IN_FLIGHT = 4;
 
 /**
  * Fetches blobs by digest: small ones together (BatchReadBlobs, up to
@@ -31,38 +28,20 @@ export async function fetchBlobs(
 ): Promise<Map<string, Buffer>> {
   const unique = [...new Map(digests.map((d) => [d.hash, d])).values()];
   const blobs = new Map<string, Buffer>();
-  const calls = new CallsInFlight(CALLS_IN_FLIGHT);
-  try {
-    let batch: Digest[] = [];
-    let batchBytes = 0;
-    const flush = async (): Promise<void> => {
-      if (batch.length === 0) return;
-      const full = batch;
-      batch = [];
-      batchBytes = 0;
-      await calls.add(async () => {
-        for (const [hash, data] of await client.batchRead(full)) blobs.set(hash, data);
-      });
-    };
-    for (const digest of unique) {
-      if (digest.sizeBytes === 0) {
-        blobs.set(digest.hash, Buffer.alloc(0));
-        continue;
-      }
-      if (digest.sizeBytes + 200 > maxBatchBytes) {
-        await calls.add(async () => {
-          blobs.set(digest.hash, await client.byteStreamRead(digest));
-        });
-        continue;
-      }
-      if (batchBytes + digest.sizeBytes + 200 > maxBatchBytes) await flush();
-      batch.push(digest);
-      batchBytes += digest.sizeBytes + 200;
-    }
-    await flush();
-  } finally {
-    await calls.done();
-  }
+  for (const digest of unique) if (digest.sizeBytes === 0) blobs.set(digest.hash, Buffer.alloc(0));
+  await inBatches(
+    unique.filter((digest) => digest.sizeBytes > 0),
+    maxBatchBytes,
+    {
+      size: (digest) => digest.sizeBytes,
+      batch: async (batch) => {
+        for (const [hash, data] of await client.batchRead(batch)) blobs.set(hash, data);
+      },
+      single: async (digest) => {
+        blobs.set(digest.hash, await client.byteStreamRead(digest));
+      },
+    },
+  );
   for (const digest of unique) {
     const data = blobs.get(digest.hash);
     const actual = data && digestOf(data);
