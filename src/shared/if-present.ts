@@ -12,12 +12,12 @@ export function isMissing(err: unknown): boolean {
 }
 
 /**
- * `stat(path)`, or undefined when nothing is there.
- * @throws the error of `stat` for anything but ENOENT.
+ * What `read()` returns, or undefined when it fails with ENOENT.
+ * @throws what `read` throws for anything but ENOENT.
  */
-export async function statIfPresent(path: string): Promise<Stats | undefined> {
+export async function ifPresent<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
-    return await stat(path);
+    return await read();
   } catch (err) {
     if (isMissing(err)) return undefined;
     throw err;
@@ -25,14 +25,17 @@ export async function statIfPresent(path: string): Promise<Stats | undefined> {
 }
 
 /**
+ * `stat(path)`, or undefined when nothing is there.
+ * @throws the error of `stat` for anything but ENOENT.
+ */
+export function statIfPresent(path: string): Promise<Stats | undefined> {
+  return ifPresent(() => stat(path));
+}
+
+/**
  * `lstat(path)`, or undefined when nothing is there.
  * @throws the error of `lstat` for anything but ENOENT.
  */
-export async function lstatIfPresent(path: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(path);
-  } catch (err) {
-    if (isMissing(err)) return undefined;
-    throw err;
-  }
+export function lstatIfPresent(path: string): Promise<Stats | undefined> {
+  return ifPresent(() => lstat(path));
 }
