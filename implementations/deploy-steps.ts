@@ -10,7 +10,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loopDevicesUnder } from '../src/shared/leftover-removal.js';
+import { loopDevicesUnder, mountsUnder } from '../src/shared/leftover-removal.js';
 import { check, type StepContext, StepFailure, step } from '../src/yarn/api.js';
 import {
   type BackgroundMorph,
@@ -23,12 +23,6 @@ import { definitionsCheckout, morphArgv } from './morph-runner.js';
 
 /** The deployment started by "the user starts deploying ... in the background". */
 export const backgroundVar = varKey<BackgroundMorph>('deploy-background');
-
-/** Paths the kernel has mounted under `dir`. */
-async function mountsUnder(ctx: StepContext, dir: string): Promise<string[]> {
-  const result = await runChecked(ctx, ['findmnt', '-rn', '-o', 'TARGET']);
-  return result.stdout.split('\n').filter((target) => target === dir || target.startsWith(`${dir}/`));
-}
 
 /** Waits until `path` exists, or fails after `seconds`. */
 /** Runs `sh -c` on a disk image mounted read-only on a loop device; everything undone afterwards. */
@@ -146,8 +140,8 @@ export default [
       check(recorded === code, `morph exited with ${recorded}, not ${code}`);
     },
   ),
-  step('THEN', /nothing is left mounted under the data directory/, 'checks findmnt', async (ctx) => {
-    const mounts = await mountsUnder(ctx, ctx.datadir);
+  step('THEN', /nothing is left mounted under the data directory/, 'checks the mount table (/proc/self/mountinfo)', async (ctx) => {
+    const mounts = mountsUnder(ctx.datadir);
     check(mounts.length === 0, `still mounted:\n${mounts.join('\n')}`);
   }),
   step(
