@@ -140,10 +140,15 @@ export default [
       check(recorded === code, `morph exited with ${recorded}, not ${code}`);
     },
   ),
-  step('THEN', /nothing is left mounted under the data directory/, 'checks the mount table (/proc/self/mountinfo)', async (ctx) => {
-    const mounts = mountsUnder(ctx.datadir);
-    check(mounts.length === 0, `still mounted:\n${mounts.join('\n')}`);
-  }),
+  step(
+    'THEN',
+    /nothing is left mounted under the data directory/,
+    'checks the mount table (/proc/self/mountinfo)',
+    async (ctx) => {
+      const mounts = mountsUnder(ctx.datadir);
+      check(mounts.length === 0, `still mounted:\n${mounts.join('\n')}`);
+    },
+  ),
   step(
     'THEN',
     /no loop device is attached to a file in the data directory/,
