@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { MorphError } from '../../src/morph/errors.js';
+import { MorphError, type MorphReason } from '../../src/morph/errors.js';
 
 /**
  * For tests (HS-6.7: assert `reason`, not wording): runs `fn` and returns the
  * `reason` of the MorphError it throws; fails the test if it throws anything
  * else or nothing.
  */
-export function thrownReason(fn: () => unknown): string {
+export function thrownReason(fn: () => unknown): MorphReason {
   try {
     fn();
   } catch (err) {

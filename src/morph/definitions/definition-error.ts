@@ -1,4 +1,4 @@
-import { MorphError } from '../errors.js';
+import { MorphError, type MorphReason } from '../errors.js';
 import { locationOf } from './provenance.js';
 
 /**
@@ -6,7 +6,7 @@ import { locationOf } from './provenance.js';
  * of `node` (or of its key / item `child`), falling back to `file`.
  */
 export function definitionError(
-  reason: string,
+  reason: MorphReason<'definitions'>,
   text: string,
   file: string,
   node?: object,

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import { MorphError } from '../errors.js';
+import { MorphError, type MorphReason } from '../errors.js';
 import { findTooDeep } from './nesting-depth.js';
 import { type Position, setProvenance } from './provenance.js';
 import { pyyamlTags } from './pyyaml-schema.js';
@@ -13,7 +13,12 @@ export const MAX_NESTING_DEPTH = 64;
 /** The most alias expansions in one definition (the "billion laughs" guard). */
 export const MAX_ALIAS_COUNT = 1000;
 
-function definitionError(reason: string, file: string, message: string, cause?: unknown): MorphError {
+function definitionError(
+  reason: MorphReason<'definitions'>,
+  file: string,
+  message: string,
+  cause?: unknown,
+): MorphError {
   return new MorphError('definitions', reason, `${file}: ${message}`, { location: file, cause });
 }
 

@@ -30,7 +30,7 @@ import { CleanupStack } from '../../shared/cleanup-stack.js';
 import { type CommandOptions, type CommandResult, runCommand } from '../../shared/exec.js';
 import { statIfPresent } from '../../shared/if-present.js';
 import { PathEscapeError, resolveBeneath } from '../../shared/resolve-beneath.js';
-import { MorphError } from '../errors.js';
+import { MorphError, type MorphReason } from '../errors.js';
 
 export {
   type CleanupHandle,
@@ -80,7 +80,11 @@ export interface BuiltinExtension {
 
 /** A user-facing extension failure (domain `extension`, e.g. reason `upgrade-unsupported`). */
 export class ExtensionError extends MorphError {
-  constructor(reason: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(
+    reason: MorphReason<'extension'>,
+    message: string,
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
     super('extension', reason, message, options);
   }
 }
