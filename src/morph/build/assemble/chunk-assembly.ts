@@ -7,19 +7,11 @@ import type { ByteString, SystemIntegration } from '../../model.js';
 import { clampMtimes, makeOwnDirectory, writeOwnFile } from '../graph/hermetic.js';
 import { devicesMetadata, storeArtifactDevices } from '../stage/artifact-devices.js';
 import { type DeviceNode, describeSpecialFile } from '../stage/device-nodes.js';
-import { formatMetadata, type MetadataRecord } from './metadata-record.js';
+import type { ArtifactPlan } from './artifact-plan.js';
+import { formatMetadata } from './metadata-record.js';
 
 /** Chooses the chunk artifact of a path relative to DESTDIR (first matching split rule). */
 export type PathSplitter = (path: string) => string | undefined;
-
-/** One chunk artifact to produce. */
-export interface ChunkArtifactPlan {
-  name: string;
-  /** Its OSTree ref. */
-  ref: string;
-  /** The metadata record without `contents`, which assembly fills in. */
-  record: Omit<MetadataRecord, 'contents' | 'artifact-name'>;
-}
 
 /**
  * Splits DESTDIR into chunk artifacts (docs/spec/morph.md 5.11) and commits each to the
@@ -33,7 +25,7 @@ export interface ChunkArtifactPlan {
 export async function assembleChunkArtifacts(options: {
   destdir: string;
   workDir: string;
-  artifacts: readonly ChunkArtifactPlan[];
+  artifacts: readonly ArtifactPlan[];
   split: PathSplitter;
   systemIntegration: SystemIntegration;
   cache: ArtifactCache;

@@ -4,7 +4,8 @@ import { moveFile } from '../../../shared/atomic-file.js';
 import { runCommand } from '../../../shared/exec.js';
 import { artifactRef } from '../../cache/artifact-ref.js';
 import { MorphError } from '../../errors.js';
-import { assembleChunkArtifacts, type ChunkArtifactPlan } from '../assemble/chunk-assembly.js';
+import { artifactPlan } from '../assemble/artifact-plan.js';
+import { assembleChunkArtifacts } from '../assemble/chunk-assembly.js';
 import { chunkPath } from '../graph/build-environment.js';
 import {
   chunkDependencies,
@@ -296,30 +297,6 @@ export async function extractChunkSources(
 /** Removes sources extracted for a build that did not take them. */
 export function removeChunkSources(sources: ChunkSources): Promise<void> {
   return removeStaging(sources.staging);
-}
-
-/**
- * The plan (ref + metadata record) of one artifact of `source`. The record
- * holds nothing of the host: `repo` is the name as written in the
- * definitions, and morph's version is left out (it is not in the key).
- */
-export function artifactPlan(source: KeyedSource, artifact: KeyedArtifact): ChunkArtifactPlan {
-  return {
-    name: artifact.name,
-    ref: artifactRef(source.cacheKey, source.kind, artifact.name),
-    record: {
-      'source-name': source.name,
-      kind: source.kind,
-      description: source.morphology.description,
-      repo: source.recordedName ?? source.repoName,
-      'repo-alias': source.recordedName ?? source.repoName,
-      original_ref: source.originalRef,
-      sha1: source.commit,
-      morphology: source.file,
-      'cache-key': source.cacheKey,
-      'cache-id': source.cacheId,
-    },
-  };
 }
 
 /** Removes a staging area; read-only bits left by builds are no obstacle to root. */

@@ -2,12 +2,12 @@ import { chmod, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invariant } from '../../../shared/invariant.js';
 import { artifactRef } from '../../cache/artifact-ref.js';
+import { artifactPlan } from '../assemble/artifact-plan.js';
 import { formatMetadata } from '../assemble/metadata-record.js';
 import { clampMtimes, makeOwnDirectory, writeOwnFile } from '../graph/hermetic.js';
 import type { KeyedArtifact, KeyedSource, KeyedStratumSource } from '../graph/keyed-source.js';
 import { createStagingArea } from '../stage/staging-area.js';
 import type { BuildContext } from './build-context.js';
-import { artifactPlan } from './chunk-builder.js';
 import { SourceTiming } from './source-timing.js';
 
 /** Commit metadata key of a stratum artifact: base64 JSON list of its chunk artifact refs. */

@@ -5,6 +5,7 @@ import { runCommand } from '../../../shared/exec.js';
 import { invariant } from '../../../shared/invariant.js';
 import { artifactRef } from '../../cache/artifact-ref.js';
 import { MorphError } from '../../errors.js';
+import { artifactPlan } from '../assemble/artifact-plan.js';
 import { formatMetadata } from '../assemble/metadata-record.js';
 import { clampMtimes, HERMETIC_ENVIRONMENT, makeOwnDirectory, writeOwnFile } from '../graph/hermetic.js';
 import type { KeyedSystemSource } from '../graph/keyed-source.js';
@@ -12,7 +13,6 @@ import { devicesMetadata, storeArtifactDevices } from '../stage/artifact-devices
 import type { DeviceNode } from '../stage/device-nodes.js';
 import { artifactDevices, createStagingArea, needsLdconfig } from '../stage/staging-area.js';
 import type { BuildContext } from './build-context.js';
-import { artifactPlan } from './chunk-builder.js';
 import { runArgvInSandbox } from './sandbox.js';
 import { SourceTiming } from './source-timing.js';
 import { stratumChunkRefs, systemLayer } from './stratum-builder.js';
