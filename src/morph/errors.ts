@@ -80,7 +80,7 @@ export const MORPH_REASONS = {
     'unknown-repo-alias',
     'write-failed',
   ],
-  cache: ['checkout-failed', 'commit-failed', 'init-failed', 'prune-failed', 'read-failed'],
+  cache: ['checkout-failed', 'commit-failed', 'init-failed', 'prune-failed', 'read-failed', 'worker-failed'],
   build: [
     'arch-mismatch',
     'bad-chunk-dependency',
@@ -183,26 +183,52 @@ export type MorphErrorCode = { [D in MorphDomain]: `${D}/${MorphReason<D>}` }[Mo
 /** A domain with one of its own reasons: the first two arguments of `new MorphError`. */
 type DomainReason = { [D in MorphDomain]: [domain: D, reason: MorphReason<D>] }[MorphDomain];
 
+/**
+ * Where in which file an error is (a definition, a config file): data on
+ * the error, never part of its message. Lines and columns count from 1.
+ */
+export interface ErrorLocation {
+  readonly file: string;
+  readonly line?: number;
+  /** Only with `line`. */
+  readonly column?: number;
+}
+
+/** `file`, `file:line` or `file:line:column`. */
+export function formatLocation(location: ErrorLocation): string {
+  if (location.line === undefined) return location.file;
+  return `${location.file}:${location.line}${location.column === undefined ? '' : `:${location.column}`}`;
+}
+
 /** The options of `new MorphError`. */
 export interface MorphErrorOptions {
   readonly hint?: string;
-  readonly location?: string;
+  /** Printed before the message (`file:line: message`); leave it out when the message names the file. */
+  readonly location?: ErrorLocation;
   readonly cause?: unknown;
 }
 
 /**
- * A user-facing morph error: printed by the CLI as `ERROR: <message>` on
- * stderr (plus `hint`), exit 1. `domain` and `reason` come from
- * MORPH_REASONS (`new MorphError('definitions', 'missing-field', ...)`).
+ * A user-facing morph error: printed by the CLI as `ERROR: <location>:
+ * <message>` on stderr (plus `hint`), exit 1. `domain` and `reason` come
+ * from MORPH_REASONS (`new MorphError('definitions', 'missing-field', ...)`);
+ * `message` is one line without the location.
  */
 export class MorphError extends AppError {
   declare readonly code: MorphErrorCode;
   readonly domain: MorphDomain;
   readonly reason: MorphReason;
+  readonly location: ErrorLocation | undefined;
 
   constructor(...[domain, reason, message, options = {}]: [...DomainReason, string, MorphErrorOptions?]) {
     super(`${domain}/${reason}`, message, options);
     this.domain = domain;
     this.reason = reason;
+    this.location = options.location;
+  }
+
+  /** The message with its location in front, as the CLI prints it: `file:line: message`. */
+  get locatedMessage(): string {
+    return this.location === undefined ? this.message : `${formatLocation(this.location)}: ${this.message}`;
   }
 }

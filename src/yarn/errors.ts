@@ -28,6 +28,8 @@ export type YarnErrorCode =
  */
 export class YarnError extends AppError {
   declare readonly code: YarnErrorCode;
+  /** `file:line` (or a step module's own label) printed after the message. */
+  readonly location: string | undefined;
   /** Extra lines printed after the message, verbatim. */
   readonly details: readonly string[];
   constructor(
@@ -36,6 +38,7 @@ export class YarnError extends AppError {
     options: { hint?: string; location?: string; cause?: unknown; details?: readonly string[] } = {},
   ) {
     super(code, message, options);
+    this.location = options.location;
     this.details = options.details ?? [];
   }
 }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { runCommand } from '../../shared/exec.js';
-import { OstreeWorker, WORKER_SCRIPT } from './ostree-worker.js';
+import { MorphError } from '../errors.js';
+import { OstreeWorker, OstreeWorkerError, WORKER_SCRIPT } from './ostree-worker.js';
 
 const worker = OstreeWorker.forRepo('/nonexistent', '/nonexistent.lock');
 
@@ -42,6 +43,24 @@ test('the worker ignores Ctrl-C (morph handles it) and answers bad requests with
     const code = await new Promise((resolve) => child.on('close', resolve));
     assert.equal(code, 0);
     assert.equal(stderr, '', 'no traceback');
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
+});
+
+test('a worker that cannot open its repository fails the request with a morph error', {
+  skip: worker ? false : 'no python3 with the OSTree bindings here',
+}, async () => {
+  const top = await mkdtemp(join(tmpdir(), 'ostree-worker-'));
+  try {
+    const broken = OstreeWorker.forRepo(join(top, 'no-repo'), join(top, 'lock'));
+    assert.ok(broken);
+    await assert.rejects(broken.layer(['a']), (err: unknown) => {
+      assert.ok(err instanceof OstreeWorkerError && err instanceof MorphError, String(err));
+      assert.equal(err.code, 'cache/worker-failed');
+      return true;
+    });
+    broken.close();
   } finally {
     await rm(top, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:chil
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { MorphError } from '../errors.js';
 
 /** The Python script that talks to libostree (see its docstring for the protocol). */
 export const WORKER_SCRIPT = fileURLToPath(
@@ -22,8 +23,16 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/** A failed request: `message` is libostree's error text. */
-export class OstreeWorkerError extends Error {}
+/**
+ * A failed request (`message` is libostree's error text) or a worker that
+ * could not start or ended: one of morph's errors (`cache/worker-failed`),
+ * which ArtifactCache wraps as `cache/commit-failed` naming the artifacts.
+ */
+export class OstreeWorkerError extends MorphError {
+  constructor(message: string, cause?: unknown) {
+    super('cache', 'worker-failed', message, { cause });
+  }
+}
 
 /**
  * A long-lived libostree process writing into one repository: many commits
@@ -97,7 +106,9 @@ export class OstreeWorker {
       this.stderr = (this.stderr + chunk.toString()).slice(-4000);
     });
     createInterface({ input: child.stdout }).on('line', (line) => this.answer(line));
-    child.on('error', (err) => this.failAll(err));
+    child.on('error', (err) =>
+      this.failAll(new OstreeWorkerError(`cannot run the ostree worker: ${err.message}`, err)),
+    );
     child.on('close', (code, signal) => {
       if (this.child === child) this.child = undefined;
       const why = this.stderr.trim().split('\n').pop() || `exit ${code ?? signal}`;

@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { MorphError } from '../errors.js';
+import { formatError } from './main.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'main.js');
 
@@ -50,6 +52,15 @@ describe('morph command line', () => {
       assert.equal(result.status, 1, args.join(' '));
       assert.match(result.stderr, /^ERROR: /, args.join(' '));
     }
+  });
+
+  it('prints a config file error as ERROR: file:line: message, the location once', () => {
+    const { morph, root } = sandbox();
+    const bad = join(root, 'bad.conf');
+    writeFileSync(bad, '[config]\n# a comment\njunk\n');
+    const result = morph(['--config', bad, 'print-architecture']);
+    assert.equal(result.status, 1);
+    assert.equal(result.stderr, `ERROR: ${bad}:3: cannot parse config line: junk\n`);
   });
 
   it('dumps the processed config and exits when asked', () => {
@@ -158,5 +169,26 @@ describe('morph command line', () => {
     const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
     assert.equal(code, 255);
     assert.ok(Date.now() - started < 10_000);
+  });
+});
+
+describe('formatError', () => {
+  it('puts the location data in front of the message, and the hint on its own line', () => {
+    const at = (location?: { file: string; line?: number; column?: number }) =>
+      formatError(
+        new MorphError('config', 'bad-value', 'max-jobs: not a number', { location, hint: 'give 4' }),
+      );
+    assert.equal(at({ file: 'm.conf', line: 2 }), 'ERROR: m.conf:2: max-jobs: not a number\nhint: give 4\n');
+    assert.equal(
+      at({ file: 'x.morph', line: 3, column: 1 }),
+      'ERROR: x.morph:3:1: max-jobs: not a number\nhint: give 4\n',
+    );
+    assert.equal(at({ file: 'x.morph' }), 'ERROR: x.morph: max-jobs: not a number\nhint: give 4\n');
+    assert.equal(at(), 'ERROR: max-jobs: not a number\nhint: give 4\n');
+  });
+
+  it('prints a message that names its file as it is', () => {
+    const err = new MorphError('definitions', 'write-failed', 'Cannot write morphology s.morph: EROFS');
+    assert.equal(formatError(err), 'ERROR: Cannot write morphology s.morph: EROFS\n');
   });
 });

@@ -116,11 +116,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** The stderr text of a failure: `ERROR: <message>` (+ hint), or `BUG:` and a stack for asserts. */
+/**
+ * The stderr text of a failure: `ERROR: [<file>[:<line>[:<column>]]: ]<message>` (+ `hint:` line),
+ * or `BUG:` and a stack for asserts.
+ */
 export function formatError(err: unknown): string {
   if (isAppError(err)) {
-    const where = err.location && !err.message.includes(err.location) ? `${err.location}: ` : '';
-    return `ERROR: ${where}${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`;
+    const message = err instanceof MorphError ? err.locatedMessage : err.message;
+    return `ERROR: ${message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`;
   }
   if (err instanceof AssertionError) return `BUG: ${err.stack ?? err.message}\n`;
   const e = err as Error;

@@ -2,8 +2,8 @@ import { MorphError, type MorphReason } from '../errors.js';
 import { locationOf } from './provenance.js';
 
 /**
- * A `definitions` MorphError whose message starts with the `file:line:col`
- * of `node` (or of its key / item `child`), falling back to `file`.
+ * A `definitions` MorphError located at the `file:line:col` of `node` (or of
+ * its key / item `child`), falling back to `file`.
  */
 export function definitionError(
   reason: MorphReason<'definitions'>,
@@ -12,6 +12,6 @@ export function definitionError(
   node?: object,
   child?: string | number,
 ): MorphError {
-  const location = (node === undefined ? undefined : locationOf(node, child)) ?? file;
-  return new MorphError('definitions', reason, `${location}: ${text}`, { location });
+  const location = (node === undefined ? undefined : locationOf(node, child)) ?? { file };
+  return new MorphError('definitions', reason, text, { location });
 }

@@ -30,7 +30,7 @@ describe('loadAllMorphologies', () => {
         (err: unknown) =>
           err instanceof MorphError &&
           err.reason === 'unknown-kind' &&
-          err.message.startsWith('strata/broken.morph'),
+          err.location?.file === 'strata/broken.morph',
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import { MorphError, type MorphReason } from '../errors.js';
+import { type ErrorLocation, MorphError, type MorphReason } from '../errors.js';
 import { findTooDeep } from './nesting-depth.js';
 import { type Position, setProvenance } from './provenance.js';
 import { pyyamlTags } from './pyyaml-schema.js';
@@ -15,11 +15,11 @@ export const MAX_ALIAS_COUNT = 1000;
 
 function definitionError(
   reason: MorphReason<'definitions'>,
-  file: string,
+  location: ErrorLocation,
   message: string,
   cause?: unknown,
 ): MorphError {
-  return new MorphError('definitions', reason, `${file}: ${message}`, { location: file, cause });
+  return new MorphError('definitions', reason, message, { location, cause });
 }
 
 /**
@@ -35,12 +35,12 @@ export function parseYaml(data: string | Buffer, file: string): unknown {
   if (data.length > MAX_DEFINITION_BYTES) {
     throw definitionError(
       'too-large',
-      file,
+      { file },
       `the file is too large for a morphology (${data.length} bytes; at most ${MAX_DEFINITION_BYTES})`,
     );
   }
   if (typeof data !== 'string' && data.includes(0)) {
-    throw definitionError('binary-file', file, 'this is a binary file, not a morphology (YAML text)');
+    throw definitionError('binary-file', { file }, 'this is a binary file, not a morphology (YAML text)');
   }
   let text: string;
   try {
@@ -50,10 +50,8 @@ export function parseYaml(data: string | Buffer, file: string): unknown {
       'definitions',
       'syntax-error',
       `Syntax error in morphology ${file}: not valid UTF-8`,
-      {
-        location: file,
-        cause,
-      },
+      // The message names the file: no location in front of it.
+      { cause },
     );
   }
   // Refused before parsing: the parser recurses, and overflowing its stack can leave V8 unable to go on.
@@ -61,7 +59,7 @@ export function parseYaml(data: string | Buffer, file: string): unknown {
   if (deep !== undefined) {
     throw definitionError(
       'too-deep',
-      `${file}:${deep.line}`,
+      { file, line: deep.line },
       `nesting is too deep (at most ${MAX_NESTING_DEPTH} levels)`,
     );
   }
@@ -72,7 +70,7 @@ export function parseYaml(data: string | Buffer, file: string): unknown {
     if (err instanceof RangeError) {
       throw definitionError(
         'too-deep',
-        file,
+        { file },
         `nesting or aliases go too deep (at most ${MAX_NESTING_DEPTH} levels)`,
         err,
       );
@@ -82,12 +80,17 @@ export function parseYaml(data: string | Buffer, file: string): unknown {
     if (message.includes('Excessive alias count')) {
       throw definitionError(
         'too-many-aliases',
-        file,
+        { file },
         `aliases expand too much (at most ${MAX_ALIAS_COUNT} expansions)`,
         err,
       );
     }
-    throw definitionError('syntax-error', file, `Syntax error in morphology: ${message.split('\n')[0]}`, err);
+    throw definitionError(
+      'syntax-error',
+      { file },
+      `Syntax error in morphology: ${message.split('\n')[0]}`,
+      err,
+    );
   }
 }
 
@@ -107,24 +110,18 @@ function parseText(text: string, file: string): unknown {
     const pos = lineCounter.linePos(first.pos[0]);
     throw definitionError(
       'too-deep',
-      `${file}:${pos.line}`,
+      { file, line: pos.line },
       `nesting is too deep (at most ${MAX_NESTING_DEPTH} levels)`,
       first,
     );
   }
   if (first !== undefined) {
     const pos = lineCounter.linePos(first.pos[0]);
-    const location = `${file}:${pos.line}:${pos.col}`;
     const detail = first.message.split('\n')[0];
-    throw new MorphError(
-      'definitions',
-      'syntax-error',
-      `${location}: Syntax error in morphology ${file}: ${detail}`,
-      {
-        location,
-        cause: first,
-      },
-    );
+    throw new MorphError('definitions', 'syntax-error', `Syntax error in morphology ${file}: ${detail}`, {
+      location: { file, line: pos.line, column: pos.col },
+      cause: first,
+    });
   }
   const value = normalise(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
   checkDepth(value, file);
@@ -142,7 +139,11 @@ function checkDepth(value: unknown, file: string): void {
     const [item, depth] = stack.pop()!;
     if (item === null || typeof item !== 'object' || Buffer.isBuffer(item)) continue;
     if (depth > MAX_NESTING_DEPTH) {
-      throw definitionError('too-deep', file, `nesting is too deep (at most ${MAX_NESTING_DEPTH} levels)`);
+      throw definitionError(
+        'too-deep',
+        { file },
+        `nesting is too deep (at most ${MAX_NESTING_DEPTH} levels)`,
+      );
     }
     for (const child of Object.values(item)) stack.push([child, depth + 1]);
   }

@@ -3,6 +3,7 @@
  * objects (a WeakMap, so saving and cache ids never see it): the file, the
  * node's own position and the position of each of its keys or items.
  */
+import type { ErrorLocation } from '../errors.js';
 
 /** A 1-based line and column. */
 export interface Position {
@@ -31,14 +32,16 @@ export function getProvenance(node: object): NodeProvenance | undefined {
 }
 
 /**
- * `file:line:col` of `node` (or of its key / item `child`), or just the file
- * when the position is unknown; undefined for nodes not read from a file.
+ * The file, line and column of `node` (or of its key / item `child`), or just
+ * the file when the position is unknown; undefined for nodes not read from a file.
  */
-export function locationOf(node: object, child?: string | number): string | undefined {
+export function locationOf(node: object, child?: string | number): ErrorLocation | undefined {
   const record = provenance.get(node);
   if (record === undefined) return undefined;
   const position = (child === undefined ? undefined : record.children.get(child)) ?? record.position;
-  return position === undefined ? record.file : `${record.file}:${position.line}:${position.col}`;
+  return position === undefined
+    ? { file: record.file }
+    : { file: record.file, line: position.line, column: position.col };
 }
 
 /** The file a loaded morphology (or any of its nodes) was read from. */

@@ -105,7 +105,6 @@ export async function writeMorphology(path: string, m: Morphology): Promise<void
     await writeFileAtomic(path, saveMorphology(m));
   } catch (cause) {
     throw new MorphError('definitions', 'write-failed', `Cannot write morphology ${path}: ${String(cause)}`, {
-      location: path,
       cause,
     });
   }

@@ -208,7 +208,8 @@ export function runExtensionMain(extension: BuiltinExtension, moduleUrl: string)
     },
     (err: unknown) => {
       ctx.cleanup.unwind();
-      const message = err instanceof Error ? err.message : String(err);
+      const message =
+        err instanceof MorphError ? err.locatedMessage : err instanceof Error ? err.message : String(err);
       process.stderr.write(`ERROR: ${message}\n`);
       if (err instanceof MorphError && err.hint) process.stderr.write(`hint: ${err.hint}\n`);
       if (!(err instanceof MorphError) && err instanceof Error && err.stack) ctx.log(err.stack);

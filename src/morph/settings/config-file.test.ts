@@ -33,7 +33,7 @@ describe('parseConfigFile', () => {
   it('names the line of a syntax error', () => {
     assert.throws(() => parseConfigFile('[config]\njunk\n', 'f.conf'), {
       code: 'config/bad-config-file',
-      location: 'f.conf:2',
+      location: { file: 'f.conf', line: 2 },
     });
     assert.throws(() => parseConfigFile('key = value\n', 'f.conf'), { code: 'config/bad-config-file' });
   });

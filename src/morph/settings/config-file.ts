@@ -1,12 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MorphError } from '../errors.js';
+import { type ErrorLocation, MorphError } from '../errors.js';
 
 /** One `key = value` of a `[config]` section, with where it came from. */
 export interface ConfigEntry {
   readonly key: string;
   readonly value: string;
-  readonly location: string;
+  readonly location: ErrorLocation;
 }
 
 /**
@@ -17,12 +17,12 @@ export interface ConfigEntry {
  * @throws MorphError config/bad-config-file on a line that is none of these
  */
 export function parseConfigFile(text: string, file: string): ConfigEntry[] {
-  const entries: { key: string; value: string; location: string }[] = [];
+  const entries: { key: string; value: string; location: ErrorLocation }[] = [];
   let section: string | undefined;
   let last: { value: string } | undefined;
   const lines = text.split(/\r?\n/);
   for (const [index, line] of lines.entries()) {
-    const location = `${file}:${index + 1}`;
+    const location = { file, line: index + 1 };
     if (line.trim() === '' || /^[#;]/.test(line) || /^rem(\s|$)/i.test(line)) {
       last = undefined;
       continue;
@@ -103,10 +103,7 @@ export async function readConfigFiles(files: readonly string[]): Promise<ConfigE
         'config',
         'bad-config-file',
         `${file} is a binary or oversized file, not a config file`,
-        {
-          location: file,
-          hint: 'give --config a text file with a [config] section',
-        },
+        { hint: 'give --config a text file with a [config] section' },
       );
     }
     entries.push(...parseConfigFile(data.toString('utf8'), file));

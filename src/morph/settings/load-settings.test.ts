@@ -82,7 +82,7 @@ describe('loadSettings', () => {
     writeFileSync(join(root, 'm.conf'), '[config]\nmax-jobs = lots\n');
     await assert.rejects(loadSettings(['--config', join(root, 'm.conf')], where), {
       code: 'config/bad-value',
-      location: `${join(root, 'm.conf')}:2`,
+      location: { file: join(root, 'm.conf'), line: 2 },
     });
   });
 

@@ -35,7 +35,8 @@ function freshBundle(): URL | undefined {
 /** Prints an error the house way: `ERROR: message (at file:line)`, details, hint; stack only with --debug. */
 export function reportError(err: unknown, debug: boolean): number {
   if (isAppError(err)) {
-    const loc = err.location ? ` (at ${err.location})` : '';
+    const location = (err as Partial<YarnError>).location;
+    const loc = location ? ` (at ${location})` : '';
     writeErr(`ERROR: ${err.message}${loc}\n`);
     const details = (err as Partial<YarnError>).details;
     if (Array.isArray(details)) for (const line of details) writeErr(`${line}\n`);

@@ -62,7 +62,7 @@ export async function buildSystem(ctx: BuildContext, source: KeyedSystemSource):
     });
     if (!(await holdsAnyFile(root, ['baserock']))) {
       throw new MorphError('build', 'empty-system', `system ${source.name} has no file from any chunk`, {
-        location: source.file,
+        location: { file: source.file },
         hint:
           'its staging and test chunks installed nothing into $DESTDIR (bootstrap chunks never reach ' +
           'the system; two chunk specs naming one morph file build once): see docs/build-modes.md',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { computeCacheKey } from '../../cache/cache-key.js';
 import { loadMorphology } from '../../definitions/load-morphology.js';
+import { MorphError } from '../../errors.js';
 import type { ChunkMorphology, StratumMorphology, SystemMorphology } from '../../model.js';
 import { stagingDependencies } from '../execute/chunk-builder.js';
 import { stratumConstituents } from '../execute/stratum-builder.js';
@@ -179,7 +180,7 @@ test('an invalid regular expression in products include is refused with the chun
   };
   assert.throws(() => createBuildGraph(resolved), {
     reason: 'invalid-split-rule',
-    location: 'test-chunk.morph',
+    location: { file: 'test-chunk.morph' },
   });
 });
 
@@ -190,11 +191,14 @@ test('a chunk spec whose name is not the name of its chunk is refused, naming th
   stage2.morphology.name = 'test-chunk';
   assert.throws(
     () => createBuildGraph(resolved),
-    (err: Error & { reason?: string }) => {
+    (err: unknown) => {
+      assert.ok(err instanceof MorphError);
       assert.equal(err.reason, 'chunk-name-mismatch');
+      assert.equal(err.location?.file, 'strata/build-essential.morph');
+      assert.ok(err.location?.line && err.location.column, 'the line and column of the name');
       assert.match(
         err.message,
-        /^strata\/build-essential\.morph:\d+:\d+: chunk stage2-chunk: name differs from the name test-chunk in stage2-chunk\.morph/,
+        /^chunk stage2-chunk: name differs from the name test-chunk in stage2-chunk\.morph/,
       );
       return true;
     },

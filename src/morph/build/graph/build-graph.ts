@@ -84,7 +84,7 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
     allChunkSpecs.every((chunk) => effectiveBuildMode(chunk.spec['build-mode']) === 'bootstrap')
   ) {
     throw new MorphError('build', 'no-non-bootstrap-chunks', 'No non-bootstrap chunks found.', {
-      location: resolved.systemFile,
+      location: { file: resolved.systemFile },
       hint:
         'every chunk builds with build-mode: bootstrap, and bootstrap chunks never reach the system; ' +
         "build the system's own chunks in staging mode on top of them (docs/build-modes.md)",
@@ -129,7 +129,6 @@ export function createBuildGraph(resolved: ResolvedDefinitions): BuildGraph {
             'build',
             'bad-chunk-dependency',
             `chunk ${chunk.spec.name} in ${file} depends on ${depName}, which is not an earlier chunk of that stratum`,
-            { location: file },
           );
         }
         deps.push(...dep.artifacts);
@@ -265,8 +264,12 @@ function checkProductPatterns(morphology: ChunkMorphology, file: string): void {
         throw new MorphError(
           'build',
           'invalid-split-rule',
-          `${file}: invalid regular expression ${JSON.stringify(pattern)} in products of chunk ${morphology.name}`,
-          { location: file, cause: err, hint: 'products include patterns are Python regular expressions' },
+          `invalid regular expression ${JSON.stringify(pattern)} in products of chunk ${morphology.name}`,
+          {
+            location: { file },
+            cause: err,
+            hint: 'products include patterns are Python regular expressions',
+          },
         );
       }
     }

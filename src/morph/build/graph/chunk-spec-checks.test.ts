@@ -24,7 +24,8 @@ function reasonOf(chunks: string): string | undefined {
     return undefined;
   } catch (err) {
     assert.ok(err instanceof MorphError);
-    assert.match(err.message, /^strata\/s\.morph:\d+:\d+: /);
+    assert.equal(err.location?.file, 'strata/s.morph');
+    assert.ok(err.location.line && err.location.column, 'the line and column of the spec');
     return err.reason;
   }
 }

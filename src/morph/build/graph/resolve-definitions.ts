@@ -134,7 +134,7 @@ export async function resolveDefinitions(
   }
   if (root.kind !== 'system') {
     throw new MorphError('build', 'not-a-system', `building a ${root.kind} directly is not supported`, {
-      location: request.file,
+      location: { file: request.file },
     });
   }
 
@@ -306,7 +306,7 @@ async function loadChunkMorphology(
     if (!buildSystem) {
       throw new MorphError('build', 'no-morphology', `Couldn't find morphology: ${file}`, {
         hint: `${repo.repoName} has no ${file} and no recognisable build system`,
-        location: stratumFile,
+        location: { file: stratumFile },
       });
     }
     const name = file.replace(/^.*\//, '').replace(/\.morph$/, '');
