@@ -34,7 +34,7 @@ STRATA=${1:-10}
 PER=${2:-20}
 FUNCS=${3:-60}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-MORPH="$SRC/morph"
+MORPH="${MORPH:-$SRC/morph}"
 REPORT="$SRC/dist/bench/build/cold-build-report.js"
 [ -f "$REPORT" ] || { echo "ERROR: $REPORT missing: build the project first (npx tsc -p tsconfig.json)" >&2; exit 1; }
 TOP=$(mktemp -d "${BENCH_DIR:-/var/tmp}/bench-build.XXXXXX")

@@ -62,7 +62,7 @@ describe('morph REAPI client against the test double', () => {
     mkdirSync(out);
     const tree0 = response.result?.output_directories?.[0]?.tree_digest;
     assert.ok(tree0);
-    const stats = { blobsFetched: 0, bytesFetched: 0 };
+    const stats = { blobsFetched: 0, bytesFetched: 0, bytesLocal: 0 };
     const protos = loadReapiProtos();
     await materialiseOutputTree({
       client,

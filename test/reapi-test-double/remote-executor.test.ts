@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import {
   copyFileSync,
-  linkSync,
+  cpSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
@@ -14,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type RemoteChunkRequest, RemoteExecutor } from '../../src/morph/build/remote/remote-executor.js';
+import { ArtifactCache } from '../../src/morph/cache/artifact-cache.js';
 import type { ChunkMorphology } from '../../src/morph/model.js';
 import { ReapiTestDouble } from './reapi-test-double.js';
 
@@ -29,16 +32,28 @@ describe('RemoteExecutor against the test double (static busybox as the staged t
   const top = mkdtempSync(join(tmpdir(), 'remote-executor-test-'));
   const double = new ReapiTestDouble({ workDir: join(top, 'engine') });
   let url = '';
-  // The dependency tree: hard links to a "cache object", as dependency trees are.
-  const deps = join(top, 'deps');
+  // The dependency tree: an artifact (busybox and its links) checked out with hard links, as morph stages it.
+  const tools = join(top, 'tools');
+  const ref = 'artifacts/0123/chunk/busybox-bins';
+  let cache: ArtifactCache;
+  let deps = '';
+
+  /** A cache under `name` holding the busybox artifact, and its dependency tree. */
+  async function cacheWithTools(name: string): Promise<{ cache: ArtifactCache; deps: string }> {
+    const opened = await ArtifactCache.open(join(top, name));
+    await opened.commitTree(tools, ref, { subject: 'busybox-bins' });
+    const tree = join(top, `${name}-deps`);
+    await opened.checkout(ref, tree, { hardlink: true });
+    return { cache: opened, deps: tree };
+  }
 
   before(async () => {
     mkdirSync(join(top, 'engine'));
-    mkdirSync(join(top, 'objects'));
-    mkdirSync(join(deps, 'bin'), { recursive: true });
-    copyFileSync('/bin/busybox', join(top, 'objects', 'busybox'));
-    linkSync(join(top, 'objects', 'busybox'), join(deps, 'bin', 'busybox'));
-    for (const tool of ['sh', 'cp', 'cat', 'sleep', 'mkdir']) symlinkSync('busybox', join(deps, 'bin', tool));
+    mkdirSync(join(tools, 'bin'), { recursive: true });
+    copyFileSync('/bin/busybox', join(tools, 'bin', 'busybox'));
+    for (const tool of ['sh', 'cp', 'cat', 'sleep', 'mkdir'])
+      symlinkSync('busybox', join(tools, 'bin', tool));
+    ({ cache, deps } = await cacheWithTools('cache'));
     url = `grpc://127.0.0.1:${await double.start()}`;
   });
   after(() => {
@@ -51,7 +66,7 @@ describe('RemoteExecutor against the test double (static busybox as the staged t
     name: string,
     morphology: ChunkMorphology,
     source: string,
-    options: { timeout?: number } = {},
+    options: { timeout?: number; cache?: ArtifactCache; deps?: string } = {},
   ) {
     const area = mkdtempSync(join(top, 'staging-'));
     const buildDir = join(area, `${name}.build`);
@@ -63,8 +78,9 @@ describe('RemoteExecutor against the test double (static busybox as the staged t
     const request: RemoteChunkRequest = {
       name,
       morphology,
-      depsTree: deps,
-      depsKey: 'busybox',
+      depsTree: options.deps ?? deps,
+      depRefs: [ref],
+      cache: options.cache ?? cache,
       buildDir,
       instDir,
       env: { PATH: '/bin', DESTDIR: `/${name}.inst` },
@@ -164,5 +180,49 @@ describe('RemoteExecutor against the test double (static busybox as the staged t
       executor.close();
       rmSync(area, { recursive: true, force: true });
     }
+  });
+
+  it('memoises file digests per artifact commit: a run with a fresh cache and that memo reads no artifact file, and an output already in the cache is not fetched', async () => {
+    const size = statSync('/bin/busybox').size;
+    const morphology = chunk('copier', ['cp /bin/busybox "$DESTDIR/"']);
+    const source = 'copier\n';
+    const run = async (tools: { cache: ArtifactCache; deps: string }) => {
+      const executor = new RemoteExecutor({ url, instanceName: '' }, 1);
+      const { area, request } = stage('copier', morphology, source, tools);
+      try {
+        assert.equal(await executor.run(request), undefined);
+        assert.deepEqual(readFileSync(join(request.instDir, 'busybox')), readFileSync('/bin/busybox'));
+        return executor.stats();
+      } finally {
+        executor.close();
+        rmSync(area, { recursive: true, force: true });
+      }
+    };
+    const first = await cacheWithTools('cache-memo-first');
+    const one = await run(first);
+    assert.equal(one.actionsExecuted, 1);
+    // The memo was empty: the artifact's busybox was read once (its commit listed and hashed).
+    assert.equal(one.bytesHashed, size + Buffer.byteLength(source));
+    // The output is a file of the cache (busybox): taken from there, not fetched.
+    assert.equal(one.bytesLocal, size);
+    assert.ok(one.bytesFetched < 1000, `fetched ${one.bytesFetched} bytes`);
+
+    // A fresh cache with the same artifact commit (artifacts are reproducible) and the first one's memo.
+    const second = await cacheWithTools('cache-memo-second');
+    assert.equal(await second.cache.resolveRef(ref), await first.cache.resolveRef(ref));
+    cpSync(join(first.cache.dir, 'reapi-digests'), join(second.cache.dir, 'reapi-digests'), {
+      recursive: true,
+    });
+    const two = await run(second);
+    assert.deepEqual([two.actionsExecuted, two.actionsCached], [0, 1]);
+    // Only the sources were read; busybox's digest came from the memo.
+    assert.equal(two.bytesHashed, Buffer.byteLength(source));
+    assert.equal(two.bytesLocal, size);
+
+    // A corrupt entry is not trusted: busybox is read again, and the build is right.
+    const [entry] = readdirSync(join(second.cache.dir, 'reapi-digests'));
+    writeFileSync(join(second.cache.dir, 'reapi-digests', entry as string), 'garbage');
+    const three = await run(second);
+    assert.equal(three.bytesHashed, size + Buffer.byteLength(source));
   });
 });

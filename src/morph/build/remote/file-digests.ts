@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Digest } from './digest.js';
 
 /** What `FileDigests` needs of a file's `lstat`. */
@@ -44,14 +44,35 @@ export class FileDigests {
     return digest;
   }
 
-  private async hash(path: string): Promise<Digest> {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of createReadStream(path)) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-    }
-    this.bytesHashed += size;
-    return { hash: hash.digest('hex'), sizeBytes: size };
+  /** The digest of the file at `path`, read and hashed now (counted in `bytesHashed`). */
+  async hash(path: string): Promise<Digest> {
+    const digest = await hashFile(path);
+    this.bytesHashed += digest.sizeBytes;
+    return digest;
   }
+}
+
+/** Files up to this size are read whole: cheaper than a stream, per file. */
+const READ_WHOLE = 1024 * 1024;
+
+/** The digest of the file at `path` (a small one read whole, a large one streamed). */
+export async function hashFile(path: string): Promise<Digest> {
+  const hash = createHash('sha256');
+  const handle = await open(path, 'r');
+  let size = 0;
+  try {
+    if ((await handle.stat()).size <= READ_WHOLE) {
+      const data = await handle.readFile();
+      hash.update(data);
+      size = data.length;
+    } else {
+      for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: READ_WHOLE })) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+  return { hash: hash.digest('hex'), sizeBytes: size };
 }

@@ -1,5 +1,5 @@
 import { lstat, readdir, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { BlobSet } from './blob-set.js';
 import {
   type DirectoryContent,
@@ -20,14 +20,31 @@ export interface MerkleTree {
   readonly blobs: BlobSet;
 }
 
+/** How `merkleTreeOf` finds file digests. */
+export interface TreeDigestOptions {
+  /** False hashes every file (`FileDigests.of`): for trees whose hard links may go during the run. */
+  readonly memo?: boolean;
+  /**
+   * Digests by path relative to the tree, of files whose hard links into the
+   * artifact cache put them there (`ArtifactDigests.union` of the commits
+   * checked out into it): a file that is such a hard link (link count > 1)
+   * and has the size given here is not read. Any other file is hashed.
+   */
+  readonly known?: ReadonlyMap<string, Digest>;
+}
+
 /**
  * The Merkle tree of the directory `dir`: regular files (with their
  * permission bits), directories and symbolic links; device nodes, FIFOs and
  * sockets have no REAPI form and are left out (the sandbox's `/dev` is
- * bwrap's own, as in a local build). `memo` false hashes every file
- * (`FileDigests.of`): for trees whose hard links may go during the run.
+ * bwrap's own, as in a local build).
  */
-export async function merkleTreeOf(dir: string, files: FileDigests, memo = true): Promise<MerkleTree> {
+export async function merkleTreeOf(
+  dir: string,
+  files: FileDigests,
+  options: TreeDigestOptions = {},
+): Promise<MerkleTree> {
+  const { memo = true, known } = options;
   const blobs = new BlobSet();
   const walk = async (path: string, mode: number): Promise<{ digest: Digest; content: DirectoryContent }> => {
     const names = (await readdir(path)).sort();
@@ -42,7 +59,8 @@ export async function merkleTreeOf(dir: string, files: FileDigests, memo = true)
         if (stats.isSymbolicLink())
           return { kind: 'link' as const, entry: { name, target: await readlink(child) } };
         if (!stats.isFile()) return undefined;
-        const digest = await files.of(child, stats, memo);
+        const hint = known && stats.nlink > 1 ? known.get(relative(dir, child)) : undefined;
+        const digest = hint?.sizeBytes === stats.size ? hint : await files.of(child, stats, memo);
         blobs.add({ digest, path: child });
         const executable = (stats.mode & 0o100) !== 0;
         return { kind: 'file' as const, entry: { name, digest, executable, mode: stats.mode & 0o7777 } };

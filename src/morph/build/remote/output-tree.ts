@@ -1,4 +1,4 @@
-import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MorphError } from '../../errors.js';
 import { inBatches } from './calls-in-flight.js';
@@ -13,6 +13,8 @@ import type { ReapiProtos } from './reapi-protos.js';
 export interface FetchStats {
   blobsFetched: number;
   bytesFetched: number;
+  /** Output bytes taken from files of the local cache instead of fetched. */
+  bytesLocal: number;
 }
 
 /**
@@ -62,7 +64,9 @@ export async function fetchBlobs(
  * Writes the output directory whose `Tree` has the digest `treeDigest` into
  * `dest` (an existing, empty directory): directories, files with their
  * permission bits (`unix_mode` when the engine sent it, else 0644 or 0755),
- * and symbolic links.
+ * and symbolic links. A file whose content `local` names a local file for
+ * (an artifact cache object of known digest) is read from there, checked,
+ * instead of fetched.
  */
 export async function materialiseOutputTree(options: {
   client: ReapiClient;
@@ -71,6 +75,7 @@ export async function materialiseOutputTree(options: {
   dest: string;
   maxBatchBytes: number;
   stats: FetchStats;
+  local?: (hash: string) => string | undefined;
 }): Promise<void> {
   const { client, protos, stats } = options;
   const treeBytes = (await fetchBlobs(client, [options.treeDigest], options.maxBatchBytes, stats)).get(
@@ -97,7 +102,10 @@ export async function materialiseOutputTree(options: {
   };
   const rootDir = decode(root);
   collect(rootDir);
-  const contents = await fetchBlobs(client, wanted, options.maxBatchBytes, stats);
+  const { found, missing } = await readLocal(wanted, options.local);
+  stats.bytesLocal += [...found.values()].reduce((sum, data) => sum + data.length, 0);
+  const contents = await fetchBlobs(client, missing, options.maxBatchBytes, stats);
+  for (const [hash, data] of found) contents.set(hash, data);
   const write = async (dir: WireDirectory, path: string): Promise<void> => {
     for (const file of dir.files ?? []) {
       const target = join(path, safeName(file.name));
@@ -124,6 +132,26 @@ export async function materialiseOutputTree(options: {
     await chmod(path, dir.node_properties?.unix_mode?.value ?? DEFAULT_DIRECTORY_MODE);
   };
   await write(rootDir, options.dest);
+}
+
+/** The contents of `wanted` that `local` has (each checked against its digest), and the rest. */
+async function readLocal(
+  wanted: readonly Digest[],
+  local: ((hash: string) => string | undefined) | undefined,
+): Promise<{ found: Map<string, Buffer>; missing: Digest[] }> {
+  const found = new Map<string, Buffer>();
+  const missing: Digest[] = [];
+  for (const digest of wanted) {
+    if (found.has(digest.hash)) continue;
+    const path = digest.sizeBytes > 0 ? local?.(digest.hash) : undefined;
+    // Gone (gc) or not what it was: fetched instead.
+    const data = path ? await readFile(path).catch(() => undefined) : undefined;
+    const actual = data && digestOf(data);
+    if (data && actual?.hash === digest.hash && actual.sizeBytes === digest.sizeBytes)
+      found.set(digest.hash, data);
+    else missing.push(digest);
+  }
+  return { found, missing };
 }
 
 /** A directory entry's name, refused when it would step out of its directory. */

@@ -1,8 +1,11 @@
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { JobSlots } from '../../../shared/job-slots.js';
+import type { ArtifactCache } from '../../cache/artifact-cache.js';
 import type { ChunkMorphology } from '../../model.js';
 import type { CommandFailure } from '../execute/run-chunk-commands.js';
+import { ArtifactDigests } from './artifact-digests.js';
 import { BlobSet } from './blob-set.js';
 import { buildScript, remoteFailure } from './build-script.js';
 import { encodeAction, encodeCommand } from './canonical-messages.js';
@@ -14,6 +17,7 @@ import { type FetchStats, fetchBlobs, materialiseOutputTree } from './output-tre
 import { type EngineLimits, fromWire, ReapiClient, type RemoteEndpoint } from './reapi-client.js';
 import type { WireActionResult } from './reapi-messages.js';
 import { loadReapiProtos } from './reapi-protos.js';
+import { TreeDigestMemo } from './tree-digest-memo.js';
 
 /** One chunk's commands, as `buildChunk` hands them to the remote executor. */
 export interface RemoteChunkRequest {
@@ -22,8 +26,10 @@ export interface RemoteChunkRequest {
   readonly morphology: ChunkMorphology;
   /** The read-only dependency tree the chunk stages (the root of its sandbox). */
   readonly depsTree: string;
-  /** Names the dependency tree's content: its artifacts' OSTree commits (the memo's key). */
-  readonly depsKey: string;
+  /** The refs of the artifacts checked out into the dependency tree, in order (later files win). */
+  readonly depRefs: readonly string[];
+  /** The artifact cache they are in (whose memo of their file digests is used and kept). */
+  readonly cache: ArtifactCache;
   /** The checked-out sources (`<staging>/<name>.build`). */
   readonly buildDir: string;
   /** Where the installed files go (`<staging>/<name>.inst`, empty). */
@@ -51,6 +57,8 @@ export interface RemoteStats {
   bytesUploaded: number;
   bytesHashed: number;
   bytesFetched: number;
+  /** Output bytes taken from files of the local cache (of known digest) instead of fetched. */
+  bytesLocal: number;
   /** Time spent making input blobs present in the CAS (FindMissingBlobs and uploads). */
   uploadMs: number;
 }
@@ -79,9 +87,11 @@ export class RemoteExecutor {
   private readonly slots: JobSlots;
   private readonly files = new FileDigests();
   private readonly depsTrees = new Map<string, Promise<MerkleTree>>();
+  /** The digests of artifact commits' files, for the first cache a request names. */
+  private artifacts?: ArtifactDigests;
   private limits?: Promise<EngineLimits>;
   private uploader?: CasUploader;
-  private readonly fetched: FetchStats = { blobsFetched: 0, bytesFetched: 0 };
+  private readonly fetched: FetchStats = { blobsFetched: 0, bytesFetched: 0, bytesLocal: 0 };
   private cached = 0;
   private executed = 0;
 
@@ -145,6 +155,7 @@ export class RemoteExecutor {
           dest: request.instDir,
           maxBatchBytes: limits.maxBatchBytes,
           stats: this.fetched,
+          local: (hash) => this.artifacts?.localContent(hash),
         });
       }
       return undefined;
@@ -160,6 +171,7 @@ export class RemoteExecutor {
       bytesUploaded: this.uploader?.stats.bytesUploaded ?? 0,
       bytesHashed: this.files.bytesHashed,
       bytesFetched: this.fetched.bytesFetched,
+      bytesLocal: this.fetched.bytesLocal,
       uploadMs: this.uploader?.stats.uploadMs ?? 0,
     };
   }
@@ -189,14 +201,17 @@ export class RemoteExecutor {
   private async prepare(request: RemoteChunkRequest): Promise<{ action: Digest; blobs: BlobSet }> {
     // The tree's blobs are read from its files when uploaded: the memo holds for this list at this
     // path (a retired tree's directory is taken over by a longer list, dependency-trees.ts).
-    const depsKey = `${request.depsKey}\n${request.depsTree}`;
+    const depsKey = `${request.depRefs.join('\n')}\n${request.depsTree}`;
     let deps = this.depsTrees.get(depsKey);
     if (!deps) {
-      deps = merkleTreeOf(request.depsTree, this.files);
+      deps = this.depsTreeOf(request);
       this.depsTrees.set(depsKey, deps);
       deps.catch(() => this.depsTrees.delete(depsKey));
     }
-    const [depsTree, sources] = await Promise.all([deps, merkleTreeOf(request.buildDir, this.files, false)]);
+    const [depsTree, sources] = await Promise.all([
+      deps,
+      merkleTreeOf(request.buildDir, this.files, { memo: false }),
+    ]);
     const blobs = new BlobSet();
     blobs.addAll(depsTree.blobs);
     blobs.addAll(sources.blobs);
@@ -236,6 +251,23 @@ export class RemoteExecutor {
     const actionDigest = digestOf(action);
     blobs.add({ digest: actionDigest, bytes: action });
     return { action: actionDigest, blobs };
+  }
+
+  /**
+   * The Merkle tree of the dependency tree, whose files that are hard links
+   * into the cache take their digests from the memo of their commits.
+   */
+  private async depsTreeOf(request: RemoteChunkRequest): Promise<MerkleTree> {
+    this.artifacts ??= new ArtifactDigests(
+      request.cache.repoPath,
+      new TreeDigestMemo(join(request.cache.dir, 'reapi-digests')),
+      this.files,
+    );
+    const commits = await Promise.all(request.depRefs.map((ref) => request.cache.resolveRef(ref)));
+    const known = commits.every((commit) => commit !== undefined)
+      ? await this.artifacts.union(commits as string[])
+      : undefined;
+    return merkleTreeOf(request.depsTree, this.files, { known });
   }
 
   private async output(
