@@ -8,6 +8,7 @@
  */
 import type { MatchedScenario, ScenarioResult, Step } from '../model.js';
 import { scenarioEnv } from './clean-env.js';
+import { endsWithOrdinarySteps, type ScenarioAhead } from './scenario-ahead.js';
 import { makeScenarioDirs, removeScenarioDirs } from './scenario-dirs.js';
 import type { ScenarioRun } from './scenario-run.js';
 import { StepExecutor } from './step-executor.js';
@@ -26,16 +27,24 @@ function dryRunResult(matched: MatchedScenario, run: ScenarioRun, started: numbe
 }
 
 /**
- * Runs `matched` in `run.lane`. Never throws for step failures (they are results).
+ * Runs `matched` in `run.lane` (its directories made and its first series
+ * sent already when `ahead` is given). When `run.sendNext` is set and
+ * nothing of this scenario can follow its ordinary steps, `sendNext` is
+ * called once they are in the shell. Never throws for step failures (they
+ * are results).
  * @throws YarnError TEMP_DIR when the scenario directory exists.
  */
-export async function runScenario(matched: MatchedScenario, run: ScenarioRun): Promise<ScenarioResult> {
+export async function runScenario(
+  matched: MatchedScenario,
+  run: ScenarioRun,
+  ahead?: ScenarioAhead,
+): Promise<ScenarioResult> {
   const started = performance.now();
   const { settings } = run;
   if (settings.dryRun) return dryRunResult(matched, run, started);
   let dirs: ReturnType<typeof makeScenarioDirs>;
   try {
-    dirs = makeScenarioDirs(matched, settings);
+    dirs = ahead?.dirs ?? makeScenarioDirs(matched, settings);
   } catch (err) {
     // The reference announces the scenario, then crashes on the existing directory.
     run.emit({ type: 'scenario-started', scenario: matched });
@@ -45,13 +54,18 @@ export async function runScenario(matched: MatchedScenario, run: ScenarioRun): P
   run.emit({ type: 'scenario-started', scenario: matched, datadir });
 
   const scenarioTimeoutMs = settings.scenarioTimeoutMs;
-  const executor = new StepExecutor(matched, run, {
-    datadir,
-    scenarioDir: dirs.scenarioDir,
-    env: scenarioEnv(settings.env, datadir),
-    cwd: settings.cdDatadir ? datadir : settings.env.srcdir,
-    deadline: scenarioTimeoutMs !== undefined ? Date.now() + scenarioTimeoutMs : Number.POSITIVE_INFINITY,
-  });
+  const executor = new StepExecutor(
+    matched,
+    run,
+    {
+      datadir,
+      scenarioDir: dirs.scenarioDir,
+      env: scenarioEnv(settings.env, datadir),
+      cwd: settings.cdDatadir ? datadir : settings.env.srcdir,
+      deadline: scenarioTimeoutMs !== undefined ? Date.now() + scenarioTimeoutMs : Number.POSITIVE_INFINITY,
+    },
+    ahead?.first,
+  );
   const assuming = matched.steps.filter((s) => s.step.kind === 'ASSUMING');
   const finallySteps = matched.steps.filter((s) => s.step.kind === 'FINALLY');
   const normal = matched.steps.filter((s) => s.step.kind !== 'ASSUMING' && s.step.kind !== 'FINALLY');
@@ -66,7 +80,8 @@ export async function runScenario(matched: MatchedScenario, run: ScenarioRun): P
     else skippedBy = failed.step;
   }
   if (ok && !skippedBy) {
-    const body = await executor.runPhase(normal, true, true);
+    const sendNext = run.sendNext && endsWithOrdinarySteps(matched) ? run.sendNext : undefined;
+    const body = await executor.runPhase(normal, true, true, sendNext);
     if (body.failed || body.interrupted) ok = false;
     if (body.interrupted) reason = 'interrupted';
     if (executor.scenarioTimedOut) {

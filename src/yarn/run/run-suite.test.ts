@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { check, type StepFunction, type StepImpl, type StepKind } from '../api.js';
 import { bindScenarios, bindStep } from '../bind/bind-scenarios.js';
@@ -17,6 +19,7 @@ async function run(
   markdown: string,
   tsImpls: TsImplementation[] = [],
   extra: Partial<SuiteSettings> = {},
+  interrupt?: AbortSignal,
 ): Promise<{ results: ScenarioResult[]; events: RunEvent[] }> {
   const doc = parseYarnSources([{ file: 't.md', text: markdown }]);
   const registry = new StepRegistry(doc.implementations, tsImpls);
@@ -40,7 +43,7 @@ async function run(
     ...extra,
   };
   const never = new AbortController().signal;
-  const { results } = await runSuite(scenarios, settings, (e) => events.push(e), never, never);
+  const { results } = await runSuite(scenarios, settings, (e) => events.push(e), interrupt ?? never, never);
   return { results, events };
 }
 
@@ -224,4 +227,81 @@ test('fresh-process mode behaves the same for a plain step', async () => {
   );
   assert.equal(results[0]!.status, 'passed');
   assert.match(results[0]!.steps[0]!.stdout, /step-1\.sh/);
+});
+
+test('each scenario sent ahead runs after the one before it ended, also after a failure and a timeout', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'run-suite-ahead-'));
+  try {
+    const log = join(dir, 'log');
+    const { results } = await run(
+      [
+        '    SCENARIO one',
+        '    WHEN slowly 1',
+        '    THEN fail',
+        '',
+        '    SCENARIO two',
+        '    WHEN append 2',
+        '    THEN hang',
+        '',
+        '    SCENARIO three',
+        '    WHEN append 3',
+        '    THEN the log is 1 2 3',
+        '',
+        '    IMPLEMENTS WHEN slowly (\\d+)',
+        '    sleep 0.2; echo "$MATCH_1" >> "$LOG"',
+        '    IMPLEMENTS WHEN append (\\d+)',
+        '    echo "$MATCH_1" >> "$LOG"',
+        '    IMPLEMENTS THEN fail',
+        '    exit 1',
+        '    IMPLEMENTS THEN hang',
+        '    sleep 10',
+        '    IMPLEMENTS THEN the log is (.*)',
+        '    test "$(tr "\\n" " " < "$LOG")" = "$MATCH_1 "',
+      ].join('\n'),
+      [],
+      {
+        stepTimeoutMs: 1000,
+        env: { extra: [['LOG', log]], srcdir: dir, shell: '/bin/sh', path: process.env.PATH },
+      },
+    );
+    assert.deepEqual(
+      results.map((r) => `${r.scenario.name} ${r.status} ${r.steps.map((s) => s.status).join(',')}`),
+      ['one failed passed,failed', 'two failed passed,timed-out', 'three passed passed,passed'],
+    );
+    assert.equal(readFileSync(log, 'utf8'), '1\n2\n3\n');
+    // Durations are the shell's, not the time a scenario waited to be reported.
+    assert.ok(results[0]!.steps[0]!.durationMs >= 150);
+    assert.ok(results[1]!.steps[1]!.durationMs >= 900);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an interrupt stops the scenario sent ahead too and removes its directories', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'run-suite-ahead-'));
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    const log = join(dir, 'log');
+    const interrupt = new AbortController();
+    setTimeout(() => interrupt.abort(), 300);
+    const { results } = await run(
+      '    SCENARIO one\n    WHEN slowly 1\n\n    SCENARIO two\n    WHEN append 2\n\n' +
+        '    IMPLEMENTS WHEN slowly (\\d+)\n    sleep 5; echo "$MATCH_1" >> "$LOG"\n' +
+        '    IMPLEMENTS WHEN append (\\d+)\n    echo "$MATCH_1" >> "$LOG"\n',
+      [],
+      { env: { extra: [['LOG', log]], srcdir: dir, shell: '/bin/sh', path: process.env.PATH } },
+      interrupt.signal,
+    );
+    assert.deepEqual(
+      results.map((r) => `${r.scenario.name} ${r.status}`),
+      ['one failed'],
+    );
+    assert.equal(existsSync(log), false);
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

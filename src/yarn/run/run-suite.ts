@@ -10,11 +10,14 @@ import { join } from 'node:path';
 import type { SuiteHook } from '../api.js';
 import { YarnError } from '../errors.js';
 import type { MatchedScenario, RunEvent, ScenarioResult } from '../model.js';
+import { FreshShell } from './fresh-shell.js';
 import { niceName } from './nice-name.js';
+import { PersistentShell } from './persistent-shell.js';
 import { runScenario } from './run-scenario.js';
+import { discardAhead, type ScenarioAhead, sendAhead } from './scenario-ahead.js';
 import { BackgroundDeletes } from './scenario-dirs.js';
 import type { Lane, ScenarioSettings } from './scenario-run.js';
-import { canPersist, FreshShell, PersistentShell, type ShellRunner } from './shell-runner.js';
+import { canPersist, type ShellRunner } from './shell-runner.js';
 import { Worker } from './worker.js';
 
 export interface SuiteSettings extends Omit<ScenarioSettings, 'tempRoot'> {
@@ -94,6 +97,15 @@ export async function runSuite(
   // `export NAME=…` in the persistent shell needs shell-identifier names; other --env names need execve.
   const exportable = settings.env.extra.every(([name]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
   const persistent = !settings.freshShell && exportable && canPersist(settings.shell, settings.shellArgs);
+  // Sending the next scenario ahead needs the next one to be fixed when this one ends: not with
+  // retries or --stop-on-first-fail, nor when --tempdir is wiped or --snapshot copied after each.
+  const sendsAhead =
+    persistent &&
+    !settings.dryRun &&
+    !settings.retry &&
+    !settings.stopOnFirstFail &&
+    !settings.tempdir &&
+    !settings.snapshot;
   const results: ScenarioResult[] = new Array(scenarios.length);
   let next = 0;
   let stop = false;
@@ -122,8 +134,32 @@ export async function runSuite(
       fatal ??= err;
       stop = true;
     }
-    while (!stop && !interrupt.aborted && next < scenarios.length) {
-      const i = next++;
+    // The lane's next scenario, sent ahead while this one's last steps run (scenario-ahead.ts).
+    let ahead: { index: number; ready?: ScenarioAhead } | undefined;
+    const sendNext = sendsAhead
+      ? () => {
+          if (ahead || stop || interrupt.aborted || next >= scenarios.length) return;
+          const index = next++;
+          ahead = { index };
+          try {
+            ahead.ready = sendAhead(scenarios[index]!, { ...scenarioRun(), settings: scenarioSettings });
+          } catch {
+            // Its directory is in the way: it begins as usual, and fails there as the reference does.
+          }
+        }
+      : undefined;
+    const scenarioRun = () => ({
+      lane: settings.dryRun ? DRY_RUN_LANE : lane(),
+      emit,
+      deletes,
+      interrupt,
+      hardInterrupt,
+      sendNext,
+    });
+    while (!stop && !interrupt.aborted && (ahead || next < scenarios.length)) {
+      const i = ahead ? ahead.index : next++;
+      const sent = ahead?.ready;
+      ahead = undefined;
       const scenario = scenarios[i]!;
       try {
         const attempts = 1 + (settings.retry ?? 0);
@@ -135,14 +171,11 @@ export async function runSuite(
             if (e.type === 'scenario-finished') finished = e;
             else emit(e);
           };
-          const r = await runScenario(scenario, {
-            lane: settings.dryRun ? DRY_RUN_LANE : lane(),
-            settings: { ...scenarioSettings, attempt },
-            emit: attemptEmit,
-            deletes,
-            interrupt,
-            hardInterrupt,
-          });
+          const r = await runScenario(
+            scenario,
+            { ...scenarioRun(), settings: { ...scenarioSettings, attempt }, emit: attemptEmit },
+            attempt === 1 ? sent : undefined,
+          );
           result = attempt > 1 ? { ...r, attempts: attempt } : r;
           const again = r.status === 'failed' && attempt < attempts && !interrupt.aborted;
           if (again) emit({ type: 'scenario-retrying', scenario, result: r, attempt });
@@ -156,6 +189,8 @@ export async function runSuite(
         stop = true;
       }
     }
+    const unused = ahead?.ready;
+    if (unused) await discardAhead(unused, { ...scenarioRun(), settings: scenarioSettings });
     if (hooks.length > 0) {
       try {
         await worker.end(hooks);

@@ -42,4 +42,9 @@ export interface ScenarioRun {
   readonly interrupt: AbortSignal;
   /** The second Ctrl-C: stops FINALLY steps and cleanups too. */
   readonly hardInterrupt: AbortSignal;
+  /**
+   * Sends the lane's next scenario ahead (scenario-ahead.ts); undefined when
+   * the run does not. Called once this scenario's last steps are in the shell.
+   */
+  readonly sendNext?: () => void;
 }

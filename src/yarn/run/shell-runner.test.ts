@@ -3,7 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { canPersist, FreshShell, PersistentShell } from './shell-runner.js';
+import { FreshShell } from './fresh-shell.js';
+import { PersistentShell } from './persistent-shell.js';
+import { canPersist } from './shell-runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shell-runner-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,6 +106,58 @@ test('a series in the persistent shell: steps isolated, outputs per step, stops 
     const after = await shell.run(step('echo "$0"'));
     assert.equal(after.stdout, `${join(lane, 'step.sh')}\n`);
   } finally {
+    await shell.close();
+  }
+});
+
+test('a series sent ahead runs when the one before it ends; what it did waits for its caller', async () => {
+  const lane = join(dir, 'ahead');
+  mkdirSync(lane);
+  const shell = new PersistentShell(lane, '/bin/sh', ['-eu'], process.cwd());
+  try {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    const step = (script: string, timeoutMs?: number) => ({ script, env, cwd: dir, timeoutMs });
+    const log = (events: string[]) => ({
+      started: (i: number) => {
+        events.push(`start ${i}`);
+        return i === 0 ? 150 : undefined;
+      },
+      finished: (i: number, o: { exitCode: number; stdout: string; timedOut: boolean }) => {
+        events.push(`end ${i} ${o.exitCode}${o.timedOut ? ' timed out' : ''} ${o.stdout.trim()}`);
+      },
+    });
+    // The running series fails at its first step; the one behind it still runs, after it.
+    const first: string[] = [];
+    const running = shell.runSeries(
+      [step('sleep 0.1; echo one > ahead-order; false'), step('echo never')],
+      log(first),
+    );
+    const ahead = shell.prepare([step('cat ahead-order; echo two >> ahead-order'), step('echo three')]);
+    assert.ok(ahead);
+    await running;
+    assert.deepEqual(first, ['start 0', 'end 0 1 ']);
+    // Both statuses come before anyone listens; the caller hears them on attaching.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second: string[] = [];
+    await ahead.run(log(second));
+    assert.deepEqual(second, ['start 0', 'end 0 0 one', 'start 1', 'end 1 0 three']);
+    // A timeout kills the shell with what waited behind the step: that goes to a new shell.
+    const third: string[] = [];
+    const hanging = shell.runSeries([step('sleep 10')], log(third));
+    const lost = shell.prepare([step('echo four')]);
+    await hanging;
+    assert.deepEqual(third, ['start 0', 'end 0 137 timed out ']);
+    const fourth: string[] = [];
+    await lost!.run(log(fourth));
+    assert.deepEqual(fourth, ['start 0', 'end 0 0 four']);
+    // A series given up is stopped; the shell after it works.
+    const given = shell.prepare([step('sleep 10')]);
+    const t0 = Date.now();
+    await given!.discard();
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal((await shell.run(step('echo five'))).stdout, 'five\n');
+  } finally {
+    rmSync(join(dir, 'ahead-order'), { force: true });
     await shell.close();
   }
 });

@@ -15,8 +15,8 @@ import type { Implementation, MatchedScenario, MatchedStep, Step, StepResult, St
 import { capText } from './capped-output.js';
 import { stepEnv } from './clean-env.js';
 import { niceName } from './nice-name.js';
-import type { ScenarioRun } from './scenario-run.js';
-import type { ShellStepOutcome, ShellStepRequest } from './shell-runner.js';
+import type { ScenarioRun, ScenarioSettings } from './scenario-run.js';
+import type { PreparedSeries, SeriesHooks, ShellStepOutcome, ShellStepRequest } from './shell-runner.js';
 import { StepAborts } from './step-aborts.js';
 import { ScenarioContext } from './step-context.js';
 import { formatStepError } from './step-error.js';
@@ -32,6 +32,41 @@ export interface StepPlace {
   readonly cwd: string;
   /** `Date.now()` at which the scenario times out (Infinity: never). */
   readonly deadline: number;
+}
+
+/** A step's shell request: the run's libraries and the body, the scenario's environment and MATCH_n. */
+export function shellRequest(
+  settings: ScenarioSettings,
+  place: Pick<StepPlace, 'env' | 'cwd'>,
+  body: string,
+  captures: readonly string[],
+  signal: AbortSignal,
+): ShellStepRequest {
+  return { script: settings.shellPrelude + body, env: stepEnv(place.env, captures), cwd: place.cwd, signal };
+}
+
+/** The requests of a series of shell steps (a step of another kind gets an empty body). */
+export function seriesRequests(
+  settings: ScenarioSettings,
+  place: Pick<StepPlace, 'env' | 'cwd'>,
+  steps: readonly MatchedStep[],
+  signal: AbortSignal,
+): ShellStepRequest[] {
+  return steps.map((ms) =>
+    shellRequest(
+      settings,
+      place,
+      ms.implementation.type === 'shell' ? ms.implementation.body : '',
+      ms.captures,
+      signal,
+    ),
+  );
+}
+
+/** A scenario's first series of shell steps, sent to the lane's shell before the scenario began. */
+export interface SeriesAhead {
+  readonly steps: readonly MatchedStep[];
+  readonly series: PreparedSeries;
 }
 
 /** How a phase ended. */
@@ -69,10 +104,12 @@ export class StepExecutor {
   private readonly aborts: StepAborts;
   private snapshotNumber = 0;
 
+  /** `ahead`: the scenario's first series, already sent to the shell (used by the first `runPhase` that runs those steps). */
   constructor(
     private readonly matched: MatchedScenario,
     private readonly run: ScenarioRun,
     private readonly place: StepPlace,
+    private ahead?: SeriesAhead,
   ) {
     this.ctx = new ScenarioContext(
       matched.scenario.name,
@@ -89,11 +126,14 @@ export class StepExecutor {
    * Runs `steps` until one does not pass. `honourDeadline` is false for
    * FINALLY steps (they run after a timeout and stop only at the hard
    * interrupt); `stopWhenInterrupted` checks the interrupt before each step.
+   * `afterLastSend` is called once the phase's last series is in the shell
+   * (the run then sends the next scenario's first series behind it).
    */
   async runPhase(
     steps: readonly MatchedStep[],
     honourDeadline: boolean,
     stopWhenInterrupted: boolean,
+    afterLastSend?: () => void,
   ): Promise<PhaseOutcome> {
     const signal = honourDeadline ? this.run.interrupt : this.run.hardInterrupt;
     let i = 0;
@@ -111,7 +151,12 @@ export class StepExecutor {
         ) {
           end++;
         }
-        failed = await this.runShellSeries(steps.slice(i, end), honourDeadline, signal);
+        failed = await this.runShellSeries(
+          steps.slice(i, end),
+          honourDeadline,
+          signal,
+          end === steps.length ? afterLastSend : undefined,
+        );
       } else {
         const result = await this.runTsStep(first, first.implementation, honourDeadline, signal);
         if (result.status !== 'passed') failed = result;
@@ -127,15 +172,6 @@ export class StepExecutor {
     this.aborts.dispose();
   }
 
-  private shellRequest(body: string, captures: readonly string[], signal: AbortSignal): ShellStepRequest {
-    return {
-      script: this.run.settings.shellPrelude + body,
-      env: stepEnv(this.place.env, captures),
-      cwd: this.place.cwd,
-      signal,
-    };
-  }
-
   private stepTimeout(ms: MatchedStep, honourDeadline: boolean): number | undefined {
     const settings = this.run.settings;
     let t =
@@ -149,22 +185,26 @@ export class StepExecutor {
     return t;
   }
 
+  /** The series sent ahead when it holds exactly `steps` (it is then used up). */
+  private takeAhead(steps: readonly MatchedStep[]): PreparedSeries | undefined {
+    const ahead = this.ahead;
+    if (!ahead || ahead.steps.length !== steps.length || !ahead.steps.every((s, k) => s === steps[k])) {
+      return undefined;
+    }
+    this.ahead = undefined;
+    return ahead.series;
+  }
+
   private async runShellSeries(
     steps: readonly MatchedStep[],
     honourDeadline: boolean,
     signal: AbortSignal,
+    afterSend: (() => void) | undefined,
   ): Promise<StepResult | undefined> {
-    const requests = steps.map((ms) =>
-      this.shellRequest(
-        ms.implementation.type === 'shell' ? ms.implementation.body : '',
-        ms.captures,
-        signal,
-      ),
-    );
     const started: number[] = [];
     const timeouts: (number | undefined)[] = [];
     let failed: StepResult | undefined;
-    await this.run.lane.shell.runSeries(requests, {
+    const hooks: SeriesHooks = {
       started: (k) => {
         const ms = steps[k]!;
         this.run.emit({ type: 'step-started', scenario: this.matched, step: ms });
@@ -178,16 +218,23 @@ export class StepExecutor {
         let error: string | undefined;
         if (r.timedOut) error = timeoutText(timeouts[k]);
         if (r.interrupted) error = 'interrupted';
-        const result = this.record(steps[k]!, honourDeadline, started[k]!, {
-          status,
-          exitCode: r.exitCode,
-          stdout: r.stdout,
-          stderr: r.stderr,
-          error,
-        });
+        const result = this.record(
+          steps[k]!,
+          honourDeadline,
+          started[k]!,
+          { status, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, error },
+          r.durationMs,
+        );
         if (status !== 'passed') failed = result;
       },
-    });
+    };
+    const ahead = this.takeAhead(steps);
+    const done = ahead
+      ? ahead.run(hooks)
+      : this.run.lane.shell.runSeries(seriesRequests(this.run.settings, this.place, steps, signal), hooks);
+    // The series is in the shell now (runSeries writes before its first await).
+    afterSend?.();
+    await done;
     return failed;
   }
 
@@ -250,13 +297,9 @@ export class StepExecutor {
     honourDeadline: boolean,
     t0: number,
     outcome: Pick<StepResult, 'status' | 'exitCode' | 'stdout' | 'stderr' | 'error'>,
+    durationMs = performance.now() - t0,
   ): StepResult {
-    const result: StepResult = {
-      step: ms.step,
-      implementation: ms.implementation,
-      ...outcome,
-      durationMs: performance.now() - t0,
-    };
+    const result: StepResult = { step: ms.step, implementation: ms.implementation, ...outcome, durationMs };
     this.results.push(result);
     if (result.status === 'timed-out' && honourDeadline && Date.now() >= this.place.deadline - 1) {
       this.scenarioTimedOut = true;
@@ -287,7 +330,7 @@ export class StepExecutor {
     }
     if (bound.implementation.type === 'shell') {
       const r = await this.run.lane.shell.run(
-        this.shellRequest(bound.implementation.body, bound.captures, from.signal),
+        shellRequest(this.run.settings, this.place, bound.implementation.body, bound.captures, from.signal),
       );
       from.appendOutput(r.stdout, r.stderr);
       if (r.exitCode !== 0) {

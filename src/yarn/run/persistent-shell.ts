@@ -1,0 +1,371 @@
+/**
+ * One long-lived `/bin/sh` (dash/ash) per worker lane, reading commands from
+ * its stdin (`sh -s`, with `argv[0]` = the script path, so `$0` is the script
+ * path as in the reference). Each step runs in a subshell
+ * `( export ENV; exec </dev/null >out 2>err; . SCRIPT; yarn_step )` where
+ * SCRIPT defines `yarn_step() { set -xeu; BODY }`. Running the body as a
+ * function called at the shell's top level (not inside `.`) makes dash's
+ * diagnostics the reference's: `SCRIPT: LINE: x: not found`, one script name,
+ * and line numbers counted from the function's first line, which is the
+ * script's (the `--shell-arg` flags are the first command of that line, so
+ * the `-x` trace starts where the reference's does). The environment is
+ * exactly the clean one (the parent shell has only PATH), stdin is empty, the
+ * library is in the script. Outputs go to files on tmpfs, read after the step
+ * (no per-chunk IPC).
+ *
+ * A series of steps (the consecutive shell steps of one phase) goes to the
+ * shell as one compound command that stops at the first non-zero status and
+ * prints each step's status as it ends: the shell forks the next step's
+ * subshell while this process reads the last one's outputs, instead of
+ * waiting for a round trip per step.
+ *
+ * A series can also be sent ahead (`prepare`): the shell runs it as soon as
+ * the series before it ends, and its statuses wait here until the caller
+ * attaches to it (`runSeries(…, prepared)`). The run uses this for the next
+ * scenario's first series while the current scenario's last one runs, so the
+ * shell never waits for this process between scenarios. Series in the shell
+ * at once use different sets of files ("banks"): step N of bank B has its
+ * own script and output files (`step-N.sh`, `stdout-N` in bank 0; `…_B` in
+ * the others); `$0` names the lane's `step.sh` for all.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCapped } from './capped-output.js';
+import {
+  killGroup,
+  type PreparedSeries,
+  passed,
+  type SeriesHooks,
+  type ShellRunner,
+  type ShellStepOutcome,
+  type ShellStepRequest,
+} from './shell-runner.js';
+
+function quote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A status line of the shell (or the end of the shell), and when it came. */
+interface Arrival {
+  readonly status: number;
+  readonly at: number;
+  readonly shellDied: boolean;
+}
+
+/** A series sent to the shell, and what this side knows of it. */
+class Series {
+  /** The caller's hooks, once it attached (`runSeries`). */
+  hooks?: SeriesHooks;
+  resolve?: () => void;
+  /** Statuses that came and are not yet reported to the hooks. */
+  readonly arrivals: Arrival[] = [];
+  /** The number of statuses that came in all. */
+  arrived = 0;
+  /** The shell has run every step it will run (a step failed, the last passed, or the shell died). */
+  shellDone = false;
+  /** The series is written to the current shell. */
+  sent = false;
+  /** The step the caller is told about next (it runs now, or ran). */
+  index = 0;
+  /** When step `index` began in the shell (the previous status came). */
+  startedAt = 0;
+  /** Each started step's timeout (from `hooks.started`). */
+  readonly timeouts: (number | undefined)[] = [];
+  timer?: NodeJS.Timeout;
+  timedOut = false;
+  interrupted = false;
+  onAbort?: () => void;
+
+  constructor(
+    readonly requests: readonly ShellStepRequest[],
+    readonly bank: number,
+  ) {}
+
+  get signal(): AbortSignal | undefined {
+    return this.requests[0]?.signal;
+  }
+}
+
+/** One persistent shell (see the module comment). `dir` must be private to this lane. */
+export class PersistentShell implements ShellRunner {
+  private child: ChildProcess | undefined;
+  private ready: Promise<void> | undefined;
+  /** The series written to the current shell, oldest (running) first. */
+  private queue: Series[] = [];
+  /** Banks held by series whose outputs are not yet read. */
+  private readonly banksInUse = new Set<number>();
+  private buffer = '';
+  /** What each script file holds (rewritten only when that step's script differs). */
+  private readonly lastScripts = new Map<string, string>();
+  private readonly setLine: string;
+
+  constructor(
+    private readonly dir: string,
+    private readonly shell: string,
+    shellArgs: readonly string[],
+    private readonly srcdir: string,
+  ) {
+    this.setLine = shellArgs.length > 0 ? `set ${shellArgs.join(' ')}; ` : '';
+  }
+
+  /** Step `index`'s script and output files in `bank` (bank 0's first script is `$0`). */
+  private files(index: number, bank: number): { script: string; out: string; err: string } {
+    const n = `${index === 0 ? '' : `-${index + 1}`}${bank === 0 ? '' : `_${bank}`}`;
+    return {
+      script: join(this.dir, `step${n}.sh`),
+      out: join(this.dir, `stdout${n}`),
+      err: join(this.dir, `stderr${n}`),
+    };
+  }
+
+  private start(): Promise<void> {
+    const child = spawn(this.shell, ['-s'], {
+      argv0: this.files(0, 0).script,
+      cwd: this.srcdir,
+      env: process.env.PATH === undefined ? {} : { PATH: process.env.PATH },
+      stdio: ['pipe', 'pipe', 'inherit'],
+      detached: true,
+    });
+    this.child = child;
+    // EPIPE when the shell died: its 'exit' event reports that.
+    child.stdin!.on('error', () => {});
+    child.stdin!.write('echo ready\n');
+    this.buffer = '';
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      child.stdout!.setEncoding('utf8');
+      child.stdout!.on('data', (chunk: string) => {
+        this.buffer += chunk;
+        for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
+          const line = this.buffer.slice(0, nl);
+          this.buffer = this.buffer.slice(nl + 1);
+          if (!started && line === 'ready') {
+            started = true;
+            resolve();
+          } else this.arrive(Number.parseInt(line, 10), false);
+        }
+      });
+      child.on('error', (err) => reject(err));
+      // 'close', not 'exit': the statuses the shell printed before it died are read first.
+      child.on('close', () => {
+        if (!started) reject(new Error(`${this.shell} exited before it was ready`));
+        if (this.child !== child) return;
+        this.dropChild();
+        // A dead shell fails the running step (killed on timeout/interrupt, or a step killed it);
+        // the series behind it never ran and go to the next shell when their callers attach.
+        const running = this.queue.shift();
+        for (const waiting of this.queue) waiting.sent = false;
+        this.queue = [];
+        if (running) this.arrive(137, true, running);
+      });
+    });
+  }
+
+  private dropChild(): void {
+    this.child?.stdin?.end();
+    this.child = undefined;
+    this.ready = undefined;
+  }
+
+  /** A status of the running series came (or its shell died). */
+  private arrive(status: number, shellDied: boolean, series = this.queue[0]): void {
+    if (!series) return;
+    const at = performance.now();
+    const exitCode = Number.isNaN(status) ? 1 : status;
+    series.arrivals.push({ status: exitCode, at, shellDied });
+    series.arrived++;
+    if (exitCode !== 0 || shellDied || series.arrived === series.requests.length) {
+      series.shellDone = true;
+      if (this.queue[0] === series) this.queue.shift();
+      const next = this.queue[0];
+      if (next) {
+        next.startedAt = at;
+        // Interrupted while it waited: its first step has just begun; stop it there.
+        if (next.interrupted) killGroup(this.child?.pid);
+        else if (next.hooks) this.startTimer(next);
+      }
+    }
+    if (series.hooks) this.drain(series);
+  }
+
+  /** Tells the attached caller of `series` what came, and ends the series when it is over. */
+  private drain(series: Series): void {
+    const hooks = series.hooks!;
+    while (series.arrivals.length > 0) {
+      const arrival = series.arrivals.shift()!;
+      if (series.timer) clearTimeout(series.timer);
+      series.timer = undefined;
+      const files = this.files(series.index, series.bank);
+      const outcome: ShellStepOutcome = {
+        exitCode: arrival.status,
+        stdout: readCapped(files.out),
+        stderr: readCapped(files.err),
+        timedOut: series.timedOut,
+        interrupted: series.interrupted,
+        durationMs: arrival.at - series.startedAt,
+      };
+      hooks.finished(series.index, outcome);
+      if (passed(outcome) && !arrival.shellDied && series.index + 1 < series.requests.length) {
+        series.index++;
+        series.startedAt = arrival.at;
+        series.timeouts[series.index] = hooks.started(series.index);
+        continue;
+      }
+      this.finish(series);
+      return;
+    }
+    // The step running now: its timer (only the series at the head of the queue runs).
+    if (this.queue[0] === series && !series.timer) this.startTimer(series);
+  }
+
+  /** Starts the timer of the running step of `series` (its timeout comes from the hooks). */
+  private startTimer(series: Series): void {
+    const timeoutMs = series.timeouts[series.index];
+    if (timeoutMs === undefined || timeoutMs <= 0) return;
+    series.timer = setTimeout(() => {
+      series.timedOut = true;
+      killGroup(this.child?.pid);
+    }, timeoutMs);
+  }
+
+  /** The caller has everything of `series`: free its bank, stop listening, wake the caller. */
+  private finish(series: Series): void {
+    if (series.timer) clearTimeout(series.timer);
+    series.timer = undefined;
+    this.banksInUse.delete(series.bank);
+    if (series.onAbort) series.signal?.removeEventListener('abort', series.onAbort);
+    series.onAbort = undefined;
+    series.resolve?.();
+  }
+
+  async run(request: ShellStepRequest): Promise<ShellStepOutcome> {
+    let result: ShellStepOutcome | undefined;
+    await this.runSeries([request], {
+      started: () => request.timeoutMs,
+      finished: (_, outcome) => {
+        result = outcome;
+      },
+    });
+    return result!;
+  }
+
+  /** One step's subshell: its directory, environment, outputs, script. */
+  private stepCommand(request: ShellStepRequest, index: number, bank: number): string {
+    const files = this.files(index, bank);
+    const script = this.setLine + request.script;
+    if (script !== this.lastScripts.get(files.script)) {
+      // The newline before `}` ends a last line that is a comment or a here-document terminator.
+      writeFileSync(files.script, `yarn_step() { ${script}\n}\n`);
+      this.lastScripts.set(files.script, script);
+    }
+    const exports = Object.entries(request.env)
+      .map(([k, v]) => `${k}=${quote(v)}`)
+      .join(' ');
+    const cd = request.cwd === this.srcdir ? '' : `cd ${quote(request.cwd)} || exit 1\nunset OLDPWD\n`;
+    return `(\n${cd}export ${exports}\nexec </dev/null >${quote(files.out)} 2>${quote(files.err)}\n. ${quote(files.script)}\nyarn_step\n)`;
+  }
+
+  /** Writes `series` to the shell (starting one when there is none). */
+  private send(series: Series): void {
+    // `STEP; case $? in 0) echo 0; NEXT…;; *) echo "$?";; esac`: no variable the steps could
+    // see, and no step in an `if` condition or an `&&` list, where `set -e` would be ignored.
+    const { requests, bank } = series;
+    let command = '';
+    for (let i = requests.length - 1; i >= 0; i--) {
+      const step = this.stepCommand(requests[i]!, i, bank);
+      command =
+        i === requests.length - 1
+          ? `${step}\necho "$?"\n`
+          : `${step}\ncase $? in 0) echo 0\n${command};;\n*) echo "$?";;\nesac\n`;
+    }
+    this.ready ??= this.start();
+    if (this.queue.length === 0) series.startedAt = performance.now();
+    this.queue.push(series);
+    series.sent = true;
+    const signal = series.signal;
+    if (signal && !series.onAbort) {
+      series.onAbort = () => {
+        series.interrupted = true;
+        // Only the running series' steps are in the shell's process group now: one behind it
+        // has not started, and goes to a new shell if its caller still attaches.
+        if (this.queue[0] === series) killGroup(this.child?.pid);
+      };
+      signal.addEventListener('abort', series.onAbort, { once: true });
+    }
+    this.child!.stdin!.write(command);
+  }
+
+  /** A new series, in a bank no unread series holds (not sent yet). */
+  private newSeries(requests: readonly ShellStepRequest[]): Series {
+    let bank = 0;
+    while (this.banksInUse.has(bank)) bank++;
+    this.banksInUse.add(bank);
+    return new Series(requests, bank);
+  }
+
+  /**
+   * Sends `requests` to the shell now, to run after what it runs already
+   * (see the module comment); undefined when there is nothing to send.
+   */
+  prepare(requests: readonly ShellStepRequest[]): PreparedSeries | undefined {
+    if (requests.length === 0 || requests[0]!.signal?.aborted) return undefined;
+    const series = this.newSeries(requests);
+    this.send(series);
+    return {
+      requests,
+      run: (hooks) => this.attach(series, hooks),
+      discard: () => this.discard(series),
+    };
+  }
+
+  /** Gives up a prepared series: kills the shell when it runs or is about to. */
+  private async discard(series: Series): Promise<void> {
+    if (series.sent && !series.shellDone) await this.close();
+    this.finish(series);
+  }
+
+  async runSeries(requests: readonly ShellStepRequest[], hooks: SeriesHooks): Promise<void> {
+    if (requests.length === 0) return;
+    if (requests[0]!.signal?.aborted) {
+      hooks.started(0);
+      hooks.finished(0, { exitCode: 130, stdout: '', stderr: '', timedOut: false, interrupted: true });
+      return;
+    }
+    const series = this.newSeries(requests);
+    this.send(series);
+    await this.attach(series, hooks);
+  }
+
+  /** Reports `series` to `hooks` (what already came at once) and resolves when it is over. */
+  private async attach(series: Series, hooks: SeriesHooks): Promise<void> {
+    // A prepared series the shell lost (it died before the series ran) goes to a new one.
+    if (!series.sent && !series.shellDone) this.send(series);
+    // A shell that cannot start fails the call (before the caller hears of any step).
+    await this.ready;
+    const done = new Promise<void>((resolve) => {
+      series.resolve = resolve;
+    });
+    series.hooks = hooks;
+    series.timeouts[0] = hooks.started(0);
+    this.drain(series);
+    await done;
+  }
+
+  async close(): Promise<void> {
+    const child = this.child;
+    this.dropChild();
+    // What was still in the shell ends with it (as when the shell dies by itself).
+    const lost = this.queue;
+    this.queue = [];
+    for (const series of lost) {
+      series.sent = false;
+      this.arrive(137, true, series);
+    }
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    // Reaped before this process exits, so its CPU time counts as ours (/usr/bin/time, wait4).
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    killGroup(child.pid);
+    await exited;
+  }
+}
