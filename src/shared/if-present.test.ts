@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { lstatIfPresent, statIfPresent } from './if-present.js';
+import { lstatIfPresent, readdirIfPresent, readdirSyncIfPresent, statIfPresent } from './if-present.js';
 
 test('only ENOENT is missing: other failures are thrown', async () => {
   const top = await mkdtemp(join(tmpdir(), 'if-present-'));
@@ -20,6 +20,21 @@ test('only ENOENT is missing: other failures are thrown', async () => {
       await chmod(join(top, 'shut'), 0);
       await assert.rejects(lstatIfPresent(join(top, 'shut', 'x')), { code: 'EACCES' });
     }
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
+});
+
+test('a missing directory lists as empty; a file in its place is an error', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'if-present-'));
+  try {
+    await writeFile(join(top, 'file'), 'x');
+    assert.deepEqual(await readdirIfPresent(top), ['file']);
+    assert.deepEqual(readdirSyncIfPresent(top), ['file']);
+    assert.deepEqual(await readdirIfPresent(join(top, 'absent')), []);
+    assert.deepEqual(readdirSyncIfPresent(join(top, 'absent')), []);
+    await assert.rejects(readdirIfPresent(join(top, 'file')), { code: 'ENOTDIR' });
+    assert.throws(() => readdirSyncIfPresent(join(top, 'file')), { code: 'ENOTDIR' });
   } finally {
     await rm(top, { recursive: true, force: true });
   }

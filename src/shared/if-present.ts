@@ -3,8 +3,8 @@
  * another reason (EACCES, ENOTDIR, EIO, ELOOP) is an error to report, not
  * an absent file to create or skip.
  */
-import type { Stats } from 'node:fs';
-import { lstat, stat } from 'node:fs/promises';
+import { readdirSync, type Stats } from 'node:fs';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 
 /** True for the error of a path that does not exist. */
 export function isMissing(err: unknown): boolean {
@@ -22,6 +22,43 @@ export async function ifPresent<T>(read: () => Promise<T>): Promise<T | undefine
     if (isMissing(err)) return undefined;
     throw err;
   }
+}
+
+/**
+ * What `read()` returns, or undefined when it fails with ENOENT.
+ * @throws what `read` throws for anything but ENOENT.
+ */
+export function ifPresentSync<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The text of file `path`, or undefined when it does not exist.
+ * @throws the error of `readFile` for anything but ENOENT.
+ */
+export function readFileIfPresent(path: string): Promise<string | undefined> {
+  return ifPresent(() => readFile(path, 'utf8'));
+}
+
+/**
+ * The names in directory `dir`, or none when it does not exist.
+ * @throws the error of `readdir` for anything but ENOENT.
+ */
+export async function readdirIfPresent(dir: string): Promise<string[]> {
+  return (await ifPresent(() => readdir(dir))) ?? [];
+}
+
+/**
+ * The names in directory `dir`, or none when it does not exist.
+ * @throws the error of `readdirSync` for anything but ENOENT.
+ */
+export function readdirSyncIfPresent(dir: string): string[] {
+  return ifPresentSync(() => readdirSync(dir)) ?? [];
 }
 
 /**

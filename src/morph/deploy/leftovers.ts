@@ -8,10 +8,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { isMissing } from '../../shared/if-present.js';
 import { removeLeftover } from '../../shared/leftover-removal.js';
 import { isOrphaned } from '../../shared/owned-name.js';
-import { partialPrefix } from '../extensions/atomic-output.js';
+import { orphanedPartialsOf } from '../extensions/atomic-output.js';
 import { sharedCheckoutsDir } from './shared-checkout.js';
 
 /** What was removed, by kind. */
@@ -84,21 +85,11 @@ export async function recordOutputLocation(privateTemp: string, location: string
 
 /** The orphaned partial outputs beside the locations recorded in deploy temp dir `path`. */
 function partialOutputsOf(path: string): string[] {
-  const found: string[] = [];
-  for (const temp of list(path)) {
-    let location = '';
-    try {
-      location = readFileSync(join(path, temp, OUTPUT_LOCATION), 'utf8');
-    } catch {
-      continue;
-    }
-    const prefix = partialPrefix(location);
-    const dir = dirname(location);
-    for (const name of list(dir)) {
-      if (name.startsWith(prefix) && isOrphaned(name)) found.push(join(dir, name));
-    }
-  }
-  return found;
+  return list(path).flatMap((temp) => {
+    const location = visible(() => readFileSync(join(path, temp, OUTPUT_LOCATION), 'utf8'));
+    // No location: the deployment was killed before its write extension started.
+    return location === undefined ? [] : (visible(() => orphanedPartialsOf(location)) ?? []);
+  });
 }
 
 function orphansIn(dir: string): string[] {
@@ -108,9 +99,21 @@ function orphansIn(dir: string): string[] {
 }
 
 function list(dir: string): string[] {
+  return visible(() => readdirSync(dir)) ?? [];
+}
+
+/**
+ * What `read()` returns, or undefined when it fails because the path is
+ * missing or this user may not read it: every morph run comes here first,
+ * and a leftover another user's killed run left in a shared tempdir
+ * (`/tmp/morph_tmp`) is not this run's to remove, nor a reason to fail.
+ * @throws what `read` throws for anything else.
+ */
+function visible<T>(read: () => T): T | undefined {
   try {
-    return readdirSync(dir);
-  } catch {
-    return [];
+    return read();
+  } catch (err) {
+    if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EACCES') return undefined;
+    throw err;
   }
 }

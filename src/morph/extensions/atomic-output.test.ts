@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CleanupStack } from '../../shared/cleanup-stack.js';
-import { partialPrefix, writeOutputAtomically } from './atomic-output.js';
+import { orphanedPartialsOf, partialPrefix, writeOutputAtomically } from './atomic-output.js';
 
 test("an output appears only when complete; a failure leaves nothing; a dead owner's partial is removed", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'atomic-output-'));
@@ -42,6 +42,28 @@ test("an output appears only when complete; a failure leaves nothing; a dead own
     });
     assert.equal(await readFile(target, 'utf8'), 'replaced');
     assert.deepEqual((await readdir(dir)).sort(), [live.slice(dir.length + 1), 'out.img'].sort());
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("orphanedPartialsOf lists the dead owners' partials of that location only", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'atomic-output-'));
+  try {
+    const target = join(dir, 'out.img');
+    const dead = spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim();
+    const orphan = join(dir, `${partialPrefix(target)}p${dead}-abcd`);
+    for (const name of [
+      orphan,
+      `${partialPrefix(target)}p1-abcd`,
+      `${partialPrefix(join(dir, 'other'))}p${dead}-ab`,
+    ]) {
+      await writeFile(join(dir, name.slice(name.lastIndexOf('/') + 1)), 'x');
+    }
+    assert.deepEqual(orphanedPartialsOf(target), [orphan]);
+    assert.deepEqual(orphanedPartialsOf(join(dir, 'absent', 'out.img')), []);
+    await writeFile(join(dir, 'plain'), 'x');
+    assert.throws(() => orphanedPartialsOf(join(dir, 'plain', 'out.img')), { code: 'ENOTDIR' });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -7,10 +7,11 @@
  * the same location, once its owner is dead.
  */
 import { randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { link, lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CleanupStack } from '../../shared/cleanup-stack.js';
 import { removeSync } from '../../shared/cleanup-stack.js';
+import { readdirSyncIfPresent } from '../../shared/if-present.js';
 import { removeLeftover } from '../../shared/leftover-removal.js';
 import { isOrphaned, ownedPrefix } from '../../shared/owned-name.js';
 import { MorphError } from '../errors.js';
@@ -29,6 +30,20 @@ export function partialPrefix(target: string): string {
 }
 
 /**
+ * The partial outputs beside `location` whose owner is dead (none when its
+ * directory does not exist).
+ * @throws the error of reading the directory for anything but ENOENT.
+ */
+export function orphanedPartialsOf(location: string): string[] {
+  const target = resolve(location);
+  const dir = dirname(target);
+  const prefix = partialPrefix(target);
+  return readdirSyncIfPresent(dir)
+    .filter((name) => name.startsWith(prefix) && isOrphaned(name))
+    .map((name) => join(dir, name));
+}
+
+/**
  * Runs `make(partial)`, which must create the output at `partial` (a file
  * or a directory), then moves it to `location`.
  * @throws MorphError `extension/location-exists` when something is at the
@@ -43,11 +58,8 @@ export async function writeOutputAtomically(
   const target = resolve(location);
   const dir = dirname(target);
   if (options.createParents) await mkdir(dir, { recursive: true });
-  const prefix = partialPrefix(target);
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (name.startsWith(prefix) && isOrphaned(name)) removeLeftover(join(dir, name));
-  }
-  const partial = join(dir, `${prefix}${ownedPrefix('')}${randomBytes(4).toString('hex')}`);
+  for (const orphan of orphanedPartialsOf(target)) removeLeftover(orphan);
+  const partial = join(dir, `${partialPrefix(target)}${ownedPrefix('')}${randomBytes(4).toString('hex')}`);
   const removal = cleanup.push(`remove partial output ${partial}`, () => removeSync(partial));
   try {
     await make(partial);
