@@ -72,10 +72,17 @@ function split(path: string): string[] {
   return path.split('/').filter((part) => part !== '');
 }
 
+/**
+ * `lstat(path)`, or undefined when nothing is there (ENOENT, or ENOTDIR: a
+ * file in the way, so nothing beneath it exists).
+ * @throws anything else (EACCES: what cannot be seen may be a symlink out of the tree).
+ */
 function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
   try {
     return lstatSync(path);
-  } catch {
-    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
   }
 }

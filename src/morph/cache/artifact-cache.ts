@@ -1,7 +1,7 @@
-import { mkdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CommandError, runCommand } from '../../shared/exec.js';
-import { statIfPresent } from '../../shared/if-present.js';
+import { ifPresent, readFileIfPresent, statIfPresent } from '../../shared/if-present.js';
 import { MorphError } from '../errors.js';
 import { artifactRef } from './artifact-ref.js';
 import { OstreeWorker } from './ostree-worker.js';
@@ -99,19 +99,19 @@ export class ArtifactCache {
     const file = this.refFile(this.ref(cacheKey, kind, name));
     if (!(await exists(file))) return false;
     const now = new Date();
-    await utimes(file, now, now).catch(() => {});
+    await ifPresent(() => utimes(file, now, now)); // removed meanwhile by gc: nothing to mark
     return true;
   }
 
   /** Marks a ref as used now (`gc` keeps what was used recently). */
   async touch(ref: string): Promise<void> {
     const now = new Date();
-    await utimes(this.refFile(ref), now, now).catch(() => {});
+    await ifPresent(() => utimes(this.refFile(ref), now, now));
   }
 
   /** The commit checksum `ref` points at, or undefined when there is no such ref (no side effects). */
   async resolveRef(ref: string): Promise<string | undefined> {
-    const text = await readFile(this.refFile(ref), 'utf8').catch(() => '');
+    const text = (await readFileIfPresent(this.refFile(ref))) ?? '';
     return /^[0-9a-f]{64}$/.test(text.trim()) ? text.trim() : undefined;
   }
 
@@ -360,10 +360,7 @@ export function parseGVariantString(text: string): string {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
+  return (await statIfPresent(path)) !== undefined;
 }
 
 function errorText(err: unknown): string {

@@ -20,7 +20,7 @@ import { utimesSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CleanupStack } from '../../shared/cleanup-stack.js';
-import { statIfPresent } from '../../shared/if-present.js';
+import { ifPresentSync, readdirIfPresent, statIfPresent } from '../../shared/if-present.js';
 import { invariant } from '../../shared/invariant.js';
 import { ownedPrefix } from '../../shared/owned-name.js';
 
@@ -74,11 +74,8 @@ export async function sharedCheckout(options: {
     dir: home,
     release: () => {
       const time = now();
-      try {
-        utimesSync(home, time, time);
-      } catch {
-        // Removed meanwhile by hand: nothing to mark.
-      }
+      // Removed meanwhile (by hand, or gc): nothing to mark.
+      ifPresentSync(() => utimesSync(home, time, time));
     },
   });
   const existing = await statIfPresent(join(home, 'tree'));
@@ -111,7 +108,7 @@ export async function sharedCheckout(options: {
 export async function evictStale(dir: string, keep: string, now: Date): Promise<string[]> {
   const cutoff = now.getTime() - SHARED_CHECKOUT_GRACE_MS;
   const entries: { name: string; used: number }[] = [];
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
+  for (const name of await readdirIfPresent(dir)) {
     const info = await statIfPresent(join(dir, name));
     if (info) entries.push({ name, used: info.mtimeMs });
   }

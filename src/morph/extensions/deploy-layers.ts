@@ -14,6 +14,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { readFileIfPresent } from '../../shared/if-present.js';
 
 /** The names of the variables, one per layer. */
 export const DEPLOY_LAYER_VARIABLES = {
@@ -133,7 +134,7 @@ export function overlayMismatch(
 
 /** Reads a Y/N parameter of the overlay module (missing: off). */
 async function readModuleDefault(option: string): Promise<boolean> {
-  const text = await readFile(`/sys/module/overlay/parameters/${option}`, 'utf8').catch(() => 'N');
+  const text = (await readFileIfPresent(`/sys/module/overlay/parameters/${option}`)) ?? 'N';
   return text.trim() === 'Y';
 }
 

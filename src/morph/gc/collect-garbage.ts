@@ -1,5 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readdirIfPresent } from '../../shared/if-present.js';
 import type { BuildApp } from '../build/graph/build-app.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { removeCheckoutsOfDeadCommits, sharedCheckoutsDir } from '../deploy/shared-checkout.js';
@@ -31,12 +32,12 @@ export async function collectGarbage(
   const tempdir = app.settings.tempdir;
   let tempEntries = 0;
   for (const sub of ['staging', 'failed', 'chunks']) {
-    for (const name of await readdir(join(tempdir, sub)).catch(() => [] as string[])) {
+    for (const name of await readdirIfPresent(join(tempdir, sub))) {
       await rm(join(tempdir, sub, name), { recursive: true, force: true });
       tempEntries++;
     }
   }
-  for (const name of await readdir(tempdir).catch(() => [] as string[])) {
+  for (const name of await readdirIfPresent(tempdir)) {
     if (name.startsWith('build-branch-') || name.endsWith('.build-log')) {
       await rm(join(tempdir, name), { recursive: true, force: true });
       tempEntries++;

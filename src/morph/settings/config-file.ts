@@ -66,16 +66,23 @@ export async function defaultConfigFiles(home: string, etc = '/etc'): Promise<st
   ];
 }
 
+/**
+ * The `*.conf` files of `dir`, sorted; none when it does not exist.
+ * @throws MorphError config/bad-config-file when it exists but cannot be read.
+ */
 async function confFilesIn(dir: string): Promise<string[]> {
+  let names: string[];
   try {
-    const names = await readdir(dir);
-    return names
-      .filter((name) => name.endsWith('.conf'))
-      .sort()
-      .map((name) => join(dir, name));
-  } catch {
-    return [];
+    names = await readdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw new MorphError('config', 'bad-config-file', `cannot read config directory ${dir}`, { cause: err });
   }
+  return names
+    .filter((name) => name.endsWith('.conf'))
+    .sort()
+    .map((name) => join(dir, name));
 }
 
 /** The largest config file morph reads. */

@@ -40,6 +40,7 @@ export class CommitTreeMemo {
     try {
       text = readFileSync(this.file, 'latin1');
     } catch {
+      // Only a speed-up, like remember(): a memo that cannot be read starts empty.
       return this.trees;
     }
     for (const line of text.split('\n')) {

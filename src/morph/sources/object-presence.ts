@@ -1,5 +1,6 @@
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ifPresentSync, readdirSyncIfPresent } from '../../shared/if-present.js';
 
 const SHA1 = /^[0-9a-f]{40}$/;
 const IDX_MAGIC = 0xff744f63;
@@ -16,24 +17,16 @@ export function hasObjectFile(gitDir: string, oid: string): boolean {
   if (!SHA1.test(oid)) return false;
   const objects = join(gitDir, 'objects');
   if (existsSync(join(objects, oid.slice(0, 2), oid.slice(2)))) return true;
-  let packs: string[];
-  try {
-    packs = readdirSync(join(objects, 'pack')).filter((name) => name.endsWith('.idx'));
-  } catch {
-    return false;
-  }
+  const packs = readdirSyncIfPresent(join(objects, 'pack')).filter((name) => name.endsWith('.idx'));
   const name = Buffer.from(oid, 'hex');
   return packs.some((idx) => packIndexHas(join(objects, 'pack', idx), name));
 }
 
 /** Binary search of a version 2 pack index for a 20-byte object name (reading only what it needs). */
 function packIndexHas(path: string, name: Buffer): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return false;
-  }
+  // Gone since the listing: a concurrent `git repack` replaced it.
+  const fd = ifPresentSync(() => openSync(path, 'r'));
+  if (fd === undefined) return false;
   try {
     const size = statSync(path).size;
     const header = Buffer.alloc(NAMES);

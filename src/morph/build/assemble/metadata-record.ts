@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ifPresentSync } from '../../../shared/if-present.js';
 
 /** The artifact kinds that have metadata records. */
 export type RecordKind = 'chunk' | 'stratum' | 'system';
@@ -69,11 +70,9 @@ export function morphVersion(): MorphVersion {
   if (!version) {
     const root = fileURLToPath(new URL('../../../../../', import.meta.url));
     let pkgVersion = 'unknown';
-    try {
-      pkgVersion = String(JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version ?? 'unknown');
-    } catch {
-      // Installed without package.json beside dist/: keep 'unknown'.
-    }
+    // Installed without package.json beside dist/: keep 'unknown'.
+    const pkg = ifPresentSync(() => readFileSync(`${root}package.json`, 'utf8'));
+    if (pkg !== undefined) pkgVersion = String(JSON.parse(pkg).version ?? 'unknown');
     const git = (...args: string[]): string => {
       try {
         return execFileSync('git', ['-C', root, ...args], { stdio: ['ignore', 'pipe', 'ignore'] })

@@ -183,8 +183,9 @@ export async function buildChunk(
     // Killed because the build stopped (Ctrl-C, or resolution failed): not this chunk's failure.
     if (failure && app.signal?.aborted) throw app.signal.reason;
     if (failure) {
+      // Reading or keeping the log is best effort: neither may hide the build's own failure.
       const log = await readFile(buildLog, 'utf8').catch(() => '');
-      // The log stays readable from the cache; losing it must not hide the build's failure.
+      // The log stays readable from the cache.
       await moveFile(buildLog, cache.buildLogPath(key)).catch(() => {});
       const marker = Buffer.from(failure.command).toString('utf8');
       const output = log.slice(log.lastIndexOf(`# # ${marker}\n`) + marker.length + 5);

@@ -50,6 +50,8 @@ export async function buildStratum(ctx: BuildContext, source: KeyedStratumSource
     });
     await timing.write(ctx.cache.sourceMetaPath(source.cacheKey));
     // Layered now, while other sources build, for the system's assembly (system-builder.ts).
+    // Not awaited: ArtifactCache.layered forgets a failed layer, so the system builder's own
+    // call layers again and reports the failure; this catch only marks this promise handled.
     ctx.cache.layered(systemLayer(chunkRefs, plan.ref)).catch(() => {});
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -16,9 +16,9 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { statIfPresent } from '../../../shared/if-present.js';
+import { readdirIfPresent, readFileIfPresent, statIfPresent } from '../../../shared/if-present.js';
 import { invariant } from '../../../shared/invariant.js';
 import { ownedPrefix } from '../../../shared/owned-name.js';
 import { type ExtensionContext, removeSync, runTool } from '../api.js';
@@ -55,7 +55,7 @@ interface PristineInfo {
 /** The pristine image kept in `cacheDir`, if there is a complete one. */
 export async function findPristineImage(cacheDir: string): Promise<PristineImage | undefined> {
   const dir = join(cacheDir, PRISTINE_DIR);
-  const text = await readFile(join(dir, 'info.json'), 'utf8').catch(() => undefined);
+  const text = await readFileIfPresent(join(dir, 'info.json'));
   if (text === undefined) return undefined;
   const info = JSON.parse(text) as PristineInfo;
   const image = await statIfPresent(join(dir, 'image'));
@@ -114,7 +114,7 @@ export async function makePristineImage(
 /** Removes partial pristine images older than PARTIAL_GRACE_MS (left by killed deployments). */
 export async function removeStalePartials(cacheDir: string, now: number): Promise<string[]> {
   const removed: string[] = [];
-  for (const name of await readdir(cacheDir).catch(() => [] as string[])) {
+  for (const name of await readdirIfPresent(cacheDir)) {
     if (!name.startsWith('.partial-rawdisk-')) continue;
     const info = await statIfPresent(join(cacheDir, name));
     if (info === undefined || now - info.mtimeMs < PARTIAL_GRACE_MS) continue;

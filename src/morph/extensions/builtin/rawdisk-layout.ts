@@ -7,9 +7,9 @@
  *     state/<dir>            one subvolume per state directory
  */
 
-import { chmod, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lstatIfPresent } from '../../../shared/if-present.js';
+import { lstatIfPresent, readdirIfPresent, readFileIfPresent } from '../../../shared/if-present.js';
 import { type ExtensionContext, runTool } from '../api.js';
 import { installBootFiles, installBootloader, writeBootloaderConfig } from './boot-files.js';
 import { completeFstab } from './fstab-layout.js';
@@ -27,7 +27,7 @@ export const INITIAL_LABEL = 'factory';
 export async function completeSystemFstab(systemRoot: string, rootDevice: string): Promise<string[]> {
   const path = join(systemRoot, 'etc', 'fstab');
   await mkdir(join(systemRoot, 'etc'), { recursive: true });
-  const text = await readFile(path, 'utf8').catch(() => '');
+  const text = (await readFileIfPresent(path)) ?? '';
   const completed = completeFstab(text, rootDevice);
   if (completed.text !== text) await writeFile(path, completed.text, { mode: 0o644 });
   await createMountPoints(systemRoot, completed.stateDirs);
@@ -102,7 +102,7 @@ export async function finishSystemLayout(
     const subvolume = join(mountpoint, 'state', dir);
     await runTool(ctx, ['btrfs', 'subvolume', 'create', subvolume]);
     await chmod(subvolume, 0o755);
-    const existing = await readdir(join(orig, dir)).catch(() => [] as string[]);
+    const existing = await readdirIfPresent(join(orig, dir));
     if (existing.length > 0) {
       await runTool(ctx, ['mv', '-t', subvolume, '--', ...existing.map((e) => join(orig, dir, e))]);
     }

@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, open, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { lstatIfPresent, statIfPresent } from '../../../shared/if-present.js';
+import { lstatIfPresent, readFileIfPresent, statIfPresent } from '../../../shared/if-present.js';
 import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
 import { checkBootFiles, installBootFiles, writeBootloaderConfig } from './boot-files.js';
 import { FILESYSTEM_LABEL } from './btrfs-image.js';
@@ -106,7 +106,7 @@ async function stageLayout(
   await runTool(ctx, ['cp', '-a', `${tree}/.`, `${orig}/.`]);
   const fstab = join(orig, 'etc', 'fstab');
   await mkdir(dirname(fstab), { recursive: true });
-  const text = await readFile(fstab, 'utf8').catch(() => '');
+  const text = (await readFileIfPresent(fstab)) ?? '';
   const completed = completeExt4Fstab(text, `UUID=${uuid}`);
   if (completed !== text) await writeFile(fstab, completed, { mode: 0o644 });
   await runTool(ctx, ['cp', '-a', orig, join(versionRoot, 'run')]);

@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, open, rename, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { lstatIfPresent, statIfPresent } from '../../../shared/if-present.js';
+import { ifPresent, lstatIfPresent, statIfPresent } from '../../../shared/if-present.js';
 import { type ExtensionContext, ExtensionError, removeSync, runTool } from '../api.js';
 import { checkBootFiles, installBootFiles, installBootloader, writeBootloaderConfig } from './boot-files.js';
 import { filesystemUuid, mountFilesystem } from './btrfs-image.js';
@@ -120,7 +120,7 @@ const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]);
 
 /** True when the file or device at `path` starts like a qcow2 image. */
 export async function isQcow2(path: string): Promise<boolean> {
-  const file = await open(path, 'r').catch(() => undefined);
+  const file = await ifPresent(() => open(path, 'r'));
   if (!file) return false;
   try {
     const head = Buffer.alloc(QCOW2_MAGIC.length);

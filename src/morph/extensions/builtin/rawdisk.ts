@@ -5,8 +5,7 @@
  * `DISK_FORMAT=qcow2` (+ `DISK_COMPRESS=yes`), `PARTITION_TABLE=mbr`.
  */
 
-import { readFile } from 'node:fs/promises';
-import { statIfPresent } from '../../../shared/if-present.js';
+import { readFileIfPresent, statIfPresent } from '../../../shared/if-present.js';
 import {
   type BuiltinExtension,
   type ExtensionContext,
@@ -22,9 +21,9 @@ import { refuseQcow2, upgradeRawdisk } from './rawdisk-upgrade.js';
 
 /** True when the running kernel can mount btrfs (loading the module if it is not yet loaded). */
 export async function hostHasBtrfs(ctx: ExtensionContext): Promise<boolean> {
-  const listed = async () =>
-    (await readFile('/proc/filesystems', 'utf8').catch(() => '')).includes('\tbtrfs\n');
+  const listed = async () => ((await readFileIfPresent('/proc/filesystems')) ?? '').includes('\tbtrfs\n');
   if (await listed()) return true;
+  // Best effort, and checked: without modprobe (or the right to load modules) the listing still says no.
   await runTool(ctx, ['modprobe', '-q', 'btrfs'], { allowFailure: true }).catch(() => undefined);
   return listed();
 }

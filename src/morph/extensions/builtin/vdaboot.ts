@@ -3,7 +3,8 @@
  * (`OPENSTACK_USER` set) the root filesystem is `/dev/vda`, so that becomes
  * the `/` entry of `etc/fstab`.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { readFileIfPresent } from '../../../shared/if-present.js';
 import { type BuiltinExtension, runExtensionMain, treePath } from '../api.js';
 
 /** `text` with its `/` entry's device replaced by `/dev/vda` (or such an entry appended). */
@@ -30,7 +31,7 @@ export const vdabootExtension: BuiltinExtension = {
     ctx.status('Setting /dev/vda as the root device in /etc/fstab');
     await mkdir(treePath(tree, 'etc'), { recursive: true });
     const path = treePath(tree, 'etc/fstab');
-    const text = await readFile(path, 'utf8').catch(() => '');
+    const text = (await readFileIfPresent(path)) ?? '';
     await writeFile(path, setRootDevice(text), { mode: 0o644 });
   },
 };
