@@ -205,7 +205,7 @@ export class ArtifactBuilder {
     for (const source of fresh) {
       const number = ++this.numbered;
       const promise = this.run(build, source, number, missing.has(source), { cache, trees, sources });
-      promise.catch(() => {});
+      promise.catch(() => {}); // marked handled: run() records its failure (fail) and dependents await it
       this.scheduled.set(keyOf(source), promise);
     }
   }

@@ -55,6 +55,7 @@ export class Prefetch<T> {
     const left = [...this.made.values()];
     this.made.clear();
     for (const piece of await Promise.allSettled(left)) {
+      // Best effort at the end of a build: what cannot be removed stays in the tempdir for `morph gc`.
       if (piece.status === 'fulfilled') await this.discard(piece.value).catch(() => {});
     }
   }
@@ -67,7 +68,7 @@ export class Prefetch<T> {
     const piece = next.make();
     this.made.set(next.key, piece);
     piece
-      .catch(() => {})
+      .catch(() => {}) // its failure reaches whoever takes it (take(key)); here it only frees the slot
       .finally(() => {
         this.busy = false;
         this.pump();
