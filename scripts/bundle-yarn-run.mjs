@@ -12,9 +12,12 @@
 // The code cache is made by a warm-up run of a small suite (passing, failing
 // and skipped scenarios) in this process, so it holds the functions a run
 // calls; V8 rejects it, harmlessly, on another node version.
+
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import esbuild from 'esbuild';
 
 const cli = resolve('dist/src/yarn/cli');
@@ -111,3 +114,16 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 writeFileSync(CODE_CACHE, loaded.script.createCachedData());
+
+// A cache V8 would not take is worth nothing: check it as a run would load it.
+const check = spawnSync(
+  process.execPath,
+  [
+    '--input-type=module',
+    '-e',
+    `import { loadRunBundle } from ${JSON.stringify(pathToFileURL(join(cli, 'run-bundle.js')).href)};
+     process.exit(loadRunBundle()?.script.cachedDataRejected === false ? 0 : 1);`,
+  ],
+  { stdio: 'inherit' },
+);
+if (check.status !== 0) throw new Error('bundle-yarn-run: V8 rejects the code cache it just made');
