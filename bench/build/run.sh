@@ -14,7 +14,11 @@
 #   system built locally, then twice with --remote-execution on the REAPI test
 #   double (test/reapi-test-double) on loopback, into empty caches; a failed
 #   remote build is not retried, and a second one that executes anything fails
-#   the benchmark (both would be bugs). Wall and CPU seconds are reported.
+#   the benchmark (both would be bugs). Wall and CPU seconds are reported, and
+#   the protocol cost: the wall time during which morph had at least one chunk
+#   in a protocol phase (making the action and its input root's Merkle tree,
+#   the action cache, uploads, fetching and writing outputs; not the engine
+#   running the commands), as a share of the local build's wall time.
 #
 # The wide system = STRATA generated strata w1..wN, each build-depending on
 # the previous one, w1 on the stratum `toolchain`; each of CHUNKS-PER-STRATUM
@@ -303,6 +307,8 @@ if [ "${BENCH_ONLY:-}" = remote ]; then
   executed() { field "$1" 's/Remote execution: ([0-9]+) chunks executed.*/\1/'; }
   upload_s() { field "$1" 's/.*blobs \(([0-9.]+) s\).*/\1/'; }
   uploaded() { field "$1" 's/.*uploaded ([0-9.]+ MiB in [0-9]+ blobs).*/\1/'; }
+  protocol_s() { field "$1" 's/.*; protocol ([0-9.]+) s.*/\1/'; }
+  phases() { field "$1" 's/.*; protocol [0-9.]+ s \((.*)\).*/\1/'; }
   if [ "$(executed remote2)" != 0 ]; then
     echo "ERROR: the second remote build executed $(executed remote2) chunks instead of finding all in the action cache:" >&2
     grep -B1 'Remote execution: queued' "$TOP/out-remote2" | grep -o '\] [^:]*:' | sort -u >&2
@@ -320,6 +326,10 @@ if [ "${BENCH_ONLY:-}" = remote ]; then
   printf '| local / first remote wall time | %s |\n' "$(f2 "$LOCAL / $FIRST")"
   printf '| upload time of the first remote build / local build wall time | %s %% |\n' "$(pct "$(upload_s remote1)" "$LOCAL")"
   printf '| first remote build over local (protocol cost + double) / local | %s %% |\n' "$(pct "$FIRST - $LOCAL" "$LOCAL")"
+  printf '| protocol cost of the first remote build: %s s (%s) / local build wall time | %s %% (target 10 %%) |\n' \
+    "$(protocol_s remote1)" "$(phases remote1)" "$(pct "$(protocol_s remote1)" "$LOCAL")"
+  printf '| protocol cost of the second remote build: %s s (%s) / local build wall time | %s %% |\n' \
+    "$(protocol_s remote2)" "$(phases remote2)" "$(pct "$(protocol_s remote2)" "$LOCAL")"
   exit 0
 fi
 

@@ -14,8 +14,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
-import { type RemoteChunkRequest, RemoteExecutor } from '../../src/morph/build/remote/remote-executor.js';
+import {
+  describeRemoteStats,
+  type RemoteChunkRequest,
+  RemoteExecutor,
+} from '../../src/morph/build/remote/remote-executor.js';
 import { ArtifactCache } from '../../src/morph/cache/artifact-cache.js';
 import type { ChunkMorphology } from '../../src/morph/model.js';
 import { ReapiTestDouble } from './reapi-test-double.js';
@@ -131,6 +136,31 @@ describe('RemoteExecutor against the test double (static busybox as the staged t
       assert.deepEqual([second.stats().actionsExecuted, second.stats().actionsCached], [0, names.length]);
     } finally {
       second.close();
+    }
+  });
+
+  it('counts the protocol (making the action, the action cache, uploads, fetches) as protocol time, not the execution', async () => {
+    const executor = new RemoteExecutor({ url, instanceName: '' }, 1);
+    const { area, request } = stage('sleeper', chunk('sleeper', ['sleep 2', 'cp main.c "$DESTDIR/"']), 'z\n');
+    try {
+      const started = performance.now();
+      assert.equal(await executor.run(request), undefined);
+      const wall = performance.now() - started;
+      const { protocolMs, phaseMs } = executor.stats();
+      for (const phase of ['prepare', 'lookup', 'upload', 'fetch'] as const) {
+        assert.ok(phaseMs[phase] > 0, `no time in ${phase}`);
+        assert.ok(phaseMs[phase] <= protocolMs, `${phase} over the whole`);
+      }
+      // The commands ran 2 s or more of the wall time: that is execution, not protocol.
+      assert.ok(protocolMs <= wall - 2000, `protocol ${protocolMs} ms of a ${wall} ms run`);
+      // The summary line gives it as bench/build/run.sh reads it.
+      assert.match(
+        describeRemoteStats(executor.stats()),
+        /; protocol [0-9.]+ s \(input roots [0-9.]+ s, action cache [0-9.]+ s, upload [0-9.]+ s, fetch [0-9.]+ s\)$/,
+      );
+    } finally {
+      executor.close();
+      rmSync(area, { recursive: true, force: true });
     }
   });
 

@@ -1,11 +1,9 @@
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCommand } from '../../../shared/exec.js';
 import type { Digest } from './digest.js';
 import type { FileDigests } from './file-digests.js';
+import { commitFiles } from './ostree-objects.js';
 import type { MemoFile, TreeDigestMemo } from './tree-digest-memo.js';
-
-/** A regular file's line of `ostree ls -R -C`: mode, uid, gid, size, object checksum, path. */
-const FILE_LINE = /^-[0-7]{5} +\d+ +\d+ +(\d+) ([0-9a-f]{64}) \/(.+)$/;
 
 /** Objects hashed at once while listing a commit. */
 const HASH_AT_ONCE = 16;
@@ -13,15 +11,16 @@ const HASH_AT_ONCE = 16;
 /**
  * The REAPI digests of the files of artifact commits in an OSTree
  * repository (bare or bare-user: a file's content object is its content),
- * from the on-disk memo, or else listed (`ostree ls -R -C`) and hashed from
- * the repository's objects once and written to the memo. An object shared
+ * from the on-disk memo, or else listed from its commit and dirtree objects
+ * (`commitFiles`), hashed from the repository's objects once and written to
+ * the memo. An object shared
  * by several commits is hashed once per run. Also knows, for the content
  * of any file so seen, a local object holding it (`localContent`), so that
  * an output already in the cache need not be fetched.
  */
 export class ArtifactDigests {
   private readonly commits = new Map<string, Promise<MemoFile[] | undefined>>();
-  private readonly objects = new Map<string, Promise<Digest>>();
+  private readonly objects = new Map<string, Promise<Digest | undefined>>();
   private readonly byContent = new Map<string, string>();
   /** Commits found in the memo, and commits listed and hashed (this object's). */
   readonly counts = { memoised: 0, computed: 0 };
@@ -38,7 +37,7 @@ export class ArtifactDigests {
    * of them cannot be listed (then none can be trusted for the layered tree).
    */
   async union(commits: readonly string[]): Promise<Map<string, Digest> | undefined> {
-    const lists = await Promise.all(commits.map((commit) => this.filesOf(commit)));
+    const lists = await Promise.all(this.filesOfAll(commits));
     const union = new Map<string, Digest>();
     for (const list of lists) {
       if (!list) return undefined;
@@ -53,17 +52,20 @@ export class ArtifactDigests {
     return object ? this.objectPath(object) : undefined;
   }
 
-  /** The files of `commit` (memoised), or undefined when it cannot be listed. */
-  filesOf(commit: string): Promise<MemoFile[] | undefined> {
-    let files = this.commits.get(commit);
-    if (!files) {
-      files = this.load(commit);
-      this.commits.set(commit, files);
-      files.catch(() => this.commits.delete(commit));
-    }
-    return files;
+  /** The files of each of `commits` (undefined for one that cannot be listed), each loaded once per run. */
+  private filesOfAll(commits: readonly string[]): Promise<MemoFile[] | undefined>[] {
+    return commits.map((commit) => {
+      let files = this.commits.get(commit);
+      if (!files) {
+        files = this.load(commit);
+        this.commits.set(commit, files);
+        files.catch(() => this.commits.delete(commit));
+      }
+      return files;
+    });
   }
 
+  /** The files of `commit`: from the memo, else listed from the repository, hashed and memoised. */
   private async load(commit: string): Promise<MemoFile[] | undefined> {
     const memoised = await this.memo.read(commit);
     if (memoised) {
@@ -71,27 +73,17 @@ export class ArtifactDigests {
       for (const file of memoised) this.byContent.set(file.digest.hash, file.object);
       return memoised;
     }
-    const listing = await runCommand(['ostree', `--repo=${this.repoPath}`, 'ls', '-R', '-C', commit], {
-      allowFailure: true,
-    });
-    if (listing.exitCode !== 0) return undefined;
-    const listed: { path: string; object: string; size: number }[] = [];
-    for (const line of listing.stdout.split('\n')) {
-      if (!line.startsWith('-')) continue;
-      const match = FILE_LINE.exec(line);
-      // A line that does not parse (a name with a newline): nothing of this commit is trusted.
-      if (!match) return undefined;
-      listed.push({ size: Number(match[1]), object: match[2] as string, path: match[3] as string });
-    }
+    const listed = await commitFiles(this.repoPath, commit);
+    if (!listed) return undefined;
     const files: MemoFile[] = [];
     // A few objects at a time: a commit may hold thousands of files.
     for (let i = 0; i < listed.length; i += HASH_AT_ONCE) {
       const some = listed.slice(i, i + HASH_AT_ONCE);
       const digests = await Promise.all(some.map((file) => this.objectDigest(file.object)));
       for (const [at, file] of some.entries()) {
-        const digest = digests[at] as Digest;
-        if (digest.sizeBytes !== file.size) return undefined;
-        files.push({ path: file.path, object: file.object, digest });
+        const digest = digests[at];
+        // A symbolic link (its object is one, in a bare repository) is not memoised: the walk sees it.
+        if (digest) files.push({ path: file.path, object: file.object, digest });
       }
     }
     this.counts.computed++;
@@ -99,13 +91,15 @@ export class ArtifactDigests {
     return files;
   }
 
-  private objectDigest(object: string): Promise<Digest> {
+  /** The digest of a content object, or undefined for a symbolic link (hashed once per run). */
+  private objectDigest(object: string): Promise<Digest | undefined> {
     let digest = this.objects.get(object);
     if (!digest) {
-      digest = this.files.hash(this.objectPath(object));
+      const path = this.objectPath(object);
+      digest = lstat(path).then((stats) => (stats.isFile() ? this.files.hash(path) : undefined));
       this.objects.set(object, digest);
       digest.then(
-        (value) => this.byContent.set(value.hash, object),
+        (value) => value && this.byContent.set(value.hash, object),
         () => this.objects.delete(object),
       );
     }

@@ -8,6 +8,7 @@ import type { CommandFailure } from '../execute/run-chunk-commands.js';
 import { ArtifactDigests } from './artifact-digests.js';
 import { BlobSet } from './blob-set.js';
 import { buildScript, remoteFailure } from './build-script.js';
+import { BusyClock } from './busy-clock.js';
 import { encodeAction, encodeCommand } from './canonical-messages.js';
 import { CasUploader } from './cas-uploader.js';
 import { type Digest, digestOf } from './digest.js';
@@ -61,15 +62,37 @@ export interface RemoteStats {
   bytesLocal: number;
   /** Time spent making input blobs present in the CAS (FindMissingBlobs and uploads). */
   uploadMs: number;
+  /**
+   * The protocol cost: wall time during which at least one chunk was busy
+   * with the protocol (any of `phaseMs`), what a remote build adds to
+   * running the commands; overlapping chunks count once.
+   */
+  protocolMs: number;
+  /** The same, per phase (each a union over chunks). */
+  phaseMs: Readonly<Record<ProtocolPhase, number>>;
 }
+
+/**
+ * The protocol's phases: making the action (input root's Merkle tree,
+ * Command, Action), asking the action cache (and the engine's
+ * capabilities), uploading what the CAS lacks, fetching the outputs and
+ * writing them into DESTDIR. Not in them: waiting for the engine to run the
+ * commands (Execute), which a local build spends running them.
+ */
+export type ProtocolPhase = 'prepare' | 'lookup' | 'upload' | 'fetch';
 
 /** The status line that sums up a build's remote work (the benchmark reads it). */
 export function describeRemoteStats(stats: RemoteStats): string {
   const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+  const seconds = (ms: number) => (ms / 1000).toFixed(1);
   return (
     `Remote execution: ${stats.actionsExecuted} chunks executed, ${stats.actionsCached} from the action cache; ` +
     `uploaded ${mib(stats.bytesUploaded)} MiB in ${stats.blobsUploaded} blobs (${(stats.uploadMs / 1000).toFixed(1)} s), ` +
-    `hashed ${mib(stats.bytesHashed)} MiB, fetched ${mib(stats.bytesFetched)} MiB`
+    `hashed ${mib(stats.bytesHashed)} MiB, fetched ${mib(stats.bytesFetched)} MiB ` +
+    `(${mib(stats.bytesLocal)} MiB more from the local cache); ` +
+    `protocol ${seconds(stats.protocolMs)} s (input roots ${seconds(stats.phaseMs.prepare)} s, ` +
+    `action cache ${seconds(stats.phaseMs.lookup)} s, upload ${seconds(stats.phaseMs.upload)} s, ` +
+    `fetch ${seconds(stats.phaseMs.fetch)} s)`
   );
 }
 
@@ -94,6 +117,13 @@ export class RemoteExecutor {
   private readonly fetched: FetchStats = { blobsFetched: 0, bytesFetched: 0, bytesLocal: 0 };
   private cached = 0;
   private executed = 0;
+  private readonly protocol = new BusyClock();
+  private readonly phases: Record<ProtocolPhase, BusyClock> = {
+    prepare: new BusyClock(),
+    lookup: new BusyClock(),
+    upload: new BusyClock(),
+    fetch: new BusyClock(),
+  };
 
   /** @throws MorphError `build/bad-remote-url`, `build/reapi-protos-missing`. */
   constructor(endpoint: RemoteEndpoint, maxRemoteJobs: number) {
@@ -109,15 +139,15 @@ export class RemoteExecutor {
   run(request: RemoteChunkRequest, signal?: AbortSignal): Promise<CommandFailure | undefined> {
     return this.slots.run(async () => {
       signal?.throwIfAborted();
-      const limits = await this.engineLimits();
-      const { action, blobs } = await this.prepare(request);
-      let result = await this.client.actionResult(action);
+      const limits = await this.timed('lookup', () => this.engineLimits());
+      const { action, blobs } = await this.timed('prepare', () => this.prepare(request));
+      let result = await this.timed('lookup', () => this.client.actionResult(action));
       let timedOut = false;
       if (result) {
         this.cached++;
         request.onStatus('Remote action cache hit: nothing to build');
       } else {
-        await (this.uploader as CasUploader).upload(blobs.all());
+        await this.timed('upload', () => (this.uploader as CasUploader).upload(blobs.all()));
         signal?.throwIfAborted();
         const response = await this.client.execute(
           action,
@@ -132,13 +162,13 @@ export class RemoteExecutor {
         }
         result = response.result ?? {};
       }
-      const stdout = await this.output(result, 'stdout', limits);
+      const stdout = await this.timed('fetch', () => this.output(result ?? {}, 'stdout', limits));
       await writeFile(request.logPath, stdout, { flag: 'a' });
       const exitCode = result.exit_code ?? 0;
       if (exitCode !== 0 || timedOut) {
         // Everything the action printed goes to the build log, as a local failure's output does.
         const { failure, log } = remoteFailure({
-          stderr: (await this.output(result, 'stderr', limits)).toString(),
+          stderr: (await this.timed('fetch', () => this.output(result ?? {}, 'stderr', limits))).toString(),
           exitCode,
           morphology: request.morphology,
           timedOutAfter: timedOut ? request.timeoutSeconds : undefined,
@@ -147,16 +177,19 @@ export class RemoteExecutor {
         return failure;
       }
       const tree = result.output_directories?.find((d) => d.path === `root/${request.name}.inst`);
-      if (tree?.tree_digest) {
-        await materialiseOutputTree({
-          client: this.client,
-          protos: this.protos,
-          treeDigest: fromWire(tree.tree_digest),
-          dest: request.instDir,
-          maxBatchBytes: limits.maxBatchBytes,
-          stats: this.fetched,
-          local: (hash) => this.artifacts?.localContent(hash),
-        });
+      const treeDigest = tree?.tree_digest;
+      if (treeDigest) {
+        await this.timed('fetch', () =>
+          materialiseOutputTree({
+            client: this.client,
+            protos: this.protos,
+            treeDigest: fromWire(treeDigest),
+            dest: request.instDir,
+            maxBatchBytes: limits.maxBatchBytes,
+            stats: this.fetched,
+            local: (hash) => this.artifacts?.localContent(hash),
+          }),
+        );
       }
       return undefined;
     });
@@ -173,12 +206,24 @@ export class RemoteExecutor {
       bytesFetched: this.fetched.bytesFetched,
       bytesLocal: this.fetched.bytesLocal,
       uploadMs: this.uploader?.stats.uploadMs ?? 0,
+      protocolMs: this.protocol.ms,
+      phaseMs: {
+        prepare: this.phases.prepare.ms,
+        lookup: this.phases.lookup.ms,
+        upload: this.phases.upload.ms,
+        fetch: this.phases.fetch.ms,
+      },
     };
   }
 
   /** Closes the connection to the engine. */
   close(): void {
     this.client.close();
+  }
+
+  /** Runs `work` as part of the protocol phase `phase` (see `RemoteStats.protocolMs`). */
+  private timed<T>(phase: ProtocolPhase, work: () => Promise<T>): Promise<T> {
+    return this.protocol.time(() => this.phases[phase].time(work));
   }
 
   private engineLimits(): Promise<EngineLimits> {
