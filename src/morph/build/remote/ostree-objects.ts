@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ifPresent } from '../../../shared/if-present.js';
 
 /** A file (content object) of a commit's tree. */
 export interface CommitFile {
@@ -22,10 +23,7 @@ export interface CommitFile {
 export async function commitFiles(repoPath: string, commit: string): Promise<CommitFile[] | undefined> {
   const read = async (checksum: string, kind: 'commit' | 'dirtree'): Promise<Buffer | undefined> => {
     const path = join(repoPath, 'objects', checksum.slice(0, 2), `${checksum.slice(2)}.${kind}`);
-    const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    });
+    const bytes = await ifPresent(() => readFile(path));
     return bytes && createHash('sha256').update(bytes).digest('hex') === checksum ? bytes : undefined;
   };
   const commitBytes = await read(commit, 'commit');

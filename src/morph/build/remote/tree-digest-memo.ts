@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readFileIfPresent } from '../../../shared/if-present.js';
 import { isProcessAlive, ownedPrefix, ownerOf } from '../../../shared/owned-name.js';
 import type { Digest } from './digest.js';
 
@@ -41,13 +42,8 @@ export class TreeDigestMemo {
   /** The files of `commit` as written by `write`, or undefined when absent or corrupt. */
   async read(commit: string): Promise<MemoFile[] | undefined> {
     if (!HEX64.test(commit)) return undefined;
-    let text: string;
-    try {
-      text = await readFile(join(this.dir, commit), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
+    const text = await readFileIfPresent(join(this.dir, commit));
+    if (text === undefined) return undefined;
     const files = parseEntry(text, commit);
     if (!files) this.corrupt++;
     return files;
