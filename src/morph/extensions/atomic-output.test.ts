@@ -16,6 +16,12 @@ test("an output appears only when complete; a failure leaves nothing; a dead own
     await writeFile(orphan, 'left by a killed deploy');
     const live = join(dir, `${partialPrefix(target)}p1-abcd`);
     await writeFile(live, 'owned by a live process');
+    const otherTarget = join(dir, `${partialPrefix(join(dir, 'other'))}p${dead}-ab`);
+    await writeFile(otherTarget, 'left by a killed deploy to another location');
+    assert.deepEqual(orphanedPartialsOf(target), [orphan], "only the dead owners' partials of this location");
+    assert.deepEqual(orphanedPartialsOf(join(dir, 'absent', 'out.img')), []);
+    assert.throws(() => orphanedPartialsOf(join(orphan, 'out.img')), { code: 'ENOTDIR' });
+    await rm(otherTarget);
     const cleanup = new CleanupStack();
     await assert.rejects(
       writeOutputAtomically(cleanup, target, async (partial) => {
@@ -42,28 +48,6 @@ test("an output appears only when complete; a failure leaves nothing; a dead own
     });
     assert.equal(await readFile(target, 'utf8'), 'replaced');
     assert.deepEqual((await readdir(dir)).sort(), [live.slice(dir.length + 1), 'out.img'].sort());
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-
-test("orphanedPartialsOf lists the dead owners' partials of that location only", async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'atomic-output-'));
-  try {
-    const target = join(dir, 'out.img');
-    const dead = spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim();
-    const orphan = join(dir, `${partialPrefix(target)}p${dead}-abcd`);
-    for (const name of [
-      orphan,
-      `${partialPrefix(target)}p1-abcd`,
-      `${partialPrefix(join(dir, 'other'))}p${dead}-ab`,
-    ]) {
-      await writeFile(join(dir, name.slice(name.lastIndexOf('/') + 1)), 'x');
-    }
-    assert.deepEqual(orphanedPartialsOf(target), [orphan]);
-    assert.deepEqual(orphanedPartialsOf(join(dir, 'absent', 'out.img')), []);
-    await writeFile(join(dir, 'plain'), 'x');
-    assert.throws(() => orphanedPartialsOf(join(dir, 'plain', 'out.img')), { code: 'ENOTDIR' });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
