@@ -31,7 +31,7 @@ export async function formatGeneralHelp(): Promise<string> {
   const names = Object.keys(COMMANDS).sort();
   const width = Math.max(...names.map((n) => n.length));
   for (const name of names) {
-    const command = await loadCommand(name).catch(() => undefined);
+    const command = await loadCommand(name);
     lines.push(`  ${name.padEnd(width)}  ${command?.help ?? '(not available in this build)'}`);
   }
   lines.push('', 'Options:');

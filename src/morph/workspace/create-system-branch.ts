@@ -61,6 +61,7 @@ async function removeEmptyParents(workspace: Workspace, start: string): Promise<
       if ((await readdir(current)).length > 0) return;
       await rmdir(current);
     } catch {
+      // Tidying after a failure that is being reported: a parent that cannot go stays.
       return;
     }
     current = dirname(current);

@@ -134,8 +134,11 @@ export function findDirsContaining(root: string, marker: string): string[] {
     let entries: import('node:fs').Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
+    } catch (err) {
+      // Removed meanwhile, or a directory this user may not read: nothing of theirs below it.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EACCES') return;
+      throw err;
     }
     for (const entry of entries) {
       if (entry.isDirectory() && entry.name !== '.git') visit(join(dir, entry.name));
