@@ -103,17 +103,19 @@ function list(dir: string): string[] {
 }
 
 /**
- * What `read()` returns, or undefined when it fails because the path is
- * missing or this user may not read it: every morph run comes here first,
- * and a leftover another user's killed run left in a shared tempdir
- * (`/tmp/morph_tmp`) is not this run's to remove, nor a reason to fail.
+ * What `read()` returns, or undefined when it fails because the path is not
+ * there (ENOENT, or ENOTDIR: a file where a directory was expected) or this
+ * user may not read it: every morph run comes here first, and a leftover
+ * another user's killed run left in a shared tempdir (`/tmp/morph_tmp`) is
+ * not this run's to remove, nor a reason to fail.
  * @throws what `read` throws for anything else.
  */
 function visible<T>(read: () => T): T | undefined {
   try {
     return read();
   } catch (err) {
-    if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EACCES') return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (isMissing(err) || code === 'ENOTDIR' || code === 'EACCES') return undefined;
     throw err;
   }
 }
