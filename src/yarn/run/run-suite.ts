@@ -33,11 +33,17 @@ export interface SuiteSettings extends Omit<ScenarioSettings, 'tempRoot'> {
   readonly loadHooks?: () => Promise<SuiteHook[]>;
 }
 
+/** A step reached the lane of a dry run (the invariant module, and node:assert, load only then). */
+async function stepInDryRun(): Promise<never> {
+  const { InvariantError } = await import('../../shared/invariant.js');
+  throw new InvariantError('BUG: a step ran during a dry run');
+}
+
 /** The lane of a dry run: nothing may run in it. */
 const DRY_RUN_LANE: Lane = {
   shell: {
-    run: () => Promise.reject(new Error('BUG: a step ran during a dry run')),
-    runSeries: () => Promise.reject(new Error('BUG: a step ran during a dry run')),
+    run: stepInDryRun,
+    runSeries: stepInDryRun,
     close: async () => {},
   },
   worker: new Worker(0, '', '', new AbortController().signal),
