@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { runCommand } from '../../shared/exec.js';
 import { MorphError } from '../errors.js';
-import { OstreeWorker, OstreeWorkerError, WORKER_SCRIPT } from './ostree-worker.js';
+import { OstreeWorker, OstreeWorkerError, parseWorkerReply, WORKER_SCRIPT } from './ostree-worker.js';
 
 const worker = OstreeWorker.forRepo('/nonexistent', '/nonexistent.lock');
 
@@ -63,5 +63,26 @@ test('a worker that cannot open its repository fails the request with a morph er
     broken.close();
   } finally {
     await rm(top, { recursive: true, force: true });
+  }
+});
+
+test('a line from the worker that is not a reply is a morph error, not a crash', () => {
+  assert.deepEqual(parseWorkerReply('{"id": 3, "ok": true, "result": ["abc"]}'), {
+    id: 3,
+    ok: true,
+    result: ['abc'],
+  });
+  for (const garbled of [
+    '',
+    'Traceback (most recent call last):',
+    '{"id": "3", "ok": true}',
+    'null',
+    '[1]',
+  ]) {
+    assert.throws(
+      () => parseWorkerReply(garbled),
+      (err) => err instanceof OstreeWorkerError && /not a reply/.test(err.message),
+      garbled,
+    );
   }
 });

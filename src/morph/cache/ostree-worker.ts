@@ -34,6 +34,40 @@ export class OstreeWorkerError extends MorphError {
   }
 }
 
+/** One line of the worker's output: the reply to request `id`. */
+export interface WorkerReply {
+  readonly id: number;
+  readonly ok: boolean;
+  readonly result?: unknown;
+  readonly error?: string;
+}
+
+/**
+ * Reads one line of the worker's output.
+ * @throws OstreeWorkerError when the line is not a reply (a worker that lost
+ * its protocol: garbled output, or something else writing to its stdout).
+ */
+export function parseWorkerReply(line: string): WorkerReply {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    value = undefined;
+  }
+  const reply = value as Partial<WorkerReply> | undefined;
+  if (
+    typeof reply !== 'object' ||
+    reply === null ||
+    typeof reply.id !== 'number' ||
+    typeof reply.ok !== 'boolean'
+  ) {
+    throw new OstreeWorkerError(
+      `the ostree worker wrote something that is not a reply: ${JSON.stringify(line.slice(0, 200))}`,
+    );
+  }
+  return reply as WorkerReply;
+}
+
 /**
  * A long-lived libostree process writing into one repository: many commits
  * in one transaction, without a process per commit. Requests are answered
@@ -123,7 +157,15 @@ export class OstreeWorker {
   }
 
   private answer(line: string): void {
-    const reply = JSON.parse(line) as { id: number; ok: boolean; result?: unknown; error?: string };
+    let reply: WorkerReply;
+    try {
+      reply = parseWorkerReply(line);
+    } catch (err) {
+      // The replies are out of step with the requests: nothing it says can be trusted now.
+      this.child?.kill('SIGKILL');
+      this.failAll(err as OstreeWorkerError);
+      return;
+    }
     const pending = this.pending.get(reply.id);
     if (!pending) return;
     this.pending.delete(reply.id);
