@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Digest } from './digest.js';
 import type { FileDigests } from './file-digests.js';
 import { commitFiles } from './ostree-objects.js';
+import { remembered } from './remembered.js';
 import type { MemoFile, TreeDigestMemo } from './tree-digest-memo.js';
 
 /** Objects hashed at once while listing a commit. */
@@ -54,15 +55,7 @@ export class ArtifactDigests {
 
   /** The files of each of `commits` (undefined for one that cannot be listed), each loaded once per run. */
   private filesOfAll(commits: readonly string[]): Promise<MemoFile[] | undefined>[] {
-    return commits.map((commit) => {
-      let files = this.commits.get(commit);
-      if (!files) {
-        files = this.load(commit);
-        this.commits.set(commit, files);
-        files.catch(() => this.commits.delete(commit));
-      }
-      return files;
-    });
+    return commits.map((commit) => remembered(this.commits, commit, () => this.load(commit)));
   }
 
   /** The files of `commit`: from the memo, else listed from the repository, hashed and memoised. */
@@ -93,17 +86,12 @@ export class ArtifactDigests {
 
   /** The digest of a content object, or undefined for a symbolic link (hashed once per run). */
   private objectDigest(object: string): Promise<Digest | undefined> {
-    let digest = this.objects.get(object);
-    if (!digest) {
+    return remembered(this.objects, object, async () => {
       const path = this.objectPath(object);
-      digest = lstat(path).then((stats) => (stats.isFile() ? this.files.hash(path) : undefined));
-      this.objects.set(object, digest);
-      digest.then(
-        (value) => value && this.byContent.set(value.hash, object),
-        () => this.objects.delete(object),
-      );
-    }
-    return digest;
+      const digest = (await lstat(path)).isFile() ? await this.files.hash(path) : undefined;
+      if (digest) this.byContent.set(digest.hash, object);
+      return digest;
+    });
   }
 
   private objectPath(object: string): string {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { Digest } from './digest.js';
+import { remembered } from './remembered.js';
 
 /** What `FileDigests` needs of a file's `lstat`. */
 export interface FileIdentity {
@@ -34,14 +35,9 @@ export class FileDigests {
    */
   of(path: string, stats: FileIdentity, memo = true): Promise<Digest> {
     if (!memo || stats.nlink < 2) return this.hash(path);
-    const key = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
-    let digest = this.known.get(key);
-    if (!digest) {
-      digest = this.hash(path);
-      this.known.set(key, digest);
-      digest.catch(() => this.known.delete(key));
-    }
-    return digest;
+    return remembered(this.known, `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`, () =>
+      this.hash(path),
+    );
   }
 
   /** The digest of the file at `path`, read and hashed now (counted in `bytesHashed`). */

@@ -18,6 +18,7 @@ import { type FetchStats, fetchBlobs, materialiseOutputTree } from './output-tre
 import { type EngineLimits, fromWire, ReapiClient, type RemoteEndpoint } from './reapi-client.js';
 import type { WireActionResult } from './reapi-messages.js';
 import { loadReapiProtos } from './reapi-protos.js';
+import { remembered } from './remembered.js';
 import { TreeDigestMemo } from './tree-digest-memo.js';
 
 /** One chunk's commands, as `buildChunk` hands them to the remote executor. */
@@ -247,14 +248,8 @@ export class RemoteExecutor {
     // The tree's blobs are read from its files when uploaded: the memo holds for this list at this
     // path (a retired tree's directory is taken over by a longer list, dependency-trees.ts).
     const depsKey = `${request.depRefs.join('\n')}\n${request.depsTree}`;
-    let deps = this.depsTrees.get(depsKey);
-    if (!deps) {
-      deps = this.depsTreeOf(request);
-      this.depsTrees.set(depsKey, deps);
-      deps.catch(() => this.depsTrees.delete(depsKey));
-    }
     const [depsTree, sources] = await Promise.all([
-      deps,
+      remembered(this.depsTrees, depsKey, () => this.depsTreeOf(request)),
       merkleTreeOf(request.buildDir, this.files, { memo: false }),
     ]);
     const blobs = new BlobSet();
