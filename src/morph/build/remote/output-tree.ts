@@ -1,5 +1,6 @@
-import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { lstatIfPresent } from '../../../shared/if-present.js';
 import { MorphError } from '../../errors.js';
 import { inBatches } from './calls-in-flight.js';
 import { DEFAULT_DIRECTORY_MODE, defaultFileMode } from './canonical-messages.js';
@@ -13,7 +14,7 @@ import type { ReapiProtos } from './reapi-protos.js';
 export interface FetchStats {
   blobsFetched: number;
   bytesFetched: number;
-  /** Output bytes taken from files of the local cache instead of fetched. */
+  /** Output bytes copied from files of the local cache instead of fetched. */
   bytesLocal: number;
 }
 
@@ -65,8 +66,8 @@ export async function fetchBlobs(
  * `dest` (an existing, empty directory): directories, files with their
  * permission bits (`unix_mode` when the engine sent it, else 0644 or 0755),
  * and symbolic links. A file whose content `local` names a local file for
- * (an artifact cache object of known digest) is read from there, checked,
- * instead of fetched.
+ * (an artifact cache object of known digest) is copied from there instead
+ * of fetched.
  */
 export async function materialiseOutputTree(options: {
   client: ReapiClient;
@@ -102,14 +103,17 @@ export async function materialiseOutputTree(options: {
   };
   const rootDir = decode(root);
   collect(rootDir);
-  const { found, missing } = await readLocal(wanted, options.local);
-  stats.bytesLocal += [...found.values()].reduce((sum, data) => sum + data.length, 0);
+  const { found, missing } = await findLocal(wanted, options.local);
   const contents = await fetchBlobs(client, missing, options.maxBatchBytes, stats);
-  for (const [hash, data] of found) contents.set(hash, data);
   const write = async (dir: WireDirectory, path: string): Promise<void> => {
     for (const file of dir.files ?? []) {
       const target = join(path, safeName(file.name));
-      await writeFile(target, contents.get(file.digest?.hash ?? '') ?? Buffer.alloc(0));
+      const localPath = found.get(file.digest?.hash ?? '');
+      if (localPath) {
+        // Copied by the kernel, not read into morph.
+        await copyFile(localPath, target);
+        stats.bytesLocal += fromWire(file.digest ?? {}).sizeBytes;
+      } else await writeFile(target, contents.get(file.digest?.hash ?? '') ?? Buffer.alloc(0));
       await chmod(
         target,
         file.node_properties?.unix_mode?.value ?? defaultFileMode(file.is_executable === true),
@@ -134,21 +138,23 @@ export async function materialiseOutputTree(options: {
   await write(rootDir, options.dest);
 }
 
-/** The contents of `wanted` that `local` has (each checked against its digest), and the rest. */
-async function readLocal(
+/**
+ * The local files holding contents of `wanted` (objects of the cache, whose
+ * digests were hashed from them for the memo: immutable, so only their
+ * size is checked), and the digests to fetch.
+ */
+async function findLocal(
   wanted: readonly Digest[],
   local: ((hash: string) => string | undefined) | undefined,
-): Promise<{ found: Map<string, Buffer>; missing: Digest[] }> {
-  const found = new Map<string, Buffer>();
+): Promise<{ found: Map<string, string>; missing: Digest[] }> {
+  const found = new Map<string, string>();
   const missing: Digest[] = [];
   for (const digest of wanted) {
     if (found.has(digest.hash)) continue;
     const path = digest.sizeBytes > 0 ? local?.(digest.hash) : undefined;
-    // Gone (gc) or not what it was: fetched instead.
-    const data = path ? await readFile(path).catch(() => undefined) : undefined;
-    const actual = data && digestOf(data);
-    if (data && actual?.hash === digest.hash && actual.sizeBytes === digest.sizeBytes)
-      found.set(digest.hash, data);
+    // Gone (gc) or not of that size: fetched instead.
+    const stats = path ? await lstatIfPresent(path) : undefined;
+    if (path && stats?.isFile() && stats.size === digest.sizeBytes) found.set(digest.hash, path);
     else missing.push(digest);
   }
   return { found, missing };
