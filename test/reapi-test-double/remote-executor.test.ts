@@ -254,5 +254,15 @@ describe('RemoteExecutor against the test double (static busybox as the staged t
     writeFileSync(join(second.cache.dir, 'reapi-digests', entry as string), 'garbage');
     const three = await run(second);
     assert.equal(three.bytesHashed, size + Buffer.byteLength(source));
+
+    // An object gone from the cache since (gc) is fetched instead; the build is right.
+    const objects = join(second.cache.repoPath, 'objects');
+    const busybox = readdirSync(objects, { recursive: true, encoding: 'utf8' })
+      .map((name) => join(objects, name))
+      .find((path) => path.endsWith('.file') && statSync(path).size === size);
+    rmSync(busybox as string);
+    const four = await run(second);
+    assert.equal(four.bytesLocal, 0);
+    assert.ok(four.bytesFetched >= size, `fetched ${four.bytesFetched} bytes`);
   });
 });
