@@ -260,7 +260,7 @@ test('each scenario sent ahead runs after the one before it ended, also after a 
       ].join('\n'),
       [],
       {
-        stepTimeoutMs: 1000,
+        stepTimeoutMs: 3000,
         env: { extra: [['LOG', log]], srcdir: dir, shell: '/bin/sh', path: process.env.PATH },
       },
     );
@@ -271,7 +271,7 @@ test('each scenario sent ahead runs after the one before it ended, also after a 
     assert.equal(readFileSync(log, 'utf8'), '1\n2\n3\n');
     // Durations are the shell's, not the time a scenario waited to be reported.
     assert.ok(results[0]!.steps[0]!.durationMs >= 150);
-    assert.ok(results[1]!.steps[1]!.durationMs >= 900);
+    assert.ok(results[1]!.steps[1]!.durationMs >= 2900);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -281,13 +281,20 @@ test('an interrupt stops the scenario sent ahead too and removes its directories
   const dir = mkdtempSync(join(tmpdir(), 'run-suite-ahead-'));
   const before = process.env.TMPDIR;
   process.env.TMPDIR = dir;
+  let poll: NodeJS.Timeout | undefined;
   try {
     const log = join(dir, 'log');
     const interrupt = new AbortController();
-    setTimeout(() => interrupt.abort(), 300);
+    // Ctrl-C once scenario one's step runs (its marker file appears), with scenario two behind it.
+    poll = setInterval(() => {
+      if (existsSync(`${log}.started`)) {
+        clearInterval(poll);
+        interrupt.abort();
+      }
+    }, 20);
     const { results } = await run(
       '    SCENARIO one\n    WHEN slowly 1\n\n    SCENARIO two\n    WHEN append 2\n\n' +
-        '    IMPLEMENTS WHEN slowly (\\d+)\n    sleep 5; echo "$MATCH_1" >> "$LOG"\n' +
+        '    IMPLEMENTS WHEN slowly (\\d+)\n    touch "$LOG.started"; sleep 10; echo "$MATCH_1" >> "$LOG"\n' +
         '    IMPLEMENTS WHEN append (\\d+)\n    echo "$MATCH_1" >> "$LOG"\n',
       [],
       { env: { extra: [['LOG', log]], srcdir: dir, shell: '/bin/sh', path: process.env.PATH } },
@@ -298,8 +305,9 @@ test('an interrupt stops the scenario sent ahead too and removes its directories
       ['one failed'],
     );
     assert.equal(existsSync(log), false);
-    assert.deepEqual(readdirSync(dir), []);
+    assert.deepEqual(readdirSync(dir), ['log.started']);
   } finally {
+    clearInterval(poll);
     if (before === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = before;
     rmSync(dir, { recursive: true, force: true });

@@ -117,10 +117,11 @@ test('a series sent ahead runs when the one before it ends; what it did waits fo
   try {
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
     const step = (script: string, timeoutMs?: number) => ({ script, env, cwd: dir, timeoutMs });
-    const log = (events: string[]) => ({
+    // Only the hanging step has a timeout: a busy machine must not time out the others.
+    const log = (events: string[], timeoutMs?: number) => ({
       started: (i: number) => {
         events.push(`start ${i}`);
-        return i === 0 ? 150 : undefined;
+        return timeoutMs;
       },
       finished: (i: number, o: { exitCode: number; stdout: string; timedOut: boolean }) => {
         events.push(`end ${i} ${o.exitCode}${o.timedOut ? ' timed out' : ''} ${o.stdout.trim()}`);
@@ -143,7 +144,7 @@ test('a series sent ahead runs when the one before it ends; what it did waits fo
     assert.deepEqual(second, ['start 0', 'end 0 0 one', 'start 1', 'end 1 0 three']);
     // A timeout kills the shell with what waited behind the step: that goes to a new shell.
     const third: string[] = [];
-    const hanging = shell.runSeries([step('sleep 10')], log(third));
+    const hanging = shell.runSeries([step('sleep 10')], log(third, 300));
     const lost = shell.prepare([step('echo four')]);
     await hanging;
     assert.deepEqual(third, ['start 0', 'end 0 137 timed out ']);
