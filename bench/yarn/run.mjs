@@ -25,24 +25,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { engine, kit, option, reference, root } from './bench-setup.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const kit = process.env.BENCH_KIT ?? resolve(root, '../shared/bench');
 const casesDir = join(root, 'bench', 'cases');
-const engine = join(root, 'dist', 'src', 'yarn', 'cli', 'main.js');
 const stepsTs = join(root, 'bench', 'yarn', 'noop-steps.ts');
-const reference = process.env.REFERENCE_YARN ?? '/usr/bin/yarn';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const runs = Number.parseInt(opt('runs', '7'), 10);
-const only = opt('only', 'shell,j2,ts,ts-cold,list').split(',');
-const caseFilter = opt('cases');
-const jsonOut = opt('json');
+const runs = Number.parseInt(option('runs', '7'), 10);
+const only = option('only', 'shell,j2,ts,ts-cold,list').split(',');
+const caseFilter = option('cases');
+const jsonOut = option('json');
 
 // name scenarios steps impl pool fail-every (the kit's bench.sh list)
 const CASES = {

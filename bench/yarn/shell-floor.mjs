@@ -18,21 +18,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { engine, kit, option, reference } from './bench-setup.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const kit = process.env.BENCH_KIT ?? resolve(root, '../shared/bench');
-const engine = join(root, 'dist', 'src', 'yarn', 'cli', 'main.js');
-const reference = process.env.REFERENCE_YARN ?? '/usr/bin/yarn';
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const runs = Number.parseInt(opt('runs', '7'), 10);
-const scenarios = Number.parseInt(opt('scenarios', '400'), 10);
-const steps = Number.parseInt(opt('steps', '2'), 10);
+const runs = Number.parseInt(option('runs', '7'), 10);
+const scenarios = Number.parseInt(option('scenarios', '400'), 10);
+const steps = Number.parseInt(option('steps', '2'), 10);
 const name = `s${scenarios}x${steps}`;
 
 const scratch = mkdtempSync(join(tmpdir(), 'yarn-shell-floor-'));
