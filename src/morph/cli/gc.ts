@@ -15,6 +15,6 @@ export async function run(app: App, args: string[]): Promise<void> {
     `Removed the leftovers of killed runs: ${leftovers.tempDirs} temp dirs, ${leftovers.stagingAreas} staging areas, ${leftovers.partialImages} partial images, ${leftovers.partialOutputs} partial outputs, ${leftovers.mounts} mounts, ${leftovers.loopDevices} loop devices`,
   );
   app.status.normal(
-    `Removed ${report.tempEntries} temporary entries, ${report.artifacts} artifacts, ${report.sideFiles} build records and ${report.deployCheckouts} deploy checkouts`,
+    `Removed ${report.tempEntries} temporary entries, ${report.artifacts} artifacts, ${report.sideFiles} build records, ${report.deployCheckouts} deploy checkouts and ${report.digestMemos} remote digest records`,
   );
 }

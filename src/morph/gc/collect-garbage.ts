@@ -2,6 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readdirIfPresent } from '../../shared/if-present.js';
 import type { BuildApp } from '../build/graph/build-app.js';
+import { memoDirOf, TreeDigestMemo } from '../build/remote/tree-digest-memo.js';
 import { ArtifactCache } from '../cache/artifact-cache.js';
 import { removeCheckoutsOfDeadCommits, sharedCheckoutsDir } from '../deploy/shared-checkout.js';
 
@@ -15,6 +16,8 @@ export interface GarbageReport {
   sideFiles: number;
   /** Shared deploy checkouts of artifacts no longer in the cache (deploy/shared-checkout.ts). */
   deployCheckouts: number;
+  /** Remote execution's digest memo entries of commits no longer in the cache. */
+  digestMemos: number;
 }
 
 /**
@@ -22,7 +25,8 @@ export interface GarbageReport {
  * areas, failed builds, unpacked chunks, leftover build-branch indexes),
  * deletes artifacts unused for `maxAgeSeconds` and prunes their objects,
  * then removes build logs and timing records of keys with no artifact left,
- * and the shared deploy checkouts of commits no ref holds any more.
+ * and the shared deploy checkouts and remote execution's digest memo
+ * entries of commits no ref holds any more.
  * @throws MorphError cache/prune-failed.
  */
 export async function collectGarbage(
@@ -72,5 +76,6 @@ export async function collectGarbage(
   }
   const checkouts = sharedCheckoutsDir(app.settings.cachedir);
   const deployCheckouts = await removeCheckoutsOfDeadCommits(checkouts, liveCommits);
-  return { tempEntries, artifacts: old.length, sideFiles, deployCheckouts };
+  const digestMemos = await new TreeDigestMemo(memoDirOf(cache.dir)).removeEntriesExcept(liveCommits);
+  return { tempEntries, artifacts: old.length, sideFiles, deployCheckouts, digestMemos };
 }

@@ -19,7 +19,7 @@ import { type EngineLimits, fromWire, ReapiClient, type RemoteEndpoint } from '.
 import type { WireActionResult } from './reapi-messages.js';
 import { loadReapiProtos } from './reapi-protos.js';
 import { remembered } from './remembered.js';
-import { TreeDigestMemo } from './tree-digest-memo.js';
+import { memoDirOf, TreeDigestMemo } from './tree-digest-memo.js';
 
 /** One chunk's commands, as `buildChunk` hands them to the remote executor. */
 export interface RemoteChunkRequest {
@@ -300,7 +300,7 @@ export class RemoteExecutor {
   private async depsTreeOf(request: RemoteChunkRequest): Promise<MerkleTree> {
     this.artifacts ??= new ArtifactDigests(
       request.cache.repoPath,
-      new TreeDigestMemo(join(request.cache.dir, 'reapi-digests')),
+      new TreeDigestMemo(memoDirOf(request.cache.dir)),
       this.files,
     );
     const commits = await Promise.all(request.depRefs.map((ref) => request.cache.resolveRef(ref)));

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readFileIfPresent } from '../../../shared/if-present.js';
+import { readdirIfPresent, readFileIfPresent } from '../../../shared/if-present.js';
 import { isProcessAlive, ownedPrefix, ownerOf } from '../../../shared/owned-name.js';
 import type { Digest } from './digest.js';
 
@@ -20,6 +20,11 @@ const FORMAT = 1;
 const HEX64 = /^[0-9a-f]{64}$/;
 /** Temporary files of `write` (`.tmp-p<pid>-<random>`): a SIGKILL between write and rename leaves one. */
 const TEMP_PREFIX = '.tmp-';
+
+/** Where the memo of the artifact cache in `cacheDir` (`ArtifactCache.dir`) lives. */
+export function memoDirOf(cacheDir: string): string {
+  return join(cacheDir, 'reapi-digests');
+}
 
 /**
  * The REAPI digests of the files of artifact commits, on disk, one entry
@@ -68,6 +73,22 @@ export class TreeDigestMemo {
       await rm(temp, { force: true });
       throw err;
     }
+  }
+
+  /**
+   * Removes the entries of commits not in `live` (`morph gc`, after it pruned
+   * the cache); returns how many. An entry a concurrent build writes meanwhile
+   * may go too: the memo only saves work, its next read recomputes it.
+   */
+  async removeEntriesExcept(live: ReadonlySet<string>): Promise<number> {
+    let removed = 0;
+    for (const name of await readdirIfPresent(this.dir)) {
+      if (HEX64.test(name) && !live.has(name)) {
+        await rm(join(this.dir, name), { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** Removes the temporary files of writers that were killed (their pid is gone). */
