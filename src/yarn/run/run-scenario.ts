@@ -7,11 +7,11 @@
  * themselves run in a `StepExecutor`.
  */
 import type { MatchedScenario, ScenarioResult, Step } from '../model.js';
-import { scenarioEnv } from './clean-env.js';
 import { endsWithOrdinarySteps, type ScenarioAhead } from './scenario-ahead.js';
 import { makeScenarioDirs, removeScenarioDirs } from './scenario-dirs.js';
+import { scenarioPhases } from './scenario-phases.js';
 import type { ScenarioRun } from './scenario-run.js';
-import { StepExecutor } from './step-executor.js';
+import { StepExecutor, stepPlaceOf } from './step-executor.js';
 
 function dryRunResult(matched: MatchedScenario, run: ScenarioRun, started: number): ScenarioResult {
   run.emit({ type: 'scenario-started', scenario: matched });
@@ -60,15 +60,12 @@ export async function runScenario(
     {
       datadir,
       scenarioDir: dirs.scenarioDir,
-      env: scenarioEnv(settings.env, datadir),
-      cwd: settings.cdDatadir ? datadir : settings.env.srcdir,
+      ...stepPlaceOf(settings, datadir),
       deadline: scenarioTimeoutMs !== undefined ? Date.now() + scenarioTimeoutMs : Number.POSITIVE_INFINITY,
     },
     ahead?.first,
   );
-  const assuming = matched.steps.filter((s) => s.step.kind === 'ASSUMING');
-  const finallySteps = matched.steps.filter((s) => s.step.kind === 'FINALLY');
-  const normal = matched.steps.filter((s) => s.step.kind !== 'ASSUMING' && s.step.kind !== 'FINALLY');
+  const { assuming, normal, finally: finallySteps } = scenarioPhases(matched);
 
   let ok = true;
   let skippedBy: Step | undefined;

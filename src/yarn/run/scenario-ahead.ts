@@ -7,10 +7,10 @@
  * before it has ended; only what the shell does moves earlier.
  */
 import type { MatchedScenario, MatchedStep } from '../model.js';
-import { scenarioEnv } from './clean-env.js';
 import { makeScenarioDirs, removeScenarioDirs, type ScenarioDirs } from './scenario-dirs.js';
+import { scenarioPhases, seriesEnd } from './scenario-phases.js';
 import type { ScenarioRun } from './scenario-run.js';
-import { type SeriesAhead, seriesRequests } from './step-executor.js';
+import { type SeriesAhead, seriesRequests, stepPlaceOf } from './step-executor.js';
 
 /** A scenario made ready before it began. */
 export interface ScenarioAhead {
@@ -19,15 +19,14 @@ export interface ScenarioAhead {
   readonly first?: SeriesAhead;
 }
 
-/** The steps the scenario's first series runs: the leading shell steps of its first non-empty phase. */
-export function firstSeriesSteps(matched: MatchedScenario): MatchedStep[] {
-  const assuming = matched.steps.filter((s) => s.step.kind === 'ASSUMING');
-  const phase =
-    assuming.length > 0
-      ? assuming
-      : matched.steps.filter((s) => s.step.kind !== 'ASSUMING' && s.step.kind !== 'FINALLY');
-  const end = phase.findIndex((s) => s.implementation.type !== 'shell');
-  return end < 0 ? phase : phase.slice(0, end);
+/**
+ * The steps of the scenario's first series: the series its first non-empty
+ * phase begins with, if that begins with a shell step (else none).
+ */
+export function firstSeriesSteps(matched: MatchedScenario, snapshot: boolean): readonly MatchedStep[] {
+  const { assuming, normal } = scenarioPhases(matched);
+  const phase = assuming.length > 0 ? assuming : normal;
+  return phase[0]?.implementation.type === 'shell' ? phase.slice(0, seriesEnd(phase, 0, snapshot)) : [];
 }
 
 /**
@@ -46,14 +45,12 @@ export function endsWithOrdinarySteps(matched: MatchedScenario): boolean {
 export function sendAhead(matched: MatchedScenario, run: ScenarioRun): ScenarioAhead {
   const { settings } = run;
   const dirs = makeScenarioDirs(matched, settings);
-  const steps = firstSeriesSteps(matched);
-  const place = {
-    env: scenarioEnv(settings.env, dirs.datadir),
-    cwd: settings.cdDatadir ? dirs.datadir : settings.env.srcdir,
-  };
+  const steps = firstSeriesSteps(matched, settings.snapshot);
   const series =
     steps.length > 0
-      ? run.lane.shell.prepare?.(seriesRequests(settings, place, steps, run.interrupt))
+      ? run.lane.shell.prepare?.(
+          seriesRequests(settings, stepPlaceOf(settings, dirs.datadir), steps, run.interrupt),
+        )
       : undefined;
   return { dirs, first: series ? { steps, series } : undefined };
 }

@@ -13,8 +13,9 @@ import { StepFailure } from '../api.js';
 import { YarnError } from '../errors.js';
 import type { Implementation, MatchedScenario, MatchedStep, Step, StepResult, StepStatus } from '../model.js';
 import { capText } from './capped-output.js';
-import { stepEnv } from './clean-env.js';
+import { scenarioEnv, stepEnv } from './clean-env.js';
 import { niceName } from './nice-name.js';
+import { seriesEnd } from './scenario-phases.js';
 import type { ScenarioRun, ScenarioSettings } from './scenario-run.js';
 import type { PreparedSeries, SeriesHooks, ShellStepOutcome, ShellStepRequest } from './shell-runner.js';
 import { StepAborts } from './step-aborts.js';
@@ -32,6 +33,11 @@ export interface StepPlace {
   readonly cwd: string;
   /** `Date.now()` at which the scenario times out (Infinity: never). */
   readonly deadline: number;
+}
+
+/** Where the steps of the scenario with `datadir` run: its clean environment and working directory. */
+export function stepPlaceOf(settings: ScenarioSettings, datadir: string): Pick<StepPlace, 'env' | 'cwd'> {
+  return { env: scenarioEnv(settings.env, datadir), cwd: settings.cdDatadir ? datadir : settings.env.srcdir };
 }
 
 /** A step's shell request: the run's libraries and the body, the scenario's environment and MATCH_n. */
@@ -143,14 +149,7 @@ export class StepExecutor {
       let end = i + 1;
       let failed: StepResult | undefined;
       if (first.implementation.type === 'shell') {
-        // A snapshot is taken after each step, so each step is its own series then.
-        while (
-          !this.run.settings.snapshot &&
-          end < steps.length &&
-          steps[end]!.implementation.type === 'shell'
-        ) {
-          end++;
-        }
+        end = seriesEnd(steps, i, this.run.settings.snapshot);
         failed = await this.runShellSeries(
           steps.slice(i, end),
           honourDeadline,
