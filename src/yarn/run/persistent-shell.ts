@@ -152,14 +152,25 @@ export class PersistentShell implements ShellRunner {
         if (!started) reject(new Error(`${this.shell} exited before it was ready`));
         if (this.child !== child) return;
         this.dropChild();
-        // A dead shell fails the running step (killed on timeout/interrupt, or a step killed it);
-        // the series behind it never ran and go to the next shell when their callers attach.
-        const running = this.queue.shift();
-        for (const waiting of this.queue) waiting.sent = false;
-        this.queue = [];
-        if (running) this.arrive(137, true, running);
+        // Killed on timeout or interrupt, or a step killed it: the series behind go to the next shell.
+        this.shellGone(true);
       });
     });
+  }
+
+  /**
+   * The shell is gone with the queue: the running series' step fails (137).
+   * The series behind it never ran: they go to the next shell when their
+   * callers attach (`resend`), or end the same way.
+   */
+  private shellGone(resend: boolean): void {
+    const [running, ...waiting] = this.queue;
+    this.queue = [];
+    if (running) this.arrive(137, true, running);
+    for (const series of waiting) {
+      series.sent = false;
+      if (!resend) this.arrive(137, true, series);
+    }
   }
 
   private dropChild(): void {
@@ -355,13 +366,8 @@ export class PersistentShell implements ShellRunner {
   async close(): Promise<void> {
     const child = this.child;
     this.dropChild();
-    // What was still in the shell ends with it (as when the shell dies by itself).
-    const lost = this.queue;
-    this.queue = [];
-    for (const series of lost) {
-      series.sent = false;
-      this.arrive(137, true, series);
-    }
+    // What was still in the shell ends with it.
+    this.shellGone(false);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     // Reaped before this process exits, so its CPU time counts as ours (/usr/bin/time, wait4).
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
