@@ -10,6 +10,18 @@ import { canPersist } from './shell-runner.js';
 const dir = mkdtempSync(join(tmpdir(), 'shell-runner-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A persistent shell with `args` in a new lane directory `name`. */
+function laneShell(name: string, args: readonly string[]): { lane: string; shell: PersistentShell } {
+  const lane = join(dir, name);
+  mkdirSync(lane);
+  return { lane, shell: new PersistentShell(lane, '/bin/sh', args, process.cwd()) };
+}
+
+/** A step of the series tests: run in the test's directory with only PATH. */
+function step(script: string, timeoutMs?: number) {
+  return { script, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, cwd: dir, timeoutMs };
+}
+
 test('persistence is only used for dash-like shells and set-compatible flags', () => {
   assert.equal(canPersist('/bin/sh', ['-xeu']), true);
   assert.equal(canPersist('/bin/sh', ['-c']), false);
@@ -18,11 +30,9 @@ test('persistence is only used for dash-like shells and set-compatible flags', (
 });
 
 test('the persistent shell: clean env, cwd, no OLDPWD, -e, exit codes, survives a kill of itself', async () => {
-  const lane = join(dir, 'lane');
-  mkdirSync(lane);
+  const { lane, shell } = laneShell('lane', ['-eu']);
   const work = join(dir, 'work');
   mkdirSync(work);
-  const shell = new PersistentShell(lane, '/bin/sh', ['-eu'], process.cwd());
   try {
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ONLY: 'this' };
     const r1 = await shell.run({ script: 'env | sort; pwd; false; echo not reached', env, cwd: work });
@@ -60,12 +70,8 @@ test('the fresh shell reports a signal as a negative exit code, like the referen
 });
 
 test('a series in the persistent shell: steps isolated, outputs per step, stops at the first failure', async () => {
-  const lane = join(dir, 'series');
-  mkdirSync(lane);
-  const shell = new PersistentShell(lane, '/bin/sh', ['-xeu'], process.cwd());
+  const { lane, shell } = laneShell('series', ['-xeu']);
   try {
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-    const step = (script: string) => ({ script, env, cwd: dir });
     const events: string[] = [];
     const outcomes: { exitCode: number; stdout: string; stderr: string }[] = [];
     await shell.runSeries(
@@ -111,12 +117,8 @@ test('a series in the persistent shell: steps isolated, outputs per step, stops 
 });
 
 test('a series sent ahead runs when the one before it ends; what it did waits for its caller', async () => {
-  const lane = join(dir, 'ahead');
-  mkdirSync(lane);
-  const shell = new PersistentShell(lane, '/bin/sh', ['-eu'], process.cwd());
+  const { shell } = laneShell('ahead', ['-eu']);
   try {
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-    const step = (script: string, timeoutMs?: number) => ({ script, env, cwd: dir, timeoutMs });
     // Only the hanging step has a timeout: a busy machine must not time out the others.
     const log = (events: string[], timeoutMs?: number) => ({
       started: (i: number) => {
