@@ -2,6 +2,7 @@ import { mkdir, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CommandError, runCommand } from '../../shared/exec.js';
 import { ifPresent, readFileIfPresent, statIfPresent } from '../../shared/if-present.js';
+import { remembered } from '../../shared/remembered.js';
 import { MorphError } from '../errors.js';
 import { artifactRef } from './artifact-ref.js';
 import { OstreeWorker } from './ostree-worker.js';
@@ -269,14 +270,7 @@ export class ArtifactCache {
    * the same list (or asking early, to have it ready) costs nothing more.
    */
   layered(revs: readonly string[]): Promise<string> {
-    const key = revs.join('\n');
-    let layered = this.layers.get(key);
-    if (!layered) {
-      layered = this.layer(revs);
-      this.layers.set(key, layered);
-      layered.catch(() => this.layers.delete(key));
-    }
-    return layered;
+    return remembered(this.layers, revs.join('\n'), () => this.layer(revs));
   }
 
   /** A metadata string of the commit at `ref`, or undefined when absent. */

@@ -1,9 +1,9 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { remembered } from '../../../shared/remembered.js';
 import type { Digest } from './digest.js';
 import type { FileDigests } from './file-digests.js';
 import { commitFiles } from './ostree-objects.js';
-import { remembered } from './remembered.js';
 import type { MemoFile, TreeDigestMemo } from './tree-digest-memo.js';
 
 /** Objects hashed at once while listing a commit. */

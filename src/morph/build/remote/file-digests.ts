@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { remembered } from '../../../shared/remembered.js';
 import type { Digest } from './digest.js';
-import { remembered } from './remembered.js';
 
 /** What `FileDigests` needs of a file's `lstat`. */
 export interface FileIdentity {

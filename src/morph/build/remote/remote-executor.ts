@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { JobSlots } from '../../../shared/job-slots.js';
+import { remembered } from '../../../shared/remembered.js';
 import type { ArtifactCache } from '../../cache/artifact-cache.js';
 import type { ChunkMorphology } from '../../model.js';
 import type { CommandFailure } from '../execute/run-chunk-commands.js';
@@ -18,7 +19,6 @@ import { type FetchStats, fetchBlobs, materialiseOutputTree } from './output-tre
 import { type EngineLimits, fromWire, ReapiClient, type RemoteEndpoint } from './reapi-client.js';
 import type { WireActionResult } from './reapi-messages.js';
 import { loadReapiProtos } from './reapi-protos.js';
-import { remembered } from './remembered.js';
 import { memoDirOf, TreeDigestMemo } from './tree-digest-memo.js';
 
 /** One chunk's commands, as `buildChunk` hands them to the remote executor. */
