@@ -141,3 +141,31 @@ test('--keep-failed keeps the failed DATADIR and prints a re-run command', () =>
   assert.deepEqual(readdirSync(m[1]!).sort(), ['HOME', 'thing']);
   assert.match(r.stderr, /re-run it: .* -r fails$/m);
 });
+
+test('what a passing step printed reaches a report and the log, and a failing step’s the terminal', () => {
+  const printing = write(
+    'printing.md',
+    [
+      '    SCENARIO prints',
+      '    WHEN it prints hello',
+      '    THEN it prints bye and fails',
+      '',
+      '    IMPLEMENTS WHEN it prints (.*)',
+      '    echo "$MATCH_1"',
+      '    IMPLEMENTS THEN it prints (.*) and fails',
+      '    echo "$MATCH_1"; exit 1',
+    ].join('\n'),
+  );
+  const json = run(['--format', 'json', printing]);
+  const steps = (JSON.parse(json.stdout) as { scenarios: { steps: { stdout: string }[] }[] }).scenarios[0]!
+    .steps;
+  assert.deepEqual(
+    steps.map((s) => s.stdout),
+    ['hello\n', 'bye\n'],
+  );
+  const log = join(work, 'printing.log');
+  run(['-q', '--log', log, printing]);
+  assert.match(readFileSync(log, 'utf8'), /hello/);
+  const plain = run([printing]);
+  assert.match(plain.stderr, /bye/);
+});

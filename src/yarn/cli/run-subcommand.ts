@@ -317,6 +317,8 @@ export async function runSubcommand(args: ParsedArgs): Promise<number> {
         tempdir: args.strings.tempdir !== undefined ? resolve(args.strings.tempdir) : undefined,
         keepFailed: !!b.keepFailed,
         debug: !!b.debug,
+        // Only a report or the log shows what a passing step printed.
+        passedStepOutput: format !== undefined || args.strings.log !== undefined,
         bindStep: (scenario, step) => bindStep(scenario, step, registry),
         loadTsStep: (impl) => loaded!.load(impl),
         loadHooks: loaded ? () => loaded.loadHooks() : undefined,

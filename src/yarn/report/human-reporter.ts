@@ -52,7 +52,8 @@ export class HumanReporter {
   private stepsRun = 0;
   private totalSteps = 0;
   private readonly startedAt = Date.now();
-  private status = '';
+  /** The step the status line names (its text is made only when painted). */
+  private current?: { readonly scenario: string; readonly step: string };
   private statusShown = false;
   private lastPaint = 0;
 
@@ -119,7 +120,10 @@ export class HumanReporter {
     if (!force && now - this.lastPaint < 100) return;
     this.lastPaint = now;
     const width = Math.max(20, (this.options.columns || 80) - 1);
-    let line = this.status;
+    const current = this.current;
+    let line = current
+      ? `${formatElapsed(now - this.startedAt)} ${this.stepsRun}/${this.totalSteps}: ${current.scenario}: ${current.step}`
+      : '';
     if (line.length > width) line = line.slice(0, width);
     this.sink.err(`\r${line}\x1b[K`);
     this.statusShown = true;
@@ -143,8 +147,13 @@ export class HumanReporter {
             text: `    Running step "${event.step.step.kind} ${event.step.step.text}"\n`,
           });
         }
-        this.status = `${formatElapsed(Date.now() - this.startedAt)} ${this.stepsRun}/${this.totalSteps}: ${event.scenario.scenario.name}: ${event.step.step.kind} ${event.step.step.text}`;
-        this.paint();
+        if (this.options.mode === 'status') {
+          this.current = {
+            scenario: event.scenario.scenario.name,
+            step: `${event.step.step.kind} ${event.step.step.text}`,
+          };
+          this.paint();
+        }
         break;
       case 'step-finished':
         this.stepFinished(event.scenario, event.result);

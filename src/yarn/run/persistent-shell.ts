@@ -2,16 +2,21 @@
  * One long-lived `/bin/sh` (dash/ash) per worker lane, reading commands from
  * its stdin (`sh -s`, with `argv[0]` = the script path, so `$0` is the script
  * path as in the reference). Each step runs in a subshell
- * `( export ENV; exec </dev/null >out 2>err; . SCRIPT; yarn_step )` where
+ * `( export MATCHES; exec </dev/null >out 2>err; . SCRIPT; yarn_step )` where
  * SCRIPT defines `yarn_step() { set -xeu; BODY }`. Running the body as a
  * function called at the shell's top level (not inside `.`) makes dash's
  * diagnostics the reference's: `SCRIPT: LINE: x: not found`, one script name,
  * and line numbers counted from the function's first line, which is the
  * script's (the `--shell-arg` flags are the first command of that line, so
  * the `-x` trace starts where the reference's does). The environment is
- * exactly the clean one (the parent shell has only PATH), stdin is empty, the
- * library is in the script. Outputs go to files on tmpfs, read after the step
- * (no per-chunk IPC).
+ * exactly the clean one: the run's own names (DATADIR, HOME, ...: the same for
+ * every step of a series) are exported once in the lane's shell before the
+ * series, and unset there when the next series has them no more; `--env`
+ * names and MATCH_n are exported in each step's subshell, so no value given
+ * by a user ever changes the lane's shell itself. Stdin is empty, the
+ * library is in the script. Outputs go to files on tmpfs, read after the
+ * step (no per-chunk IPC), and only when the step failed or something will
+ * show them (`ShellStepRequest.passedOutput`).
  *
  * A series of steps (the consecutive shell steps of one phase) goes to the
  * shell as one compound command that stops at the first non-zero status and
@@ -44,6 +49,45 @@ import {
 
 function quote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The names the run itself sets (clean-env.ts). When every step of a series
+ * has the same value for one, it is exported once in the lane's shell
+ * instead of in each step's subshell. Other names (`--env`, MATCH_n) stay in
+ * the subshell: a name like IFS must never change the lane's shell itself.
+ */
+const LANE_NAMES: ReadonlySet<string> = new Set([
+  'PATH',
+  'TERM',
+  'SHELL',
+  'LC_ALL',
+  'USER',
+  'USERNAME',
+  'LOGNAME',
+  'DATADIR',
+  'SRCDIR',
+  'HOME',
+  'PYTHONPATH',
+]);
+
+/** The lane names (`LANE_NAMES`) with one value in every request of a series. */
+function sharedEnv(requests: readonly ShellStepRequest[]): Map<string, string> {
+  const shared = new Map<string, string>();
+  const [first, ...rest] = requests;
+  for (const [name, value] of Object.entries(first?.env ?? {})) {
+    if (LANE_NAMES.has(name) && rest.every((r) => r.env[name] === value)) shared.set(name, value);
+  }
+  return shared;
+}
+
+/** A step's files in a bank, and the end of its subshell that uses them. */
+interface StepFiles {
+  readonly script: string;
+  readonly out: string;
+  readonly err: string;
+  /** `exec </dev/null >OUT 2>ERR`, `. SCRIPT`, `yarn_step`, `)`. */
+  readonly run: string;
 }
 
 /** A status line of the shell (or the end of the shell), and when it came. */
@@ -96,6 +140,10 @@ export class PersistentShell implements ShellRunner {
   /** Banks held by series whose outputs are not yet read. */
   private readonly banksInUse = new Set<number>();
   private buffer = '';
+  /** The files of each bank's steps (`files`). */
+  private readonly fileSets: StepFiles[][] = [];
+  /** What the lane's shell exports now, as the series written so far leave it. */
+  private laneEnv = new Map<string, string>();
   /** What each script file holds (rewritten only when that step's script differs). */
   private readonly lastScripts = new Map<string, string>();
   private readonly setLine: string;
@@ -110,13 +158,20 @@ export class PersistentShell implements ShellRunner {
   }
 
   /** Step `index`'s script and output files in `bank` (bank 0's first script is `$0`). */
-  private files(index: number, bank: number): { script: string; out: string; err: string } {
-    const n = `${index === 0 ? '' : `-${index + 1}`}${bank === 0 ? '' : `_${bank}`}`;
-    return {
-      script: join(this.dir, `step${n}.sh`),
-      out: join(this.dir, `stdout${n}`),
-      err: join(this.dir, `stderr${n}`),
-    };
+  private files(index: number, bank: number): StepFiles {
+    this.fileSets[bank] ??= [];
+    const sets = this.fileSets[bank];
+    let files = sets[index];
+    if (!files) {
+      const n = `${index === 0 ? '' : `-${index + 1}`}${bank === 0 ? '' : `_${bank}`}`;
+      const script = join(this.dir, `step${n}.sh`);
+      const out = join(this.dir, `stdout${n}`);
+      const err = join(this.dir, `stderr${n}`);
+      const run = `exec </dev/null >${quote(out)} 2>${quote(err)}\n. ${quote(script)}\nyarn_step\n)`;
+      files = { script, out, err, run };
+      sets[index] = files;
+    }
+    return files;
   }
 
   private start(): Promise<void> {
@@ -128,6 +183,7 @@ export class PersistentShell implements ShellRunner {
       detached: true,
     });
     this.child = child;
+    this.laneEnv = new Map(process.env.PATH === undefined ? [] : [['PATH', process.env.PATH]]);
     // EPIPE when the shell died: its 'exit' event reports that.
     child.stdin!.on('error', () => {});
     child.stdin!.write('echo ready\n');
@@ -208,10 +264,16 @@ export class PersistentShell implements ShellRunner {
       if (series.timer) clearTimeout(series.timer);
       series.timer = undefined;
       const files = this.files(series.index, series.bank);
+      const read =
+        series.requests[series.index]!.passedOutput !== false ||
+        arrival.status !== 0 ||
+        arrival.shellDied ||
+        series.timedOut ||
+        series.interrupted;
       const outcome: ShellStepOutcome = {
         exitCode: arrival.status,
-        stdout: readCapped(files.out),
-        stderr: readCapped(files.err),
+        stdout: read ? readCapped(files.out) : '',
+        stderr: read ? readCapped(files.err) : '',
         timedOut: series.timedOut,
         interrupted: series.interrupted,
         durationMs: arrival.at - series.startedAt,
@@ -261,8 +323,16 @@ export class PersistentShell implements ShellRunner {
     return result!;
   }
 
-  /** One step's subshell: its directory, environment, outputs, script. */
-  private stepCommand(request: ShellStepRequest, index: number, bank: number): string {
+  /**
+   * One step's subshell: its directory, environment (what `shared` leaves,
+   * the lane's shell exports that), outputs, script.
+   */
+  private stepCommand(
+    request: ShellStepRequest,
+    index: number,
+    bank: number,
+    shared: ReadonlyMap<string, string>,
+  ): string {
     const files = this.files(index, bank);
     const script = this.setLine + request.script;
     if (script !== this.lastScripts.get(files.script)) {
@@ -271,10 +341,27 @@ export class PersistentShell implements ShellRunner {
       this.lastScripts.set(files.script, script);
     }
     const exports = Object.entries(request.env)
+      .filter(([k]) => !shared.has(k))
       .map(([k, v]) => `${k}=${quote(v)}`)
       .join(' ');
     const cd = request.cwd === this.srcdir ? '' : `cd ${quote(request.cwd)} || exit 1\nunset OLDPWD\n`;
-    return `(\n${cd}export ${exports}\nexec </dev/null >${quote(files.out)} 2>${quote(files.err)}\n. ${quote(files.script)}\nyarn_step\n)`;
+    // No bare `export`: it would print the environment into the step's outputs.
+    const exported = exports === '' ? '' : `export ${exports}\n`;
+    return `(\n${cd}${exported}${files.run}`;
+  }
+
+  /**
+   * The commands that make the lane's shell export `shared` and nothing else
+   * (it runs them between series, never inside a step).
+   */
+  private laneEnvCommand(shared: ReadonlyMap<string, string>): string {
+    const gone = [...this.laneEnv.keys()].filter((k) => !shared.has(k));
+    const changed = [...shared].filter(([k, v]) => this.laneEnv.get(k) !== v);
+    this.laneEnv = new Map(shared);
+    return (
+      (gone.length > 0 ? `unset ${gone.join(' ')}\n` : '') +
+      (changed.length > 0 ? `export ${changed.map(([k, v]) => `${k}=${quote(v)}`).join(' ')}\n` : '')
+    );
   }
 
   /** Writes `series` to the shell (starting one when there is none). */
@@ -282,9 +369,10 @@ export class PersistentShell implements ShellRunner {
     // `STEP; case $? in 0) echo 0; NEXT…;; *) echo "$?";; esac`: no variable the steps could
     // see, and no step in an `if` condition or an `&&` list, where `set -e` would be ignored.
     const { requests, bank } = series;
+    const shared = sharedEnv(requests);
     let command = '';
     for (let i = requests.length - 1; i >= 0; i--) {
-      const step = this.stepCommand(requests[i]!, i, bank);
+      const step = this.stepCommand(requests[i]!, i, bank, shared);
       command =
         i === requests.length - 1
           ? `${step}\necho "$?"\n`
@@ -304,7 +392,7 @@ export class PersistentShell implements ShellRunner {
       };
       signal.addEventListener('abort', series.onAbort, { once: true });
     }
-    this.child!.stdin!.write(command);
+    this.child!.stdin!.write(this.laneEnvCommand(shared) + command);
   }
 
   /** A new series, in a bank no unread series holds (not sent yet). */

@@ -18,6 +18,11 @@ export interface ScenarioSettings extends DirSettings {
   readonly snapshot: boolean;
   readonly keepFailed: boolean;
   readonly debug: boolean;
+  /**
+   * Keep the outputs of shell steps that pass (a report or the log shows
+   * them); false reads a step's outputs only when it fails. Default true.
+   */
+  readonly passedStepOutput?: boolean;
   /** Binds a step's text to its implementation (for `ctx.step`); throws when none or several match. */
   readonly bindStep: (scenario: string, step: Step) => MatchedStep;
   /** Loads a TS step function on first use (modules are imported lazily). */

@@ -164,3 +164,73 @@ test('a series sent ahead runs when the one before it ends; what it did waits fo
     await shell.close();
   }
 });
+
+/** The names a step's `env` lists (without what c8 adds to every child). */
+function envNames(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.includes('='))
+    .map((l) => l.slice(0, l.indexOf('=')))
+    .filter((name) => name !== 'NODE_V8_COVERAGE');
+}
+
+test('the lane shell exports the run’s own names once; each step still sees exactly its environment', async () => {
+  const { shell } = laneShell('lane-env', ['-eu']);
+  const path = process.env.PATH ?? '/usr/bin:/bin';
+  try {
+    // Scenario A's environment, then B's without DATADIR and with another HOME, then one
+    // without PATH: what the lane's shell exported for A must not reach B's steps.
+    const a = { PATH: path, HOME: '/a', DATADIR: '/a/d', MATCH_1: 'x' };
+    const b = { PATH: path, HOME: '/b', IFS: 'z', MATCH_1: 'y' };
+    const outcomes: { exitCode: number; stdout: string }[] = [];
+    const hooks = {
+      started: () => undefined,
+      finished: (_: number, o: { exitCode: number; stdout: string }) => outcomes.push(o),
+    };
+    await shell.runSeries(
+      [
+        { script: 'env | sort', env: a, cwd: dir },
+        { script: 'env | sort', env: { ...a, MATCH_1: 'x2' }, cwd: dir },
+      ],
+      hooks,
+    );
+    await shell.runSeries([{ script: 'env | sort', env: b, cwd: dir }], hooks);
+    // No PATH here: the shell finds no `env` but `/usr/bin/env`.
+    await shell.runSeries([{ script: 'echo "$HOME"; /usr/bin/env', env: { HOME: '/c' }, cwd: dir }], hooks);
+    assert.deepEqual(
+      outcomes.map((o) => o.exitCode),
+      [0, 0, 0, 0],
+    );
+    assert.deepEqual(envNames(outcomes[0]!.stdout), ['DATADIR', 'HOME', 'MATCH_1', 'PATH', 'PWD']);
+    assert.match(outcomes[1]!.stdout, /^MATCH_1=x2$/m);
+    assert.deepEqual(envNames(outcomes[2]!.stdout), ['HOME', 'IFS', 'MATCH_1', 'PATH', 'PWD']);
+    assert.match(outcomes[2]!.stdout, /^HOME=\/b$/m);
+    // IFS=z reached the step only, never the lane's shell: the next series still runs.
+    assert.deepEqual(envNames(outcomes[3]!.stdout).sort(), ['HOME', 'PWD']);
+    assert.match(outcomes[3]!.stdout, /^\/c$/m);
+  } finally {
+    await shell.close();
+  }
+});
+
+test('outputs of a passing step are not read when nothing will show them; a failing step’s always are', async () => {
+  const { shell } = laneShell('unread', ['-xeu']);
+  try {
+    const outcomes: { exitCode: number; stdout: string; stderr: string }[] = [];
+    const quiet = (script: string) => ({ ...step(script), passedOutput: false });
+    await shell.runSeries([quiet('echo one'), step('echo two'), quiet('echo three; false')], {
+      started: () => undefined,
+      finished: (_, o) => outcomes.push(o),
+    });
+    assert.deepEqual(
+      outcomes.map((o) => [o.exitCode, o.stdout, o.stderr]),
+      [
+        [0, '', ''],
+        [0, 'two\n', '+ echo two\n'],
+        [1, 'three\n', '+ echo three\n+ false\n'],
+      ],
+    );
+  } finally {
+    await shell.close();
+  }
+});

@@ -19,6 +19,11 @@ export interface ShellStepRequest {
   readonly cwd: string;
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * False: the step's outputs are not read when it passes (nothing will
+   * show them), only when it fails. Default true.
+   */
+  readonly passedOutput?: boolean;
 }
 
 export interface ShellStepOutcome {

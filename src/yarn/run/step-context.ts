@@ -21,11 +21,14 @@ function killGroup(pid: number): void {
   }
 }
 
+/** The signal of a context before its first TS step: never aborted (one for all contexts). */
+const NOT_ABORTED = new AbortController().signal;
+
 /** The concrete context; the runner drives `beginStep`/`endStep`/`runCleanups`. */
 export class ScenarioContext implements StepContext {
   readonly vars = new Map<string, unknown>();
   lastRun: RunResult | undefined;
-  private currentSignal: AbortSignal = new AbortController().signal;
+  private currentSignal: AbortSignal = NOT_ABORTED;
   private output: StepOutput = { stdout: '', stderr: '' };
   private readonly cleanups: (() => void | Promise<void>)[] = [];
   private readonly groups = new Set<number>();

@@ -48,7 +48,13 @@ export function shellRequest(
   captures: readonly string[],
   signal: AbortSignal,
 ): ShellStepRequest {
-  return { script: settings.shellPrelude + body, env: stepEnv(place.env, captures), cwd: place.cwd, signal };
+  return {
+    script: settings.shellPrelude + body,
+    env: stepEnv(place.env, captures),
+    cwd: place.cwd,
+    signal,
+    passedOutput: settings.passedStepOutput,
+  };
 }
 
 /** The requests of a series of shell steps (a step of another kind gets an empty body). */
@@ -328,9 +334,17 @@ export class StepExecutor {
       throw new YarnError('STEP_CALL', `ctx.step("${text}"): ${(err as Error).message}`, { cause: err });
     }
     if (bound.implementation.type === 'shell') {
-      const r = await this.run.lane.shell.run(
-        shellRequest(this.run.settings, this.place, bound.implementation.body, bound.captures, from.signal),
-      );
+      const r = await this.run.lane.shell.run({
+        ...shellRequest(
+          this.run.settings,
+          this.place,
+          bound.implementation.body,
+          bound.captures,
+          from.signal,
+        ),
+        // The calling step's output holds it.
+        passedOutput: true,
+      });
       from.appendOutput(r.stdout, r.stderr);
       if (r.exitCode !== 0) {
         throw new StepFailure(`step "${text}" failed with exit code ${r.exitCode}`);
