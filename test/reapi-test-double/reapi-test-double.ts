@@ -232,7 +232,10 @@ export class ReapiTestDouble {
   private actionCacheService(): UntypedServiceImplementation {
     return {
       GetActionResult: (
-        call: ServerUnaryCall<{ action_digest?: Digest }, object>,
+        call: ServerUnaryCall<
+          { action_digest?: Digest; inline_stdout?: boolean; inline_stderr?: boolean },
+          object
+        >,
         callback: sendUnaryData<object>,
       ) => {
         const cached = this.actionCache.get(call.request.action_digest?.hash ?? '');
@@ -242,7 +245,20 @@ export class ReapiTestDouble {
         }
         this.log(`CACHE-HIT ${call.request.action_digest?.hash}`);
         const type = this.type('ActionResult');
-        callback(null, type.toObject(type.decode(cached), { longs: String, bytes: Buffer }));
+        const result = type.toObject(type.decode(cached), { longs: String, bytes: Buffer }) as {
+          stdout_digest?: Digest;
+          stderr_digest?: Digest;
+          stdout_raw?: Buffer;
+          stderr_raw?: Buffer;
+        };
+        // As engines do when asked (inline_stdout, inline_stderr): small outputs in the reply itself.
+        const inline = (digest: Digest | undefined): Buffer | undefined => {
+          const data = digest?.hash ? this.blobs.get(digest.hash) : undefined;
+          return data && data.length <= INLINE_LIMIT ? data : undefined;
+        };
+        if (call.request.inline_stdout) result.stdout_raw = inline(result.stdout_digest);
+        if (call.request.inline_stderr) result.stderr_raw = inline(result.stderr_digest);
+        callback(null, result);
       },
       UpdateActionResult: (_call: ServerUnaryCall<object, object>, callback: sendUnaryData<object>) =>
         callback({ code: status.PERMISSION_DENIED, details: 'clients may not write the action cache' }),
@@ -547,3 +563,6 @@ function runProcess(
     });
   });
 }
+
+/** The largest stdout or stderr that GetActionResult inlines when asked (engines have such a limit). */
+const INLINE_LIMIT = 64 * 1024;

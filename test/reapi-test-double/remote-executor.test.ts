@@ -191,6 +191,28 @@ describe('RemoteExecutor against the test double (static busybox as the staged t
     }
   });
 
+  it('takes the build log of an action-cache hit from the GetActionResult reply (inline_stdout), not from the CAS', async () => {
+    const printed = `${'x'.repeat(5000)}\n`;
+    const morphology = chunk('talker', [`echo ${printed.trim()}`, 'cp main.c "$DESTDIR/"']);
+    const run = async () => {
+      const executor = new RemoteExecutor({ url, instanceName: '' }, 1);
+      const { area, request } = stage('talker', morphology, 'talker\n');
+      try {
+        assert.equal(await executor.run(request), undefined);
+        assert.match(readFileSync(request.logPath, 'utf8'), new RegExp(printed));
+        return executor.stats();
+      } finally {
+        executor.close();
+        rmSync(area, { recursive: true, force: true });
+      }
+    };
+    const executed = await run();
+    assert.ok(executed.bytesFetched >= printed.length, `fetched ${executed.bytesFetched} bytes`);
+    const hit = await run();
+    assert.equal(hit.actionsCached, 1);
+    assert.ok(hit.bytesFetched < printed.length, `fetched ${hit.bytesFetched} bytes`);
+  });
+
   it('keeps what a failing command printed, on stdout and stderr, in the build log', async () => {
     const executor = new RemoteExecutor({ url, instanceName: '' }, 1);
     const { area, request } = stage(

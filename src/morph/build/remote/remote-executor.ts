@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { JobSlots } from '../../../shared/job-slots.js';
 import { remembered } from '../../../shared/remembered.js';
@@ -163,10 +162,30 @@ export class RemoteExecutor {
         }
         result = response.result ?? {};
       }
-      const stdout = await this.timed('fetch', () => this.output(result ?? {}, 'stdout', limits));
-      await writeFile(request.logPath, stdout, { flag: 'a' });
       const exitCode = result.exit_code ?? 0;
-      if (exitCode !== 0 || timedOut) {
+      const succeeded = exitCode === 0 && !timedOut;
+      const outputs = result.output_directories ?? [];
+      const treeDigest = succeeded
+        ? outputs.find((d) => d.path === `root/${request.name}.inst`)?.tree_digest
+        : undefined;
+      // The log and the output tree at once: two round trips overlap.
+      const [stdout] = await this.timed('fetch', () =>
+        Promise.all([
+          this.output(result ?? {}, 'stdout', limits),
+          treeDigest &&
+            materialiseOutputTree({
+              client: this.client,
+              protos: this.protos,
+              treeDigest: fromWire(treeDigest),
+              dest: request.instDir,
+              maxBatchBytes: limits.maxBatchBytes,
+              stats: this.fetched,
+              local: (hash) => this.artifacts?.localContent(hash),
+            }),
+        ]),
+      );
+      await writeFile(request.logPath, stdout, { flag: 'a' });
+      if (!succeeded) {
         // Everything the action printed goes to the build log, as a local failure's output does.
         const { failure, log } = remoteFailure({
           stderr: (await this.timed('fetch', () => this.output(result ?? {}, 'stderr', limits))).toString(),
@@ -176,21 +195,6 @@ export class RemoteExecutor {
         });
         await writeFile(request.logPath, log, { flag: 'a' });
         return failure;
-      }
-      const tree = result.output_directories?.find((d) => d.path === `root/${request.name}.inst`);
-      const treeDigest = tree?.tree_digest;
-      if (treeDigest) {
-        await this.timed('fetch', () =>
-          materialiseOutputTree({
-            client: this.client,
-            protos: this.protos,
-            treeDigest: fromWire(treeDigest),
-            dest: request.instDir,
-            maxBatchBytes: limits.maxBatchBytes,
-            stats: this.fetched,
-            local: (hash) => this.artifacts?.localContent(hash),
-          }),
-        );
       }
       return undefined;
     });

@@ -79,6 +79,27 @@ test('a source checkout is a self-contained working copy at the commit, submodul
   }
 });
 
+test('a checkout without submodules keeps nothing of this host either', async () => {
+  const top = await mkdtemp(join(tmpdir(), 'source-checkout-'));
+  try {
+    const chunk = join(top, 'chunk');
+    await git(top, 'init', '-q', '-b', 'master', chunk);
+    const wanted = await commitFiles(chunk, { 'dir/file.txt': 'one\n' });
+    const build = join(top, 'build');
+    await checkoutSource(testBuildApp(top, { aliasPrefix: 'tt' }), 'tt:chunk', wanted, build);
+    assert.equal(await git(build, 'rev-parse', 'HEAD'), wanted);
+    assert.equal(await git(build, 'remote', 'get-url', 'origin'), 'tt:chunk');
+    await assert.rejects(stat(join(build, '.git', 'logs')), 'no reflogs');
+    const index = await runCommand(['git', 'ls-files', '--debug', 'dir/file.txt'], { cwd: build });
+    assert.match(index.stdout, /ctime: 0:0\n\s+mtime: 0:0\n\s+dev: 0\s+ino: 0/, 'no stat data in the index');
+    for (const path of ['dir/file.txt', 'dir', '.', '.git/HEAD', '.git/config']) {
+      assert.equal((await stat(join(build, path))).mtimeMs, SOURCE_DATE_EPOCH * 1000, path);
+    }
+  } finally {
+    await rm(top, { recursive: true, force: true });
+  }
+});
+
 test('a commit that is not there is a build/source-checkout-failed error', async () => {
   const top = await mkdtemp(join(tmpdir(), 'source-checkout-'));
   try {

@@ -1,23 +1,26 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../../shared/exec.js';
 import { MorphError } from '../../errors.js';
 import { BACKGROUND } from '../../sources/git-cache.js';
 import type { BuildApp } from '../graph/build-app.js';
-import { buildUmaskArgv, SOURCE_DATE_EPOCH } from '../graph/hermetic.js';
+import { BUILD_UMASK, buildUmaskArgv, SOURCE_DATE_EPOCH } from '../graph/hermetic.js';
 
 /**
  * Makes `dir` (absent or empty) a git working copy of `repoName` at
  * `commit`, `.git` included and self-contained (docs/spec/morph.md 5.10 step 1), with
- * submodules checked out recursively from the git cache. Two git processes
- * without submodules: a local clone (objects hard-linked, not copied) and
- * one checkout, which writes every file now. The spec's `git clean -fxd` and
- * `git reset --hard` would change nothing in a fresh clone, so they are not run.
- * `background` runs git at low priority (a checkout made ahead of its build).
- * The checkout keeps nothing of this host or time: every mtime is
- * SOURCE_DATE_EPOCH, `origin` is the repository's name, and there are no
- * reflogs, and the index holds no stat data (inode numbers, times).
+ * submodules checked out recursively from the git cache. One shell runs
+ * the git commands with the build umask (files get the modes git gives
+ * them under umask 0022, whatever morph's umask is): a local clone
+ * (objects hard-linked, not copied), one checkout, which writes every file
+ * now, and the clean-up below; one process started by morph instead of
+ * seven, each of which costs morph a fork of its whole address space. The
+ * spec's `git clean -fxd` and `git reset --hard` would change nothing in a
+ * fresh clone, so they are not run. `background` runs it at low priority
+ * (a checkout made ahead of its build). The checkout keeps nothing of this
+ * host or time: every mtime is SOURCE_DATE_EPOCH, `origin` is the
+ * repository's name, and there are no reflogs, and the index holds no stat
+ * data (inode numbers, times).
  * @throws MorphError build/source-checkout-failed.
  */
 export async function checkoutSource(
@@ -30,28 +33,11 @@ export async function checkoutSource(
   const repo = await app.gitCache.getRepo(repoName);
   const priority = options.background ? BACKGROUND : [];
   try {
-    // Files get the modes git gives them under umask 0022, whatever morph's umask is.
-    await runCommand(
-      buildUmaskArgv([...priority, 'git', 'clone', '--quiet', '--no-checkout', repo.path, dir]),
-    );
-    await runCommand(buildUmaskArgv([...priority, 'git', 'checkout', '--quiet', '--detach', commit]), {
-      cwd: dir,
-    });
-    if (existsSync(join(dir, '.gitmodules'))) await checkoutSubmodules(app, dir);
-    await forgetHost(dir, repoName);
-    // Every file, directory and symlink dated SOURCE_DATE_EPOCH, whenever and in whatever order git wrote them.
-    await runCommand([
-      ...priority,
-      'find',
-      dir,
-      '-exec',
-      'touch',
-      '-h',
-      '-d',
-      `@${SOURCE_DATE_EPOCH}`,
-      '{}',
-      '+',
-    ]);
+    const argv = [...priority, '/bin/sh', '-c', CLONE_SCRIPT, 'sh', repo.path, dir, commit, repoName];
+    if ((await runCommand(argv)).stdout.trim() === 'submodules') {
+      await checkoutSubmodules(app, dir);
+      await runCommand([...priority, '/bin/sh', '-c', FORGET_HOST_SCRIPT, 'sh', repoName], { cwd: dir });
+    }
   } catch (err) {
     if (err instanceof MorphError) throw err;
     throw new MorphError('build', 'source-checkout-failed', `cannot check out ${repoName} at ${commit}`, {
@@ -61,28 +47,38 @@ export async function checkoutSource(
   }
 }
 
-/**
- * Removes what a clone records of this host from a checkout's git state:
- * `origin` names the repository as written in the definitions instead of
- * the mirror's path, the reflogs (clone time and identity) are gone, and
- * the index holds no stat data.
- */
-async function forgetHost(dir: string, repoName: string): Promise<void> {
-  await runCommand(['git', 'remote', 'set-url', 'origin', repoName], { cwd: dir });
-  await rm(join(dir, '.git', 'logs'), { recursive: true, force: true });
-  await forgetIndexStat(dir);
-}
+const UMASK = BUILD_UMASK.toString(8).padStart(4, '0');
 
 /**
- * Replaces the index, which holds every file's inode, device and change
- * time, by one read from HEAD without looking at the files: the same
- * entries with zero stat data (git compares contents where they do not match).
+ * Run in a checkout with the repository's name as `$1`: what a clone
+ * records of this host goes (`origin` names the repository as written in
+ * the definitions instead of the mirror's path, the reflogs of clone time
+ * and identity are removed, the index, which holds every file's inode,
+ * device and change time, is read again from HEAD without looking at the
+ * files: the same entries with zero stat data), then every file, directory
+ * and symlink is dated SOURCE_DATE_EPOCH, whenever and in whatever order
+ * git wrote them.
  */
-async function forgetIndexStat(dir: string): Promise<void> {
-  const gitDir = (await runCommand(['git', 'rev-parse', '--absolute-git-dir'], { cwd: dir })).stdout.trim();
-  await rm(join(gitDir, 'index'), { force: true });
-  await runCommand(buildUmaskArgv(['git', 'read-tree', 'HEAD']), { cwd: dir });
-}
+const FORGET_HOST_SCRIPT = `umask ${UMASK} && set -e
+git remote set-url origin "$1"
+git_dir=$(git rev-parse --absolute-git-dir)
+rm -rf "$git_dir/logs" "$git_dir/index"
+git read-tree HEAD
+find . -exec touch -h -d @${SOURCE_DATE_EPOCH} {} +`;
+
+/**
+ * `sh -c CLONE_SCRIPT sh MIRROR DIR COMMIT NAME`: clones MIRROR into DIR
+ * and checks COMMIT out; prints `submodules` and stops there when it has a
+ * `.gitmodules` (morph checks them out from its git cache, then runs
+ * FORGET_HOST_SCRIPT), else goes on with FORGET_HOST_SCRIPT for NAME.
+ */
+const CLONE_SCRIPT = `umask ${UMASK} && set -e
+git clone --quiet --no-checkout "$1" "$2"
+cd "$2"
+git checkout --quiet --detach "$3"
+if [ -e .gitmodules ]; then echo submodules; exit 0; fi
+set -- "$4"
+${FORGET_HOST_SCRIPT}`;
 
 async function checkoutSubmodules(app: BuildApp, dir: string): Promise<void> {
   await runCommand(['git', 'submodule', 'init'], { cwd: dir });
@@ -116,9 +112,6 @@ async function checkoutSubmodules(app: BuildApp, dir: string): Promise<void> {
     if (existsSync(join(sub, '.gitmodules'))) await checkoutSubmodules(app, sub);
     // The submodule is known by its URL as written, not by the mirror it came from.
     await runCommand(['git', 'config', match[1], match[3]], { cwd: dir });
-    const gitDir = await runCommand(['git', 'rev-parse', '--absolute-git-dir'], { cwd: sub });
-    await runCommand(['git', 'remote', 'set-url', 'origin', match[3]], { cwd: sub });
-    await rm(join(gitDir.stdout.trim(), 'logs'), { recursive: true, force: true });
-    await forgetIndexStat(sub);
+    await runCommand(['/bin/sh', '-c', FORGET_HOST_SCRIPT, 'sh', match[3]], { cwd: sub });
   }
 }
