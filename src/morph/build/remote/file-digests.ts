@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { remembered } from '../../../shared/remembered.js';
 import type { Digest } from './digest.js';
@@ -48,11 +49,35 @@ export class FileDigests {
   }
 }
 
-/** Files up to this size are read whole: cheaper than a stream, per file. */
+/** Files up to this size are read and hashed at once, without yielding (most files of a tree). */
+const READ_AT_ONCE = 64 * 1024;
+/** Larger files up to this size are read whole: cheaper than a stream, per file. */
 const READ_WHOLE = 1024 * 1024;
 
-/** The digest of the file at `path` (a small one read whole, a large one streamed). */
+/**
+ * The digest of the file at `path`: a small one read with synchronous calls
+ * (open, fstat, read, close: each asynchronous one costs morph's thread a
+ * thread-pool round trip and a promise, several times the system call, and
+ * most files of a tree are small), a larger one read whole, a large one
+ * streamed.
+ */
 export async function hashFile(path: string): Promise<Digest> {
+  return hashSmallFile(path) ?? (await hashLargeFile(path));
+}
+
+/** The digest of the file at `path` if it is at most READ_AT_ONCE bytes, else undefined. */
+function hashSmallFile(path: string): Digest | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    if (fstatSync(fd).size > READ_AT_ONCE) return undefined;
+    const data = readFileSync(fd);
+    return { hash: createHash('sha256').update(data).digest('hex'), sizeBytes: data.length };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function hashLargeFile(path: string): Promise<Digest> {
   const hash = createHash('sha256');
   const handle = await open(path, 'r');
   let size = 0;

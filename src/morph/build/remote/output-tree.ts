@@ -1,6 +1,6 @@
-import { chmod, copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lstatIfPresent } from '../../../shared/if-present.js';
 import { MorphError } from '../../errors.js';
 import { inBatches } from './calls-in-flight.js';
 import { DEFAULT_DIRECTORY_MODE, defaultFileMode } from './canonical-messages.js';
@@ -17,6 +17,9 @@ export interface FetchStats {
   /** Output bytes copied from files of the local cache instead of fetched. */
   bytesLocal: number;
 }
+
+/** Local copies up to this size are made without yielding (see `materialiseOutputTree`). */
+const WRITE_AT_ONCE = 1024 * 1024;
 
 /**
  * Fetches blobs by digest: small ones together (BatchReadBlobs, up to
@@ -103,23 +106,27 @@ export async function materialiseOutputTree(options: {
   };
   const rootDir = decode(root);
   collect(rootDir);
-  const { found, missing } = await findLocal(wanted, options.local);
+  const { found, missing } = findLocal(wanted, options.local);
   const contents = await fetchBlobs(client, missing, options.maxBatchBytes, stats);
+  // Small files are written with synchronous calls: an output tree is mostly small files, and each
+  // asynchronous call costs morph's thread a thread-pool round trip and a promise, several times the
+  // system call. A large copy from the local cache is left to the kernel without holding the thread.
   const write = async (dir: WireDirectory, path: string): Promise<void> => {
     for (const file of dir.files ?? []) {
       const target = join(path, safeName(file.name));
-      const localPath = found.get(file.digest?.hash ?? '');
+      const digest = fromWire(file.digest ?? {});
+      const localPath = found.get(digest.hash);
       if (localPath) {
-        // Copied by the kernel, not read into morph.
-        await copyFile(localPath, target);
-        stats.bytesLocal += fromWire(file.digest ?? {}).sizeBytes;
-      } else await writeFile(target, contents.get(file.digest?.hash ?? '') ?? Buffer.alloc(0));
-      await chmod(
+        if (digest.sizeBytes <= WRITE_AT_ONCE) copyFileSync(localPath, target);
+        else await copyFile(localPath, target);
+        stats.bytesLocal += digest.sizeBytes;
+      } else writeFileSync(target, contents.get(digest.hash) ?? Buffer.alloc(0));
+      chmodSync(
         target,
         file.node_properties?.unix_mode?.value ?? defaultFileMode(file.is_executable === true),
       );
     }
-    for (const link of dir.symlinks ?? []) await symlink(link.target ?? '', join(path, safeName(link.name)));
+    for (const link of dir.symlinks ?? []) symlinkSync(link.target ?? '', join(path, safeName(link.name)));
     for (const sub of dir.directories ?? []) {
       const child = children.get(sub.digest?.hash ?? '');
       if (!child) {
@@ -130,10 +137,10 @@ export async function materialiseOutputTree(options: {
         );
       }
       const target = join(path, safeName(sub.name));
-      await mkdir(target);
+      mkdirSync(target);
       await write(child, target);
     }
-    await chmod(path, dir.node_properties?.unix_mode?.value ?? DEFAULT_DIRECTORY_MODE);
+    chmodSync(path, dir.node_properties?.unix_mode?.value ?? DEFAULT_DIRECTORY_MODE);
   };
   await write(rootDir, options.dest);
 }
@@ -143,17 +150,17 @@ export async function materialiseOutputTree(options: {
  * digests were hashed from them for the memo: immutable, so only their
  * size is checked), and the digests to fetch.
  */
-async function findLocal(
+function findLocal(
   wanted: readonly Digest[],
   local: ((hash: string) => string | undefined) | undefined,
-): Promise<{ found: Map<string, string>; missing: Digest[] }> {
+): { found: Map<string, string>; missing: Digest[] } {
   const found = new Map<string, string>();
   const missing: Digest[] = [];
   for (const digest of wanted) {
     if (found.has(digest.hash)) continue;
     const path = digest.sizeBytes > 0 ? local?.(digest.hash) : undefined;
     // Gone (gc) or not of that size: fetched instead.
-    const stats = path ? await lstatIfPresent(path) : undefined;
+    const stats = path ? lstatSync(path, { throwIfNoEntry: false }) : undefined;
     if (path && stats?.isFile() && stats.size === digest.sizeBytes) found.set(digest.hash, path);
     else missing.push(digest);
   }
