@@ -18,7 +18,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { engine, kit, option, reference } from './bench-setup.mjs';
 
 const runs = Number.parseInt(option('runs', '7'), 10);
@@ -27,6 +27,7 @@ const steps = Number.parseInt(option('steps', '2'), 10);
 const name = `s${scenarios}x${steps}`;
 
 const scratch = mkdtempSync(join(tmpdir(), 'yarn-shell-floor-'));
+const movedRuns = [];
 try {
   const cases = join(scratch, 'cases');
   mkdirSync(cases);
@@ -88,7 +89,8 @@ try {
       const [fd, text] = [m[1], m[2]].map((hex) => Buffer.from(hex.replace(/\\x/g, ''), 'hex').toString());
       // The engine's end of the lane shell's stdin (libuv makes it a socket pair).
       const toShell = /^(pipe|socket):/.test(fd);
-      if (toShell && (text.startsWith('(\n') || text.startsWith('echo ready'))) commands.push(text);
+      // A series (the lane's exports first when they change), or the start; not the shell's statuses.
+      if (toShell && /^(\(\n|export |unset |echo ready)/.test(text)) commands.push(text);
       const lane = fd.match(/^(.*\/yarn-run-[^/]+)\/lane-0\/[^/]+\.sh$/);
       if (lane) {
         runRoot = lane[1];
@@ -96,7 +98,9 @@ try {
       }
     }
     if (runRoot && commands.length > 0) {
-      const moved = join(scratch, 'run');
+      // Beside yarn-run's own run directory (tmpfs when it is there), as its files are.
+      const moved = mkdtempSync(join(dirname(runRoot), 'yarn-shell-floor-'));
+      movedRuns.push(moved);
       mkdirSync(join(moved, 'lane-0'), { recursive: true });
       for (const [path, text] of scripts) writeFileSync(moved + path.slice(runRoot.length), text);
       replay = join(scratch, 'replay.sh');
@@ -142,5 +146,5 @@ try {
     );
   }
 } finally {
-  rmSync(scratch, { recursive: true, force: true });
+  for (const dir of [scratch, ...movedRuns]) rmSync(dir, { recursive: true, force: true });
 }

@@ -119,7 +119,6 @@ class Series {
   timer?: NodeJS.Timeout;
   timedOut = false;
   interrupted = false;
-  onAbort?: () => void;
 
   constructor(
     readonly requests: readonly ShellStepRequest[],
@@ -140,6 +139,10 @@ export class PersistentShell implements ShellRunner {
   /** Banks held by series whose outputs are not yet read. */
   private readonly banksInUse = new Set<number>();
   private buffer = '';
+  /** The series not yet finished (`finish`), which an interrupt stops. */
+  private readonly live = new Set<Series>();
+  /** The signals this shell listens to (`watch`). */
+  private readonly watched = new WeakSet<AbortSignal>();
   /** The files of each bank's steps (`files`). */
   private readonly fileSets: StepFiles[][] = [];
   /** What the lane's shell exports now, as the series written so far leave it. */
@@ -307,8 +310,7 @@ export class PersistentShell implements ShellRunner {
     if (series.timer) clearTimeout(series.timer);
     series.timer = undefined;
     this.banksInUse.delete(series.bank);
-    if (series.onAbort) series.signal?.removeEventListener('abort', series.onAbort);
-    series.onAbort = undefined;
+    this.live.delete(series);
     series.resolve?.();
   }
 
@@ -382,17 +384,31 @@ export class PersistentShell implements ShellRunner {
     if (this.queue.length === 0) series.startedAt = performance.now();
     this.queue.push(series);
     series.sent = true;
-    const signal = series.signal;
-    if (signal && !series.onAbort) {
-      series.onAbort = () => {
-        series.interrupted = true;
-        // Only the running series' steps are in the shell's process group now: one behind it
-        // has not started, and goes to a new shell if its caller still attaches.
-        if (this.queue[0] === series) killGroup(this.child?.pid);
-      };
-      signal.addEventListener('abort', series.onAbort, { once: true });
-    }
+    this.watch(series.signal);
     this.child!.stdin!.write(this.laneEnvCommand(shared) + command);
+  }
+
+  /**
+   * Listens to `signal` (once per signal, not per series: the run's
+   * interrupt is the same for all): its abort interrupts the live series
+   * that have it.
+   */
+  private watch(signal: AbortSignal | undefined): void {
+    if (!signal || this.watched.has(signal)) return;
+    this.watched.add(signal);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const series of this.live) {
+          if (series.signal !== signal) continue;
+          series.interrupted = true;
+          // Only the running series' steps are in the shell's process group now: one behind it
+          // has not started, and goes to a new shell if its caller still attaches.
+          if (this.queue[0] === series) killGroup(this.child?.pid);
+        }
+      },
+      { once: true },
+    );
   }
 
   /** A new series, in a bank no unread series holds (not sent yet). */
@@ -400,7 +416,9 @@ export class PersistentShell implements ShellRunner {
     let bank = 0;
     while (this.banksInUse.has(bank)) bank++;
     this.banksInUse.add(bank);
-    return new Series(requests, bank);
+    const series = new Series(requests, bank);
+    this.live.add(series);
+    return series;
   }
 
   /**
