@@ -20,7 +20,7 @@ fi
 report=$(mktemp)
 trap 'rm -f "$report"' EXIT
 status=0
-node dist/src/yarn/cli/main.js --env "FAULT_REPORT=$report" bench/faults/faults.yarn >/dev/null 2>&1 || status=$?
+node dist/src/yarn/cli/yarn-run.cjs --env "FAULT_REPORT=$report" bench/faults/faults.yarn >/dev/null 2>&1 || status=$?
 echo "fault benchmark (bench/faults/faults.yarn), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -s "$report" ]; then cat "$report"; else echo "ERROR: the benchmark scenario failed before counting (rerun with yarn-run to see why)" >&2; fi
 exit "$status"

@@ -6,7 +6,7 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The shared benchmark kit (gen.mjs, abtest.mjs). */
 export const kit = process.env.BENCH_KIT ?? resolve(root, '../shared/bench');
 /** yarn-run as built by `npm run build`. */
-export const engine = join(root, 'dist', 'src', 'yarn', 'cli', 'main.js');
+export const engine = join(root, 'dist', 'src', 'yarn', 'cli', 'yarn-run.cjs');
 /** cmdtest's yarn. */
 export const reference = process.env.REFERENCE_YARN ?? '/usr/bin/yarn';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
@@ -168,4 +168,19 @@ test('what a passing step printed reaches a report and the log, and a failing st
   assert.match(readFileSync(log, 'utf8'), /hello/);
   const plain = run([printing]);
   assert.match(plain.stderr, /bye/);
+});
+
+test('the yarn-run.cjs bundle runs, and runs main.js instead when main.js is newer', () => {
+  const bundle = join(dirname(main), 'yarn-run.cjs');
+  const v = spawnSync(process.execPath, [bundle, '--version'], { encoding: 'utf8' });
+  assert.equal(v.status, 0);
+  assert.match(v.stdout, /^yarn-run /);
+  // A copy of the bundle beside a main.js written after it (as tsc leaves a tree it rebuilt alone).
+  const dir = mkdtempSync(join(work, 'stale-'));
+  writeFileSync(join(dir, 'yarn-run.cjs'), readFileSync(bundle));
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+  writeFileSync(join(dir, 'main.js'), "process.stdout.write('per-file main.js\\n');\n");
+  utimesSync(join(dir, 'yarn-run.cjs'), new Date(1000_000), new Date(1000_000));
+  const stale = spawnSync(process.execPath, [join(dir, 'yarn-run.cjs'), '--version'], { encoding: 'utf8' });
+  assert.equal(stale.stdout, 'per-file main.js\n');
 });

@@ -4,7 +4,6 @@
  * only module that prints and sets exit codes: 0 pass, 1 failures and input
  * errors, 2 usage errors, 255 Ctrl-C, 143 SIGTERM.
  */
-import { statSync } from 'node:fs';
 import { isAppError } from '../../shared/app-error.js';
 import type { YarnError } from '../errors.js';
 import { dumpConfig, helpText, parseArgs } from './options.js';
@@ -13,23 +12,6 @@ const VERSION = '0.1.0';
 
 function writeErr(text: string): void {
   process.stderr.write(text);
-}
-
-/**
- * The run command's build-time bundle (scripts/bundle-yarn-run.mjs: one file
- * loads faster than ~30 modules) when it is at least as new as this file,
- * else undefined. The bundle imports this file's own dependencies and api.js
- * rather than holding copies, so every class exists once. Under coverage (c8)
- * the per-file modules run, so reports name the sources.
- */
-function freshBundle(): URL | undefined {
-  if (process.env.NODE_V8_COVERAGE) return undefined;
-  const bundle = new URL('./run-subcommand.bundle.mjs', import.meta.url);
-  try {
-    return statSync(bundle).mtimeMs >= statSync(new URL(import.meta.url)).mtimeMs ? bundle : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Prints an error the house way: `ERROR: message (at file:line)`, details, hint; stack only with --debug. */
@@ -75,10 +57,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`yarn-run ${VERSION} (cmdtest yarn 0.32+git compatible)\n`);
       return 0;
     }
-    const bundle = freshBundle();
-    const { runSubcommand } = (await import(
-      bundle ? bundle.href : './run-subcommand.js'
-    )) as typeof import('./run-subcommand.js');
+    // Loaded only for a run (a literal path: the yarn-run.cjs bundle holds it, scripts/bundle-yarn-run.mjs).
+    const { runSubcommand } = await import('./run-subcommand.js');
     return await runSubcommand(args);
   } catch (err) {
     return reportError(err, debug);

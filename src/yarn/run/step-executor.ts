@@ -9,7 +9,6 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StepFailure } from '../api.js';
 import { YarnError } from '../errors.js';
 import type { Implementation, MatchedScenario, MatchedStep, Step, StepResult, StepStatus } from '../model.js';
 import { capText } from './capped-output.js';
@@ -89,13 +88,28 @@ export interface PhaseOutcome {
   readonly interrupted?: boolean;
 }
 
+/** The engine's api.js, which step modules import (import.meta.url: this file, or the bundle). */
+const ENGINE_API = new URL('../api.js', import.meta.url).href;
+
 /** yarn-run's own compiled modules (dist/src/yarn), whose frames a step's stack leaves out. */
 const ENGINE_DIR = `${dirname(dirname(fileURLToPath(import.meta.url)))}/`;
+
+/**
+ * True for a `StepFailure` (api.ts) or an instance of a subclass. By name:
+ * step modules import the engine's `api.js` as an ES module, while the engine
+ * may run as the yarn-run.cjs bundle, which holds no copy of it.
+ */
+function isStepFailure(err: Error): boolean {
+  for (let p: object | null = err; p !== null; p = Object.getPrototypeOf(p)) {
+    if ((p as { constructor?: { name?: string } }).constructor?.name === 'StepFailure') return true;
+  }
+  return false;
+}
 
 function errorText(err: unknown, debug: boolean, srcdir: string): string {
   if (err instanceof Error) {
     if (debug) return err.stack ?? `${err.name}: ${err.message}`;
-    if (err instanceof StepFailure) return err.message;
+    if (isStepFailure(err)) return err.message;
     if (err instanceof YarnError) return err.location ? `${err.message} (at ${err.location})` : err.message;
   }
   return formatStepError(err, srcdir, ENGINE_DIR);
@@ -347,6 +361,8 @@ export class StepExecutor {
       });
       from.appendOutput(r.stdout, r.stderr);
       if (r.exitCode !== 0) {
+        // The StepFailure of the api.js that step modules import (the engine holds no copy of it).
+        const { StepFailure } = (await import(ENGINE_API)) as typeof import('../api.js');
         throw new StepFailure(`step "${text}" failed with exit code ${r.exitCode}`);
       }
     } else {
