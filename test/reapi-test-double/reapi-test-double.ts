@@ -46,6 +46,8 @@ export class ReapiTestDouble {
   executions = 0;
   /** How many blobs and bytes were uploaded. */
   uploads = { blobs: 0, bytes: 0 };
+  /** How many FindMissingBlobs calls were answered. */
+  findMissingCalls = 0;
 
   constructor(
     private readonly options: {
@@ -148,12 +150,14 @@ export class ReapiTestDouble {
       FindMissingBlobs: (
         call: ServerUnaryCall<{ blob_digests?: Digest[] }, object>,
         callback: sendUnaryData<object>,
-      ) =>
+      ) => {
+        this.findMissingCalls++;
         callback(null, {
           missing_blob_digests: (call.request.blob_digests ?? []).filter(
             (d) => !this.blobs.has(d.hash ?? ''),
           ),
-        }),
+        });
+      },
       BatchUpdateBlobs: (
         call: ServerUnaryCall<{ requests?: { digest?: Digest; data?: Buffer }[] }, object>,
         callback: sendUnaryData<object>,

@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { remembered } from '../../../shared/remembered.js';
 import type { Digest } from './digest.js';
@@ -66,7 +66,7 @@ export class ArtifactDigests {
       for (const file of memoised) this.byContent.set(file.digest.hash, file.object);
       return memoised;
     }
-    const listed = await commitFiles(this.repoPath, commit);
+    const listed = commitFiles(this.repoPath, commit);
     if (!listed) return undefined;
     const files: MemoFile[] = [];
     // A few objects at a time: a commit may hold thousands of files.
@@ -88,7 +88,7 @@ export class ArtifactDigests {
   private objectDigest(object: string): Promise<Digest | undefined> {
     return remembered(this.objects, object, async () => {
       const path = this.objectPath(object);
-      const digest = (await lstat(path)).isFile() ? await this.files.hash(path) : undefined;
+      const digest = lstatSync(path).isFile() ? await this.files.hash(path) : undefined;
       if (digest) this.byContent.set(digest.hash, object);
       return digest;
     });

@@ -7,6 +7,9 @@ import type { EngineLimits, ReapiClient } from './reapi-client.js';
 /** Files up to this size are read for a batch without yielding. */
 const READ_AT_ONCE = 64 * 1024;
 
+/** Blobs to upload up to this many bytes in all are sent without asking FindMissingBlobs first. */
+const SEND_UNASKED = 256 * 1024;
+
 /** How many digests one FindMissingBlobs call asks about. */
 const FIND_BATCH = 4000;
 
@@ -14,7 +17,7 @@ const FIND_BATCH = 4000;
 export interface UploadStats {
   /** Blobs asked about with FindMissingBlobs. */
   blobsChecked: number;
-  /** Blobs (and their bytes) that were missing and sent. */
+  /** Blobs (and their bytes) sent: found missing, or few enough to be sent without asking. */
   blobsUploaded: number;
   bytesUploaded: number;
   /** Wall time spent in `upload` (overlapping calls each count). */
@@ -24,7 +27,8 @@ export interface UploadStats {
 /**
  * Makes blobs present in the engine's CAS: FindMissingBlobs, then the
  * missing ones in BatchUpdateBlobs calls up to the engine's batch size, and
- * each larger one through ByteStream. Blobs known to be there (checked or
+ * each larger one through ByteStream (a few small blobs are sent without
+ * asking first). Blobs known to be there (checked or
  * sent earlier in this run) are not asked about again, and a blob that one
  * chunk is sending is awaited by another that needs it instead of being
  * sent twice.
@@ -60,8 +64,7 @@ export class CasUploader {
     }
     for (let i = 0; i < unknown.length; i += FIND_BATCH) {
       const batch = unknown.slice(i, i + FIND_BATCH);
-      this.stats.blobsChecked += batch.length;
-      const missing = new Set((await this.client.findMissing(batch.map((b) => b.digest))).map((d) => d.hash));
+      const missing = await this.missingOf(batch);
       const toSend: Blob[] = [];
       for (const blob of batch) {
         if (!missing.has(blob.digest.hash)) this.present.add(blob.digest.hash);
@@ -85,6 +88,22 @@ export class CasUploader {
       await sent;
     }
     await Promise.all(waits);
+  }
+
+  /**
+   * The hashes of `blobs` the CAS lacks: asked with FindMissingBlobs, unless
+   * they are so few bytes in all (SEND_UNASKED) that sending them all in one
+   * batch costs less than the round trip of asking (a chunk's new sources,
+   * directories, command and action, once its dependency tree is known to
+   * be there); sending a blob the CAS holds is harmless.
+   */
+  private async missingOf(blobs: readonly Blob[]): Promise<Set<string>> {
+    const bytes = blobs.reduce((sum, blob) => sum + blob.digest.sizeBytes, 0);
+    if (bytes <= Math.min(SEND_UNASKED, this.limits.maxBatchBytes / 2)) {
+      return new Set(blobs.map((blob) => blob.digest.hash));
+    }
+    this.stats.blobsChecked += blobs.length;
+    return new Set((await this.client.findMissing(blobs.map((b) => b.digest))).map((d) => d.hash));
   }
 
   private async send(blobs: readonly Blob[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ifPresent } from '../../../shared/if-present.js';
+import { ifPresentSync } from '../../../shared/if-present.js';
 
 /** A file (content object) of a commit's tree. */
 export interface CommitFile {
@@ -20,25 +20,26 @@ export interface CommitFile {
  * never a wrong list; undefined also when an object is missing or does
  * not parse. "Files" are OSTree's: symbolic links are among them.
  */
-export async function commitFiles(repoPath: string, commit: string): Promise<CommitFile[] | undefined> {
-  const read = async (checksum: string, kind: 'commit' | 'dirtree'): Promise<Buffer | undefined> => {
+export function commitFiles(repoPath: string, commit: string): CommitFile[] | undefined {
+  // Objects are small: each read with one synchronous call (an asynchronous one costs morph's thread more).
+  const read = (checksum: string, kind: 'commit' | 'dirtree'): Buffer | undefined => {
     const path = join(repoPath, 'objects', checksum.slice(0, 2), `${checksum.slice(2)}.${kind}`);
-    const bytes = await ifPresent(() => readFile(path));
+    const bytes = ifPresentSync(() => readFileSync(path));
     return bytes && createHash('sha256').update(bytes).digest('hex') === checksum ? bytes : undefined;
   };
-  const commitBytes = await read(commit, 'commit');
+  const commitBytes = read(commit, 'commit');
   const root = commitBytes && rootTreeOf(commitBytes);
   if (!root) return undefined;
   const files: CommitFile[] = [];
-  const walk = async (tree: string, prefix: string): Promise<boolean> => {
-    const bytes = await read(tree, 'dirtree');
+  const walk = (tree: string, prefix: string): boolean => {
+    const bytes = read(tree, 'dirtree');
     const parsed = bytes && parseDirtree(bytes);
     if (!parsed) return false;
     for (const file of parsed.files) files.push({ path: prefix + file.name, object: file.checksum });
-    for (const dir of parsed.dirs) if (!(await walk(dir.checksum, `${prefix}${dir.name}/`))) return false;
+    for (const dir of parsed.dirs) if (!walk(dir.checksum, `${prefix}${dir.name}/`)) return false;
     return true;
   };
-  return (await walk(root, '')) ? files : undefined;
+  return walk(root, '') ? files : undefined;
 }
 
 /*
