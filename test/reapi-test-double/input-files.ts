@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, link, lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmodSync, linkSync, lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -13,46 +13,49 @@ import { join } from 'node:path';
  * that starts later.
  */
 export class InputFiles {
-  private readonly stored = new Map<string, Promise<Stored>>();
+  private readonly stored = new Map<string, Stored>();
 
   constructor(private readonly dir: string) {}
 
-  /** Makes `path` a file with `data` and permission bits `mode` (a hard link to the store, else a copy). */
-  async place(path: string, hash: string, data: Buffer, mode: number): Promise<void> {
+  /**
+   * Makes `path` a file with `data` and permission bits `mode` (a hard link
+   * to the store, else a copy). Synchronous: an input root is thousands of
+   * files, and the double shares the machine's cores with the client it
+   * serves (asynchronous calls cost several times the system call).
+   */
+  place(path: string, hash: string, data: Buffer, mode: number): void {
     const key = `${hash}.${mode.toString(8)}`;
-    let entry = this.stored.get(key);
-    if (entry) {
-      const known = await entry.catch(() => undefined);
-      const now = known && (await lstat(known.path, { bigint: true }).catch(() => undefined));
-      if (!known || !now || stamp(now) !== known.stamp) entry = undefined;
+    let known = this.stored.get(key);
+    if (known) {
+      const now = lstatSync(known.path, { bigint: true, throwIfNoEntry: false });
+      if (!now || stamp(now) !== known.stamp) known = undefined;
     }
-    if (!entry) {
-      entry = this.store(key, data, mode);
-      this.stored.set(key, entry);
+    if (!known) {
+      known = this.store(key, data, mode);
+      this.stored.set(key, known);
     }
-    const { path: stored } = await entry;
     try {
-      await link(stored, path);
+      linkSync(known.path, path);
     } catch {
       // EMLINK (too many links), or the store was changed under us: a copy of its own.
-      await writeFile(path, data);
-      await chmod(path, mode);
+      writeFileSync(path, data);
+      chmodSync(path, mode);
     }
   }
 
-  private async store(key: string, data: Buffer, mode: number): Promise<Stored> {
-    await mkdir(this.dir, { recursive: true });
+  private store(key: string, data: Buffer, mode: number): Stored {
+    mkdirSync(this.dir, { recursive: true });
     const path = join(this.dir, key);
     const temporary = join(this.dir, `.${randomUUID()}`);
     try {
-      await writeFile(temporary, data);
-      await chmod(temporary, mode);
-      await rename(temporary, path);
+      writeFileSync(temporary, data);
+      chmodSync(temporary, mode);
+      renameSync(temporary, path);
     } catch (err) {
-      await rm(temporary, { force: true });
+      rmSync(temporary, { force: true });
       throw err;
     }
-    return { path, stamp: stamp(await lstat(path, { bigint: true })) };
+    return { path, stamp: stamp(lstatSync(path, { bigint: true })) };
   }
 }
 

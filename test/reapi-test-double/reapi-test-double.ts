@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink } from 'node:fs/promises';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   loadPackageDefinition,
@@ -336,7 +336,7 @@ export class ReapiTestDouble {
       const timeoutMs = Number(action.timeout?.seconds ?? 0) * 1000 + (action.timeout?.nanos ?? 0) / 1e6;
       const command = this.message('Command', action.command_digest?.hash ?? '') as CommandMessage;
       dir = await mkdtemp(join(this.options.workDir, 'action-'));
-      await this.unpack(action.input_root_digest?.hash ?? EMPTY_HASH, dir);
+      this.unpack(action.input_root_digest?.hash ?? EMPTY_HASH, dir);
       const cwd = join(dir, command.working_directory ?? '');
       const env = Object.fromEntries(
         (command.environment_variables ?? []).map((v) => [v.name ?? '', v.value ?? '']),
@@ -397,23 +397,24 @@ export class ReapiTestDouble {
 
   /**
    * Writes the input root `hash` into `dir`, checking every Directory, name
-   * order and blob; files are hard links to the double's store of input files.
+   * order and blob; files are hard links to the double's store of input files
+   * (synchronous, as `InputFiles.place`).
    */
-  private async unpack(hash: string, dir: string): Promise<void> {
+  private unpack(hash: string, dir: string): void {
     const directory = this.directory(hash);
     for (const file of directory.files ?? []) {
       const data = this.blobs.get(file.digest?.hash ?? '');
       if (!data) throw new Invalid(`file ${file.name} (${file.digest?.hash}) is not in the CAS`);
       const mode = file.node_properties?.unix_mode?.value ?? (file.is_executable ? 0o755 : 0o644);
-      await this.inputFiles.place(join(dir, file.name ?? ''), file.digest?.hash ?? '', data, mode);
+      this.inputFiles.place(join(dir, file.name ?? ''), file.digest?.hash ?? '', data, mode);
     }
-    for (const link of directory.symlinks ?? []) await symlink(link.target ?? '', join(dir, link.name ?? ''));
+    for (const link of directory.symlinks ?? []) symlinkSync(link.target ?? '', join(dir, link.name ?? ''));
     for (const sub of directory.directories ?? []) {
       const path = join(dir, sub.name ?? '');
-      await mkdir(path);
-      await this.unpack(sub.digest?.hash ?? '', path);
+      mkdirSync(path);
+      this.unpack(sub.digest?.hash ?? '', path);
     }
-    await chmod(dir, directory.node_properties?.unix_mode?.value ?? 0o755);
+    chmodSync(dir, directory.node_properties?.unix_mode?.value ?? 0o755);
   }
 
   /** The `Directory` of `hash`, checked (canonical form, name order, names) the first time it is used. */
