@@ -213,6 +213,39 @@ describe('RemoteExecutor against the test double (static busybox as the staged t
     assert.ok(hit.bytesFetched < printed.length, `fetched ${hit.bytesFetched} bytes`);
   });
 
+  it('serves an action-cache hit while every slot of the engine is held by an execution', async () => {
+    const morphology = chunk('quick', ['cp main.c "$DESTDIR/"']);
+    const warm = new RemoteExecutor({ url, instanceName: '' }, 1);
+    const first = stage('quick', morphology, 'quick\n');
+    try {
+      assert.equal(await warm.run(first.request), undefined);
+    } finally {
+      warm.close();
+      rmSync(first.area, { recursive: true, force: true });
+    }
+    const executor = new RemoteExecutor({ url, instanceName: '' }, 1);
+    const slow = stage('slow', chunk('slow', ['sleep 3', 'cp main.c "$DESTDIR/"']), 'slow\n');
+    const hit = stage('quick', morphology, 'quick\n');
+    try {
+      let slowDone = false;
+      const slowRun = executor.run(slow.request).then((failure) => {
+        slowDone = true;
+        return failure;
+      });
+      // The slow one holds the only slot (uploading, then executing) before the hit is asked for.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(await executor.run(hit.request), undefined);
+      assert.equal(slowDone, false, 'the hit waited for the execution');
+      assert.equal(readFileSync(join(hit.request.instDir, 'main.c'), 'utf8'), 'quick\n');
+      assert.equal(await slowRun, undefined);
+      assert.deepEqual([executor.stats().actionsExecuted, executor.stats().actionsCached], [1, 1]);
+    } finally {
+      executor.close();
+      rmSync(slow.area, { recursive: true, force: true });
+      rmSync(hit.area, { recursive: true, force: true });
+    }
+  });
+
   it('keeps what a failing command printed, on stdout and stderr, in the build log', async () => {
     const executor = new RemoteExecutor({ url, instanceName: '' }, 1);
     const { area, request } = stage(

@@ -102,7 +102,9 @@ export function describeRemoteStats(stats: RemoteStats): string {
  * the action is looked up in the action cache and executed only when it is
  * not there, and the output directory is written where a local build would
  * have installed its files. At most `maxRemoteJobs` chunks are in the
- * engine's hands at once.
+ * engine's hands at once (uploading their inputs and executing); making
+ * actions, action-cache look-ups and fetches are bounded by the scheduler's
+ * chunks in flight only.
  */
 export class RemoteExecutor {
   private readonly client: ReapiClient;
@@ -136,68 +138,71 @@ export class RemoteExecutor {
    * `runChunkCommands` does, or undefined when `instDir` now holds its files.
    * @throws MorphError `build/remote-unavailable`, `build/remote-failed`.
    */
-  run(request: RemoteChunkRequest, signal?: AbortSignal): Promise<CommandFailure | undefined> {
-    return this.slots.run(async () => {
-      signal?.throwIfAborted();
-      const limits = await this.timed('lookup', () => this.engineLimits());
-      const { action, blobs } = await this.timed('prepare', () => this.prepare(request));
-      let result = await this.timed('lookup', () => this.client.actionResult(action));
-      let timedOut = false;
-      if (result) {
-        this.cached++;
-        request.onStatus('Remote action cache hit: nothing to build');
-      } else {
+  async run(request: RemoteChunkRequest, signal?: AbortSignal): Promise<CommandFailure | undefined> {
+    signal?.throwIfAborted();
+    const limits = await this.timed('lookup', () => this.engineLimits());
+    const { action, blobs } = await this.timed('prepare', () => this.prepare(request));
+    let result = await this.timed('lookup', () => this.client.actionResult(action));
+    let timedOut = false;
+    if (result) {
+      this.cached++;
+      request.onStatus('Remote action cache hit: nothing to build');
+    } else {
+      // Only an action to execute takes one of the engine's slots (a cache hit, or a chunk
+      // fetching its outputs, does not hold one that an execution could use).
+      const response = await this.slots.run(async () => {
+        signal?.throwIfAborted();
         await this.timed('upload', () => (this.uploader as CasUploader).upload(blobs.all()));
         signal?.throwIfAborted();
-        const response = await this.client.execute(
+        return this.client.execute(
           action,
           (stage) => request.onStatus(`Remote execution: ${stage.toLowerCase()}`),
           signal,
         );
-        this.executed++;
-        const code = response.status?.code ?? 0;
-        timedOut = code === status.DEADLINE_EXCEEDED && (request.timeoutSeconds ?? 0) > 0;
-        if ((code !== 0 && !timedOut) || (!response.result && !timedOut)) {
-          throw this.client.failureOf('Execute', response.status?.message || 'no result');
-        }
-        result = response.result ?? {};
+      });
+      this.executed++;
+      const code = response.status?.code ?? 0;
+      timedOut = code === status.DEADLINE_EXCEEDED && (request.timeoutSeconds ?? 0) > 0;
+      if ((code !== 0 && !timedOut) || (!response.result && !timedOut)) {
+        throw this.client.failureOf('Execute', response.status?.message || 'no result');
       }
-      const exitCode = result.exit_code ?? 0;
-      const succeeded = exitCode === 0 && !timedOut;
-      const outputs = result.output_directories ?? [];
-      const treeDigest = succeeded
-        ? outputs.find((d) => d.path === `root/${request.name}.inst`)?.tree_digest
-        : undefined;
-      // The log and the output tree at once: two round trips overlap.
-      const [stdout] = await this.timed('fetch', () =>
-        Promise.all([
-          this.output(result ?? {}, 'stdout', limits),
-          treeDigest &&
-            materialiseOutputTree({
-              client: this.client,
-              protos: this.protos,
-              treeDigest: fromWire(treeDigest),
-              dest: request.instDir,
-              maxBatchBytes: limits.maxBatchBytes,
-              stats: this.fetched,
-              local: (hash) => this.artifacts?.localContent(hash),
-            }),
-        ]),
-      );
-      await writeFile(request.logPath, stdout, { flag: 'a' });
-      if (!succeeded) {
-        // Everything the action printed goes to the build log, as a local failure's output does.
-        const { failure, log } = remoteFailure({
-          stderr: (await this.timed('fetch', () => this.output(result ?? {}, 'stderr', limits))).toString(),
-          exitCode,
-          morphology: request.morphology,
-          timedOutAfter: timedOut ? request.timeoutSeconds : undefined,
-        });
-        await writeFile(request.logPath, log, { flag: 'a' });
-        return failure;
-      }
-      return undefined;
-    });
+      result = response.result ?? {};
+    }
+    const exitCode = result.exit_code ?? 0;
+    const succeeded = exitCode === 0 && !timedOut;
+    const outputs = result.output_directories ?? [];
+    const treeDigest = succeeded
+      ? outputs.find((d) => d.path === `root/${request.name}.inst`)?.tree_digest
+      : undefined;
+    // The log and the output tree at once: two round trips overlap.
+    const [stdout] = await this.timed('fetch', () =>
+      Promise.all([
+        this.output(result ?? {}, 'stdout', limits),
+        treeDigest &&
+          materialiseOutputTree({
+            client: this.client,
+            protos: this.protos,
+            treeDigest: fromWire(treeDigest),
+            dest: request.instDir,
+            maxBatchBytes: limits.maxBatchBytes,
+            stats: this.fetched,
+            local: (hash) => this.artifacts?.localContent(hash),
+          }),
+      ]),
+    );
+    await writeFile(request.logPath, stdout, { flag: 'a' });
+    if (!succeeded) {
+      // Everything the action printed goes to the build log, as a local failure's output does.
+      const { failure, log } = remoteFailure({
+        stderr: (await this.timed('fetch', () => this.output(result ?? {}, 'stderr', limits))).toString(),
+        exitCode,
+        morphology: request.morphology,
+        timedOutAfter: timedOut ? request.timeoutSeconds : undefined,
+      });
+      await writeFile(request.logPath, log, { flag: 'a' });
+      return failure;
+    }
+    return undefined;
   }
 
   /** What this run's remote builds cost so far. */
