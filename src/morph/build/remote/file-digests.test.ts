@@ -46,11 +46,11 @@ describe('FileDigests', () => {
     assert.equal(files.bytesHashed, 2000);
   });
 
-  it('hashes files of every size right: read at once, read whole, streamed', async () => {
+  it('hashes files of every size right: read at once, streamed', async () => {
     const files = new FileDigests();
-    for (const size of [0, 1, 64 * 1024, 64 * 1024 + 1, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 7]) {
+    for (const size of [0, 1, 64 * 1024 + 1, 64 * 1024 * 1024, 64 * 1024 * 1024 + 4097]) {
       const content = Buffer.alloc(size, size % 251);
-      for (let i = 0; i < size; i += 4096) content[i] = (i / 4096) % 256;
+      for (let i = 0; i < size; i += 4096) content[i] = (i / 4096) % 251;
       const path = join(dir, `size-${size}`);
       writeFileSync(path, content);
       assert.deepEqual(await files.hash(path), digestOf(content), `${size} bytes`);
