@@ -336,7 +336,7 @@ export class ReapiTestDouble {
       const timeoutMs = Number(action.timeout?.seconds ?? 0) * 1000 + (action.timeout?.nanos ?? 0) / 1e6;
       const command = this.message('Command', action.command_digest?.hash ?? '') as CommandMessage;
       dir = await mkdtemp(join(this.options.workDir, 'action-'));
-      this.unpack(action.input_root_digest?.hash ?? EMPTY_HASH, dir);
+      await this.unpack(action.input_root_digest?.hash ?? EMPTY_HASH, dir);
       const cwd = join(dir, command.working_directory ?? '');
       const env = Object.fromEntries(
         (command.environment_variables ?? []).map((v) => [v.name ?? '', v.value ?? '']),
@@ -398,21 +398,23 @@ export class ReapiTestDouble {
   /**
    * Writes the input root `hash` into `dir`, checking every Directory, name
    * order and blob; files are hard links to the double's store of input files
-   * (synchronous, as `InputFiles.place`).
+   * (synchronous, as `InputFiles.place`, a few hundred files at a time).
    */
-  private unpack(hash: string, dir: string): void {
+  private async unpack(hash: string, dir: string, placed = { count: 0 }): Promise<void> {
     const directory = this.directory(hash);
     for (const file of directory.files ?? []) {
       const data = this.blobs.get(file.digest?.hash ?? '');
       if (!data) throw new Invalid(`file ${file.name} (${file.digest?.hash}) is not in the CAS`);
       const mode = file.node_properties?.unix_mode?.value ?? (file.is_executable ? 0o755 : 0o644);
       this.inputFiles.place(join(dir, file.name ?? ''), file.digest?.hash ?? '', data, mode);
+      // Other calls are answered between every few hundred files, as a worker's separate processes would.
+      if (++placed.count % UNPACK_AT_ONCE === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     for (const link of directory.symlinks ?? []) symlinkSync(link.target ?? '', join(dir, link.name ?? ''));
     for (const sub of directory.directories ?? []) {
       const path = join(dir, sub.name ?? '');
       mkdirSync(path);
-      this.unpack(sub.digest?.hash ?? '', path);
+      await this.unpack(sub.digest?.hash ?? '', path, placed);
     }
     chmodSync(dir, directory.node_properties?.unix_mode?.value ?? 0o755);
   }
@@ -571,3 +573,6 @@ function runProcess(
 
 /** The largest stdout or stderr that GetActionResult inlines when asked (engines have such a limit). */
 const INLINE_LIMIT = 64 * 1024;
+
+/** Input files placed between two turns of the event loop (other calls are answered between them). */
+const UNPACK_AT_ONCE = 256;

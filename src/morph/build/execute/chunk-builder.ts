@@ -228,6 +228,10 @@ export async function buildChunk(
         cache,
       }),
     );
+    ctx.remote?.stored(
+      cache,
+      source.artifacts.map((a) => artifactRef(key, 'chunk', a.name)),
+    );
     await moveFile(buildLog, cache.buildLogPath(key));
     await timing.write(cache.sourceMetaPath(key));
   } catch (err) {

@@ -85,4 +85,15 @@ describe('ArtifactDigests (a real OSTree repository)', () => {
     assert.equal(await one.union([commits.base as string, 'f'.repeat(64)]), undefined);
     assert.deepEqual(one.counts, { memoised: 0, computed: 2 });
   });
+
+  it('loads preloaded commits once: a later union hashes nothing more', async () => {
+    const { files, digests: one } = digests(join(top, 'memo-3'));
+    await one.preload([commits.base as string]);
+    assert.deepEqual(one.counts, { memoised: 0, computed: 1 });
+    const hashed = files.bytesHashed;
+    assert.ok(hashed > 0);
+    await one.union([commits.base as string]);
+    assert.deepEqual(one.counts, { memoised: 0, computed: 1 });
+    assert.equal(files.bytesHashed, hashed);
+  });
 });

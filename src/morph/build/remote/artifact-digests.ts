@@ -47,6 +47,11 @@ export class ArtifactDigests {
     return union;
   }
 
+  /** Starts loading the files of `commits` (as `union` would), for a later `union` to find them ready. */
+  async preload(commits: readonly string[]): Promise<void> {
+    await Promise.all(this.filesOfAll(commits));
+  }
+
   /** A file of the repository holding the content of digest `hash`, if one was seen. */
   localContent(hash: string): string | undefined {
     const object = this.byContent.get(hash);

@@ -205,6 +205,20 @@ export class RemoteExecutor {
     return undefined;
   }
 
+  /**
+   * Tells that a chunk's artifacts `refs` were stored in `cache`: the
+   * digests of their files are loaded (from the memo, or hashed and
+   * memoised) now, in the background, instead of when the next stratum's
+   * dependency tree needs them, on its critical path. Best effort: a failure
+   * here is met again, and reported, by the build that needs them.
+   */
+  stored(cache: ArtifactCache, refs: readonly string[]): void {
+    const artifacts = this.artifactDigestsOf(cache);
+    Promise.all(refs.map((ref) => cache.resolveRef(ref)))
+      .then((commits) => artifacts.preload(commits.filter((commit) => commit !== undefined)))
+      .catch(() => {});
+  }
+
   /** What this run's remote builds cost so far. */
   stats(): RemoteStats {
     return {
@@ -307,16 +321,22 @@ export class RemoteExecutor {
    * into the cache take their digests from the memo of their commits.
    */
   private async depsTreeOf(request: RemoteChunkRequest): Promise<MerkleTree> {
-    this.artifacts ??= new ArtifactDigests(
-      request.cache.repoPath,
-      new TreeDigestMemo(memoDirOf(request.cache.dir)),
-      this.files,
-    );
+    const artifacts = this.artifactDigestsOf(request.cache);
     const commits = await Promise.all(request.depRefs.map((ref) => request.cache.resolveRef(ref)));
     const known = commits.every((commit) => commit !== undefined)
-      ? await this.artifacts.union(commits as string[])
+      ? await artifacts.union(commits as string[])
       : undefined;
     return merkleTreeOf(request.depsTree, this.files, { known });
+  }
+
+  /** The digests of the files of `cache`'s commits (the first cache asked about is the one). */
+  private artifactDigestsOf(cache: ArtifactCache): ArtifactDigests {
+    this.artifacts ??= new ArtifactDigests(
+      cache.repoPath,
+      new TreeDigestMemo(memoDirOf(cache.dir)),
+      this.files,
+    );
+    return this.artifacts;
   }
 
   private async output(
