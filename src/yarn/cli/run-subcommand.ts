@@ -319,6 +319,13 @@ export async function runSubcommand(args: ParsedArgs): Promise<number> {
         debug: !!b.debug,
         // Only a report or the log shows what a passing step printed.
         passedStepOutput: format !== undefined || args.strings.log !== undefined,
+        unwatchedSteps:
+          mode === 'quiet' &&
+          format === undefined &&
+          args.strings.log === undefined &&
+          !b.timings &&
+          args.strings.stepTimeout === undefined &&
+          args.strings.timeout === undefined,
         bindStep: (scenario, step) => bindStep(scenario, step, registry),
         loadTsStep: (impl) => loaded!.load(impl),
         loadHooks: loaded ? () => loaded.loadHooks() : undefined,

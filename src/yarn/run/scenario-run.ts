@@ -23,6 +23,12 @@ export interface ScenarioSettings extends DirSettings {
    * them); false reads a step's outputs only when it fails. Default true.
    */
   readonly passedStepOutput?: boolean;
+  /**
+   * Nothing watches single steps (quiet, no report, log, timings or
+   * timeout): a series of shell steps may report its statuses when it ends
+   * (`ShellStepRequest.eachStatus`). Default false.
+   */
+  readonly unwatchedSteps?: boolean;
   /** Binds a step's text to its implementation (for `ctx.step`); throws when none or several match. */
   readonly bindStep: (scenario: string, step: Step) => MatchedStep;
   /** Loads a TS step function on first use (modules are imported lazily). */

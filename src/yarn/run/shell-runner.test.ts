@@ -234,3 +234,47 @@ test('outputs of a passing step are not read when nothing will show them; a fail
     await shell.close();
   }
 });
+
+test('a series whose statuses are reported at its end: the same outcomes, and the steps see no trace of it', async () => {
+  const { shell } = laneShell('batch', ['-eu']);
+  try {
+    const batched = (script: string) => ({ ...step(script), eachStatus: false });
+    const outcomes: { exitCode: number; stdout: string }[] = [];
+    const hooks = {
+      started: () => undefined,
+      finished: (_: number, o: { exitCode: number; stdout: string }) => outcomes.push(o),
+    };
+    await shell.runSeries(
+      [
+        batched('echo "one ${yarn_statuses-unset}"'),
+        batched('set | grep -c yarn_statuses || true'),
+        batched('exit 4'),
+        batched('echo not reached'),
+      ],
+      hooks,
+    );
+    assert.deepEqual(
+      outcomes.map((o) => [o.exitCode, o.stdout]),
+      [
+        [0, 'one unset\n'],
+        [0, '0\n'],
+        [4, ''],
+      ],
+    );
+    // A step that kills the lane's shell ends its series (137) and the next series runs.
+    outcomes.length = 0;
+    await shell.runSeries([batched('true'), batched('kill -9 $$; sleep 5')], hooks);
+    assert.notEqual(outcomes.at(-1)?.exitCode, 0);
+    outcomes.length = 0;
+    await shell.runSeries([batched('echo a'), batched('echo b')], hooks);
+    assert.deepEqual(
+      outcomes.map((o) => [o.exitCode, o.stdout]),
+      [
+        [0, 'a\n'],
+        [0, 'b\n'],
+      ],
+    );
+  } finally {
+    await shell.close();
+  }
+});

@@ -24,6 +24,13 @@ export interface ShellStepRequest {
    * show them), only when it fails. Default true.
    */
   readonly passedOutput?: boolean;
+  /**
+   * False: nothing needs to know when this step ends before its series
+   * does (no timeout, live output, report or log). A series of such steps
+   * reports its statuses all at its end: one wake-up of the engine per
+   * series, not per step. Default true.
+   */
+  readonly eachStatus?: boolean;
 }
 
 export interface ShellStepOutcome {

@@ -53,6 +53,7 @@ export function shellRequest(
     cwd: place.cwd,
     signal,
     passedOutput: settings.passedStepOutput,
+    eachStatus: !settings.unwatchedSteps,
   };
 }
 
@@ -358,6 +359,7 @@ export class StepExecutor {
         ),
         // The calling step's output holds it.
         passedOutput: true,
+        eachStatus: true,
       });
       from.appendOutput(r.stdout, r.stderr);
       if (r.exitCode !== 0) {
