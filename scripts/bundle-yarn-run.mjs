@@ -24,7 +24,7 @@ import esbuild from 'esbuild';
 const cli = 'dist/src/yarn/cli';
 const outfile = join(cli, 'yarn-run.cjs');
 
-// Outputs of the earlier ES module bundle (run-subcommand.bundle.mjs and its chunks).
+// Outputs of earlier bundles (run-subcommand.bundle.* and its chunks) left in a built tree.
 for (const name of readdirSync(cli)) {
   if (name.startsWith('bundle-') || name.startsWith('run-subcommand.bundle.')) rmSync(join(cli, name));
 }

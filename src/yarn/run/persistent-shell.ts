@@ -183,15 +183,16 @@ export class PersistentShell implements ShellRunner {
   }
 
   private start(): Promise<void> {
+    const env: Record<string, string> = process.env.PATH === undefined ? {} : { PATH: process.env.PATH };
     const child = spawn(this.shell, ['-s'], {
       argv0: this.files(0, 0).script,
       cwd: this.srcdir,
-      env: process.env.PATH === undefined ? {} : { PATH: process.env.PATH },
+      env,
       stdio: ['pipe', 'pipe', 'inherit'],
       detached: true,
     });
     this.child = child;
-    this.laneEnv = new Map(process.env.PATH === undefined ? [] : [['PATH', process.env.PATH]]);
+    this.laneEnv = new Map(Object.entries(env));
     // EPIPE when the shell died: its 'exit' event reports that.
     child.stdin!.on('error', () => {});
     child.stdin!.write('echo ready\n');
@@ -374,13 +375,12 @@ export class PersistentShell implements ShellRunner {
 
   /** Writes `series` to the shell (starting one when there is none). */
   private send(series: Series): void {
-    // `STEP; case $? in 0) echo 0; NEXT…;; *) echo "$?";; esac`: no variable the steps could
-    // see, and no step in an `if` condition or an `&&` list, where `set -e` would be ignored.
+    // `STEP; case $? in 0) echo 0; NEXT…;; *) echo "$?";; esac`: no step in an `if` condition or
+    // an `&&` list, where `set -e` would be ignored. Batched, the statuses wait in the lane shell's
+    // $yarn_statuses until the series ends (each step's subshell unsets it: the steps never see it).
     const { requests, bank } = series;
     const shared = sharedEnv(requests);
-    // Statuses kept in the lane shell's $yarn_statuses until the series ends (the steps never see it).
-    const batch =
-      requests.length > 1 && requests.every((r) => r.eachStatus === false && r.timeoutMs === undefined);
+    const batch = requests.length > 1 && requests.every((r) => r.eachStatus === false);
     const before = batch ? 'yarn_statuses=\n' : '';
     const passed = batch ? 'yarn_statuses="${yarn_statuses}0\n"' : 'echo 0';
     const status = batch ? 'echo "${yarn_statuses}$?"' : 'echo "$?"';

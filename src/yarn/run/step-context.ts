@@ -6,19 +6,12 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { RunOptions, RunResult, StepContext, WorkerContext } from '../api.js';
+import { killGroup } from './shell-runner.js';
 
 /** Output a TS step produced (its `log` lines and the commands it ran). */
 export interface StepOutput {
   stdout: string;
   stderr: string;
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
 }
 
 /** The signal of a context before its first TS step: never aborted (one for all contexts). */
