@@ -36,7 +36,12 @@ export async function checkoutSource(
     const argv = [...priority, '/bin/sh', '-c', CLONE_SCRIPT, 'sh', repo.path, dir, commit, repoName];
     if ((await runCommand(argv)).stdout.trim() === 'submodules') {
       await checkoutSubmodules(app, dir);
-      await runCommand([...priority, '/bin/sh', '-c', FORGET_HOST_SCRIPT, 'sh', repoName], { cwd: dir });
+      await runCommand(
+        [...priority, '/bin/sh', '-c', `${FORGET_HOST_SCRIPT}\n${DATE_FILES}`, 'sh', repoName],
+        {
+          cwd: dir,
+        },
+      );
     }
   } catch (err) {
     if (err instanceof MorphError) throw err;
@@ -55,22 +60,26 @@ const UMASK = BUILD_UMASK.toString(8).padStart(4, '0');
  * the definitions instead of the mirror's path, the reflogs of clone time
  * and identity are removed, the index, which holds every file's inode,
  * device and change time, is read again from HEAD without looking at the
- * files: the same entries with zero stat data), then every file, directory
- * and symlink is dated SOURCE_DATE_EPOCH, whenever and in whatever order
- * git wrote them.
+ * files: the same entries with zero stat data).
  */
 const FORGET_HOST_SCRIPT = `umask ${UMASK} && set -e
 git remote set-url origin "$1"
 git_dir=$(git rev-parse --absolute-git-dir)
 rm -rf "$git_dir/logs" "$git_dir/index"
-git read-tree HEAD
-find . -exec touch -h -d @${SOURCE_DATE_EPOCH} {} +`;
+git read-tree HEAD`;
+
+/**
+ * Run last in the top checkout: every file, directory and symlink (the
+ * submodules' too) dated SOURCE_DATE_EPOCH, whenever and in whatever order
+ * git wrote them.
+ */
+const DATE_FILES = `find . -exec touch -h -d @${SOURCE_DATE_EPOCH} {} +`;
 
 /**
  * `sh -c CLONE_SCRIPT sh MIRROR DIR COMMIT NAME`: clones MIRROR into DIR
  * and checks COMMIT out; prints `submodules` and stops there when it has a
  * `.gitmodules` (morph checks them out from its git cache, then runs
- * FORGET_HOST_SCRIPT), else goes on with FORGET_HOST_SCRIPT for NAME.
+ * FORGET_HOST_SCRIPT and DATE_FILES), else goes on with them for NAME.
  */
 const CLONE_SCRIPT = `umask ${UMASK} && set -e
 git clone --quiet --no-checkout "$1" "$2"
@@ -78,7 +87,8 @@ cd "$2"
 git checkout --quiet --detach "$3"
 if [ -e .gitmodules ]; then echo submodules; exit 0; fi
 set -- "$4"
-${FORGET_HOST_SCRIPT}`;
+${FORGET_HOST_SCRIPT}
+${DATE_FILES}`;
 
 async function checkoutSubmodules(app: BuildApp, dir: string): Promise<void> {
   await runCommand(['git', 'submodule', 'init'], { cwd: dir });
