@@ -1,47 +1,68 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CommandError, quoteArg, runCommand, runPipeline } from './exec.js';
+import { spawnHelper, useSpawnHelper } from './spawn-helper.js';
 
-test('runCommand collects stdout, stderr and the exit code', async () => {
-  const ok = await runCommand(['sh', '-c', 'echo out; echo err >&2'], { input: '' });
-  assert.deepEqual(ok, { exitCode: 0, stdout: 'out\n', stderr: 'err\n' });
-  const failed = await runCommand(['sh', '-c', 'exit 3'], { allowFailure: true });
-  assert.equal(failed.exitCode, 3);
-  await assert.rejects(runCommand(['sh', '-c', 'echo why >&2; exit 4']), (err: unknown) => {
-    assert.ok(err instanceof CommandError);
-    assert.equal(err.code, 'COMMAND_FAILED');
-    assert.equal(err.result?.exitCode, 4);
-    return true;
+// Every test runs twice: commands started by Node's spawn, then by the spawn helper (morph's way).
+for (const mode of ['spawn', 'spawn helper'] as const) {
+  test(`(${mode}) commands start by ${mode}`, () => {
+    if (mode === 'spawn helper') useSpawnHelper();
+    assert.equal(spawnHelper() !== undefined, mode === 'spawn helper');
   });
-});
 
-test('a command killed by a signal reports 128 + the signal number', async () => {
-  const killed = await runCommand(['sh', '-c', 'kill -TERM $$'], { allowFailure: true });
-  assert.equal(killed.exitCode, 143);
-});
-
-test('a command that cannot start is a CommandError without a result', async () => {
-  await assert.rejects(runCommand(['/no/such/program']), (err: unknown) => {
-    assert.ok(err instanceof CommandError);
-    assert.equal(err.result, undefined);
-    return true;
+  test(`(${mode}) runCommand collects stdout, stderr and the exit code`, async () => {
+    const ok = await runCommand(['sh', '-c', 'echo out; echo err >&2'], { input: '' });
+    assert.deepEqual(ok, { exitCode: 0, stdout: 'out\n', stderr: 'err\n' });
+    const failed = await runCommand(['sh', '-c', 'exit 3'], { allowFailure: true });
+    assert.equal(failed.exitCode, 3);
+    await assert.rejects(runCommand(['sh', '-c', 'echo why >&2; exit 4']), (err: unknown) => {
+      assert.ok(err instanceof CommandError);
+      assert.equal(err.code, 'COMMAND_FAILED');
+      assert.equal(err.result?.exitCode, 4);
+      return true;
+    });
   });
-});
 
-test('runPipeline chains stdout and reports the first failing exit code', async () => {
-  const chained = await runPipeline([['printf', 'b\\na\\n'], ['sort'], ['tr', 'a-z', 'A-Z']]);
-  assert.equal(chained.stdout, 'A\nB\n');
-  const failed = await runPipeline(
-    [
-      ['sh', '-c', 'echo x; exit 2'],
-      ['cat', '-'],
-    ],
-    { allowFailure: true },
-  );
-  assert.equal(failed.exitCode, 2);
-  assert.equal(failed.stdout, 'x\n');
-  await assert.rejects(runPipeline([['true'], ['false']]), /command failed: true \| false/);
-});
+  test(`(${mode}) a command killed by a signal reports 128 + the signal number`, async () => {
+    const killed = await runCommand(['sh', '-c', 'kill -TERM $$'], { allowFailure: true });
+    assert.equal(killed.exitCode, 143);
+    const aborted = await runCommand(['sh', '-c', 'kill -ABRT $$'], { allowFailure: true });
+    assert.equal(aborted.exitCode, 134);
+  });
+
+  test(`(${mode}) an aborted command rejects with a CommandError whose cause is the AbortError`, async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    await assert.rejects(runCommand(['sleep', '20'], { signal: controller.signal }), (err: unknown) => {
+      assert.ok(err instanceof CommandError);
+      assert.equal((err.cause as Error).name, 'AbortError');
+      return true;
+    });
+  });
+
+  test(`(${mode}) a command that cannot start is a CommandError without a result`, async () => {
+    await assert.rejects(runCommand(['/no/such/program']), (err: unknown) => {
+      assert.ok(err instanceof CommandError);
+      assert.equal(err.result, undefined);
+      return true;
+    });
+  });
+
+  test(`(${mode}) runPipeline chains stdout and reports the first failing exit code`, async () => {
+    const chained = await runPipeline([['printf', 'b\\na\\n'], ['sort'], ['tr', 'a-z', 'A-Z']]);
+    assert.equal(chained.stdout, 'A\nB\n');
+    const failed = await runPipeline(
+      [
+        ['sh', '-c', 'echo x; exit 2'],
+        ['cat', '-'],
+      ],
+      { allowFailure: true },
+    );
+    assert.equal(failed.exitCode, 2);
+    assert.equal(failed.stdout, 'x\n');
+    await assert.rejects(runPipeline([['true'], ['false']]), /command failed: true \| false/);
+  });
+}
 
 test('quoteArg quotes only what a shell would split or expand', () => {
   assert.equal(quoteArg('plain/path-1.0'), 'plain/path-1.0');

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { AppError } from './app-error.js';
+import { type HelperResult, type SpawnHelper, spawnHelper } from './spawn-helper.js';
 
 /** What a finished command left behind. */
 export interface CommandResult {
@@ -63,6 +65,10 @@ export function runPipeline(
   if (pipeline.length === 0 || pipeline.some((argv) => argv.length === 0)) {
     throw new Error('runPipeline: empty argv');
   }
+  const helper = spawnHelper();
+  if (helper && pipeline.length === 1 && !options.onStdout && !options.onStderr) {
+    return runByHelper(helper, pipeline[0]!, options);
+  }
   return new Promise((resolve, reject) => {
     const children = pipeline.map(([file, ...args]) =>
       spawn(file!, args, {
@@ -110,6 +116,28 @@ export function runPipeline(
   });
 }
 
+async function runByHelper(
+  helper: SpawnHelper,
+  argv: readonly string[],
+  options: CommandOptions,
+): Promise<CommandResult> {
+  let ran: HelperResult;
+  try {
+    ran = await helper.run({
+      argv,
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      input: options.input,
+      signal: options.signal,
+    });
+  } catch (cause) {
+    throw new CommandError(argv, undefined, cause);
+  }
+  const result = { exitCode: ran.exitCode, stdout: ran.stdout.toString(), stderr: ran.stderr.toString() };
+  if (result.exitCode !== 0 && !options.allowFailure) throw new CommandError(argv, result);
+  return result;
+}
+
 /** Shell-quotes one argument for display (`# cmd args` status lines, repro commands). */
 export function quoteArg(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
@@ -120,6 +148,5 @@ function lastLines(text: string, count = 5): string {
 }
 
 function signalNumber(signal: NodeJS.Signals): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return numbers[signal] ?? 0;
+  return constants.signals[signal] ?? 0;
 }

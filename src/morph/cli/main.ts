@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isAppError } from '../../shared/app-error.js';
 import { maskArgument, secretMask } from '../../shared/secret-mask.js';
+import { closeSpawnHelper, useSpawnHelper } from '../../shared/spawn-helper.js';
 import { createApp } from '../app.js';
 import { morphVersion } from '../build/assemble/metadata-record.js';
 import { countLeftovers, reclaimLeftovers } from '../deploy/leftovers.js';
@@ -46,6 +47,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     stdout(`${morphVersion().version}\n`);
     return 0;
   }
+  // Hundreds of commands a build: started by a small helper, not by forking this process.
+  useSpawnHelper();
   try {
     const cwd = physicalCwd();
     const { settings, positional } = await loadSettings(argv, {
@@ -113,6 +116,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await closeSpawnHelper();
   }
 }
 

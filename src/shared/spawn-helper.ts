@@ -1,0 +1,243 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The Python script that starts commands (see its docstring for the protocol). */
+function helperScript(): string {
+  return fileURLToPath(new URL('../../../src/shared/spawn_helper.py', import.meta.url));
+}
+
+/** What a command run by the helper left behind. */
+export interface HelperResult {
+  /** The exit code, or 128 + the number of the signal that killed it. */
+  readonly exitCode: number;
+  readonly stdout: Buffer;
+  readonly stderr: Buffer;
+}
+
+export interface HelperRequest {
+  readonly argv: readonly string[];
+  readonly cwd?: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly input?: string | Uint8Array;
+  /** Its abort sends SIGTERM to the command and rejects at once (AbortError), as `spawn` does. */
+  readonly signal?: AbortSignal;
+}
+
+interface Pending {
+  resolve: (result: HelperResult) => void;
+  reject: (error: Error) => void;
+}
+
+/** A header of the helper's answers (spawn_helper.py). */
+interface Answer {
+  id: number;
+  code?: number | null;
+  signal?: number | null;
+  stdout?: number;
+  stderr?: number;
+  error?: string;
+  errno?: string | null;
+}
+
+const HEADER_BYTES = 4;
+
+/**
+ * One long-lived helper process that starts commands for this one
+ * (src/shared/spawn_helper.py): Node's `spawn` forks the whole process and
+ * holds its thread until the child has exec'd (6 ms idle, 15-30 ms in a busy
+ * morph build, several hundred commands a build), where the helper's
+ * `vfork` costs this process the writing of a request. It runs commands
+ * whose outputs are wanted when they end (`runCommand` without streaming
+ * callbacks); the helper is started on first use, is unreferenced while
+ * idle, and ends with its input, terminating what it still runs, when this
+ * process ends (even by SIGKILL).
+ */
+export class SpawnHelper {
+  private child?: ChildProcessWithoutNullStreams;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private received: Buffer[] = [];
+  private receivedBytes = 0;
+  private stderr = '';
+
+  constructor(private readonly python: string) {}
+
+  run(request: HelperRequest): Promise<HelperResult> {
+    const { signal } = request;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    const child = this.start();
+    const id = this.nextId++;
+    const input =
+      request.input === undefined
+        ? Buffer.alloc(0)
+        : typeof request.input === 'string'
+          ? Buffer.from(request.input)
+          : Buffer.from(request.input.buffer, request.input.byteOffset, request.input.byteLength);
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.env))
+      if (value !== undefined) env[name] = String(value);
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        if (!this.pending.delete(id)) return;
+        this.release();
+        this.send({ kill: id, signal: constants.signals.SIGTERM });
+        reject(abortError(signal!));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        resolve: (result) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      });
+      if (this.pending.size === 1) child.ref();
+      this.send({ id, argv: request.argv, cwd: request.cwd ?? null, env, input: input.length }, input);
+    });
+  }
+
+  /**
+   * Ends the helper (what it still runs gets SIGTERM) and resolves once it
+   * has exited: reaped by this process, its CPU time and its commands'
+   * count as this process's (`time`, wait4).
+   */
+  close(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.ref();
+    child.stdin.end();
+    return exited;
+  }
+
+  private send(header: object, payload?: Buffer): void {
+    const json = Buffer.from(JSON.stringify(header));
+    const length = Buffer.alloc(HEADER_BYTES);
+    length.writeUInt32BE(json.length);
+    this.child?.stdin.write(
+      payload && payload.length > 0 ? Buffer.concat([length, json, payload]) : Buffer.concat([length, json]),
+    );
+  }
+
+  private start(): ChildProcessWithoutNullStreams {
+    if (this.child) return this.child;
+    // -I: no PYTHON* variables or user site; -S: no site (faster start); -X utf8: arguments as UTF-8.
+    const child = spawn(this.python, ['-I', '-S', '-X', 'utf8', helperScript()], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: process.env.PATH === undefined ? {} : { PATH: process.env.PATH },
+    });
+    this.child = child;
+    this.received = [];
+    this.receivedBytes = 0;
+    this.stderr = '';
+    child.stdin.on('error', () => {});
+    child.stderr.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-4000);
+    });
+    child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
+    child.on('error', (err) => this.failAll(new Error(`cannot run the spawn helper: ${err.message}`)));
+    child.on('close', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      const why = this.stderr.trim().split('\n').pop() || `exit ${code ?? signal}`;
+      this.failAll(new Error(`the spawn helper ended: ${why}`));
+    });
+    // Idle, the helper must not keep this process alive: referenced only while commands run.
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr]) {
+      (stream as unknown as { unref?: () => void }).unref?.();
+    }
+    return child;
+  }
+
+  private receive(chunk: Buffer): void {
+    this.received.push(chunk);
+    this.receivedBytes += chunk.length;
+    for (;;) {
+      if (this.receivedBytes < HEADER_BYTES) return;
+      let data = this.received.length === 1 ? this.received[0]! : Buffer.concat(this.received);
+      this.received = [data];
+      const headerLength = data.readUInt32BE(0);
+      if (data.length < HEADER_BYTES + headerLength) return;
+      const answer = JSON.parse(
+        data.subarray(HEADER_BYTES, HEADER_BYTES + headerLength).toString(),
+      ) as Answer;
+      const start = HEADER_BYTES + headerLength;
+      const end = start + (answer.stdout ?? 0) + (answer.stderr ?? 0);
+      if (data.length < end) return;
+      const stdout = Buffer.from(data.subarray(start, start + (answer.stdout ?? 0)));
+      const stderr = Buffer.from(data.subarray(start + (answer.stdout ?? 0), end));
+      data = data.subarray(end);
+      this.received = data.length > 0 ? [data] : [];
+      this.receivedBytes = data.length;
+      this.settle(answer, stdout, stderr);
+    }
+  }
+
+  private settle(answer: Answer, stdout: Buffer, stderr: Buffer): void {
+    const pending = this.pending.get(answer.id);
+    if (!pending) return; // aborted: answered already
+    this.pending.delete(answer.id);
+    this.release();
+    if (answer.error !== undefined) {
+      pending.reject(Object.assign(new Error(answer.error), answer.errno ? { code: answer.errno } : {}));
+      return;
+    }
+    const exitCode = answer.code ?? 128 + (answer.signal ?? 0);
+    pending.resolve({ exitCode, stdout, stderr });
+  }
+
+  /** Unreferences the helper when no command is pending. */
+  private release(): void {
+    if (this.pending.size === 0) this.child?.unref();
+  }
+
+  private failAll(error: Error): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(error);
+  }
+}
+
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), {
+    name: 'AbortError',
+    code: 'ABORT_ERR',
+  });
+}
+
+let helper: SpawnHelper | false | undefined;
+
+/**
+ * Makes `runCommand` start its commands through a spawn helper from now on,
+ * when a `python3` is on PATH (`MORPH_SPAWN_HELPER=0` turns it off).
+ * Programs that start many commands (morph) call this once.
+ */
+export function useSpawnHelper(): void {
+  if (helper !== undefined) return;
+  helper = false;
+  if (process.env.MORPH_SPAWN_HELPER === '0') return;
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const python = join(dir || '.', 'python3');
+    if (dir.startsWith('/') && existsSync(python)) {
+      helper = new SpawnHelper(python);
+      return;
+    }
+  }
+}
+
+/** The spawn helper, when `useSpawnHelper` set one up. */
+export function spawnHelper(): SpawnHelper | undefined {
+  return helper || undefined;
+}
+
+/** Ends the spawn helper, if one runs, and waits for it (see `SpawnHelper.close`). */
+export function closeSpawnHelper(): Promise<void> {
+  return helper ? helper.close() : Promise.resolve();
+}
