@@ -222,7 +222,7 @@ let helper: SpawnHelper | false | undefined;
 export function useSpawnHelper(): void {
   if (helper !== undefined) return;
   helper = false;
-  if (process.env.MORPH_SPAWN_HELPER === '0') return;
+  if (process.env.MORPH_SPAWN_HELPER === '0' || !existsSync(helperScript())) return;
   for (const dir of (process.env.PATH ?? '').split(':')) {
     const python = join(dir || '.', 'python3');
     if (dir.startsWith('/') && existsSync(python)) {
