@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
-import { lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { appendFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import {
   loadPackageDefinition,
   Server,
@@ -17,10 +15,10 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import protobuf from 'protobufjs';
-import { reapiProtoDir } from '../../src/morph/build/remote/reapi-protos.js';
+import type protobuf from 'protobufjs';
+import type { ActionJob, ActionOutcome } from './action-worker.js';
 import { isCanonical } from './canonical-check.js';
-import { InputFiles } from './input-files.js';
+import { doubleProtoFiles, loadDoubleProtoRoot } from './proto-root.js';
 
 /**
  * A TEST DOUBLE of a REAPI v2 engine, for morph's tests only (never
@@ -29,17 +27,22 @@ import { InputFiles } from './input-files.js';
  * It is strict where a real engine is: every blob is re-hashed on upload,
  * every `Directory`, `Command` and `Action` must be in canonical form and
  * sorted, and every digest an action refers to must be in the CAS. An
- * action runs by unpacking its input root into a temporary directory and
- * running its `Command` there (as a worker would; input files are hard
- * links to a store of them, input-files.ts); successful results go to the
- * action cache.
+ * action runs in a worker thread (action-worker.ts), as on an engine's
+ * worker: its input root is unpacked into a temporary directory (input
+ * files are hard links to a store of them, input-files.ts) and its
+ * `Command` run there, while this thread goes on answering calls;
+ * successful results go to the action cache.
  */
 export class ReapiTestDouble {
   private readonly blobs = new Map<string, Buffer>();
   private readonly actionCache = new Map<string, Buffer>();
   /** Directories already checked, by hash (blobs never change). */
   private readonly directories = new Map<string, DirectoryMessage>();
-  private readonly inputFiles: InputFiles;
+  private readonly worker: Worker;
+  /** Input files whose content the worker has (each is sent once). */
+  private readonly sentToWorker = new Set<string>();
+  private readonly jobs = new Map<number, (outcome: ActionOutcome) => void>();
+  private nextJob = 1;
   private readonly server = new Server();
   private readonly root: protobuf.Root;
   /** How many actions were executed (not answered from the action cache). */
@@ -61,13 +64,22 @@ export class ReapiTestDouble {
       vanishOnExecute?: number;
     },
   ) {
-    this.inputFiles = new InputFiles(join(options.workDir, 'input-files'));
-    const dir = reapiProtoDir();
-    const includeDirs = [join(dir, 'remoteapis'), join(dir, 'googleapis')];
-    const files = [
-      'build/bazel/remote/execution/v2/remote_execution.proto',
-      'google/bytestream/bytestream.proto',
-    ];
+    this.worker = new Worker(new URL('./action-worker.js', import.meta.url), {
+      workerData: { workDir: options.workDir },
+    });
+    this.worker.on('message', (outcome: ActionOutcome) => {
+      const settle = this.jobs.get(outcome.id);
+      this.jobs.delete(outcome.id);
+      settle?.(outcome);
+    });
+    this.worker.on('error', (err) => {
+      for (const [id, settle] of this.jobs)
+        settle({ id, ok: false, error: `the worker failed: ${err.message}` });
+      this.jobs.clear();
+    });
+    // Only calls in flight keep the process alive, not the idle worker.
+    this.worker.unref();
+    const { files, includeDirs } = doubleProtoFiles();
     const definition = loadSync(files, {
       includeDirs,
       keepCase: true,
@@ -82,12 +94,7 @@ export class ReapiTestDouble {
       return node as ServiceClientConstructor;
     };
     const v2 = 'build.bazel.remote.execution.v2';
-    this.root = new protobuf.Root();
-    this.root.resolvePath = (_origin, target) => {
-      for (const include of includeDirs) if (existsSync(join(include, target))) return join(include, target);
-      return target;
-    };
-    this.root.loadSync(files, { keepCase: true });
+    this.root = loadDoubleProtoRoot();
     this.server.addService(service(`${v2}.Capabilities`).service, this.capabilities());
     this.server.addService(service(`${v2}.ContentAddressableStorage`).service, this.cas());
     this.server.addService(service('google.bytestream.ByteStream').service, this.byteStream());
@@ -107,6 +114,7 @@ export class ReapiTestDouble {
   /** Stops at once (calls in flight fail). */
   stop(): void {
     this.server.forceShutdown();
+    void this.worker.terminate();
   }
 
   private log(line: string): void {
@@ -326,7 +334,6 @@ export class ReapiTestDouble {
   private async run(
     actionHash: string,
   ): Promise<{ result?: object; error?: { code: number; message: string } }> {
-    let dir: string | undefined;
     try {
       const action = this.message('Action', actionHash) as {
         command_digest?: Digest;
@@ -335,38 +342,35 @@ export class ReapiTestDouble {
       };
       const timeoutMs = Number(action.timeout?.seconds ?? 0) * 1000 + (action.timeout?.nanos ?? 0) / 1e6;
       const command = this.message('Command', action.command_digest?.hash ?? '') as CommandMessage;
-      dir = await mkdtemp(join(this.options.workDir, 'action-'));
-      await this.unpack(action.input_root_digest?.hash ?? EMPTY_HASH, dir);
-      const cwd = join(dir, command.working_directory ?? '');
+      const [program, ...args] = command.arguments ?? [];
       const env = Object.fromEntries(
         (command.environment_variables ?? []).map((v) => [v.name ?? '', v.value ?? '']),
       );
-      const [program, ...args] = command.arguments ?? [];
-      this.log(`RUN ${JSON.stringify(command.arguments)} in ${cwd} PATH=${env.PATH}`);
-      const { exitCode, stdout, stderr, timedOut } = await runProcess(
-        program ?? 'false',
-        args,
-        cwd,
-        env,
-        timeoutMs,
+      this.log(
+        `RUN ${JSON.stringify(command.arguments)} in ${command.working_directory ?? ''} PATH=${env.PATH}`,
       );
-      const wanted = [...new Set([...(command.output_directories ?? []), ...(command.output_paths ?? [])])];
-      const modes = (command.output_node_properties ?? []).includes('unix_mode');
-      const outputDirectories = [];
-      for (const path of wanted) {
-        const stats = await lstat(join(cwd, path)).catch(() => undefined);
-        if (stats?.isDirectory())
-          outputDirectories.push({
-            path,
-            tree_digest: this.storeTree(await this.tree(join(cwd, path), modes)),
-          });
-      }
+      const outcome = await this.runOnWorker({
+        ...this.layout(action.input_root_digest?.hash ?? EMPTY_HASH),
+        program: program ?? 'false',
+        args,
+        workingDirectory: command.working_directory ?? '',
+        env,
+        outputs: [...new Set([...(command.output_directories ?? []), ...(command.output_paths ?? [])])],
+        modes: (command.output_node_properties ?? []).includes('unix_mode'),
+        timeoutMs,
+      });
+      if (!outcome.ok) throw new Error(outcome.error);
+      for (const [hash, data] of outcome.blobs) this.blobs.set(hash, asBuffer(data));
       const result = {
-        output_directories: outputDirectories,
-        exit_code: exitCode,
-        stdout_digest: this.storeBlob(stdout),
-        stderr_digest: this.storeBlob(stderr),
+        output_directories: outcome.outputDirectories.map((d) => ({
+          path: d.path,
+          tree_digest: { hash: d.hash, size_bytes: String(d.size) },
+        })),
+        exit_code: outcome.exitCode,
+        stdout_digest: this.storeBlob(asBuffer(outcome.stdout)),
+        stderr_digest: this.storeBlob(asBuffer(outcome.stderr)),
       };
+      const { exitCode, timedOut } = outcome;
       this.log(`EXECUTED ${actionHash} exit ${exitCode}${timedOut ? ' (timed out)' : ''}`);
       if (timedOut) {
         // As an engine does: the partial outputs, DEADLINE_EXCEEDED, and nothing cached.
@@ -384,9 +388,18 @@ export class ReapiTestDouble {
         return { error: { code: status.INVALID_ARGUMENT, message: err.message } };
       }
       throw err;
-    } finally {
-      if (dir) await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  private runOnWorker(job: Omit<ActionJob, 'id'>): Promise<ActionOutcome> {
+    const id = this.nextJob++;
+    return new Promise((resolve) => {
+      this.jobs.set(id, resolve);
+      if (this.jobs.size === 1) this.worker.ref();
+      this.worker.postMessage({ ...job, id });
+    }).finally(() => {
+      if (this.jobs.size === 0) this.worker.unref();
+    }) as Promise<ActionOutcome>;
   }
 
   private storeBlob(data: Buffer): Digest {
@@ -396,27 +409,36 @@ export class ReapiTestDouble {
   }
 
   /**
-   * Writes the input root `hash` into `dir`, checking every Directory, name
-   * order and blob; files are hard links to the double's store of input files
-   * (synchronous, as `InputFiles.place`, a few hundred files at a time).
+   * The input root `hash` as the worker writes it, checking every Directory,
+   * name order and blob; with the contents of the input files the worker
+   * was not sent before.
    */
-  private async unpack(hash: string, dir: string, placed = { count: 0 }): Promise<void> {
-    const directory = this.directory(hash);
-    for (const file of directory.files ?? []) {
-      const data = this.blobs.get(file.digest?.hash ?? '');
-      if (!data) throw new Invalid(`file ${file.name} (${file.digest?.hash}) is not in the CAS`);
-      const mode = file.node_properties?.unix_mode?.value ?? (file.is_executable ? 0o755 : 0o644);
-      this.inputFiles.place(join(dir, file.name ?? ''), file.digest?.hash ?? '', data, mode);
-      // Other calls are answered between every few hundred files, as a worker's separate processes would.
-      if (++placed.count % UNPACK_AT_ONCE === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
-    for (const link of directory.symlinks ?? []) symlinkSync(link.target ?? '', join(dir, link.name ?? ''));
-    for (const sub of directory.directories ?? []) {
-      const path = join(dir, sub.name ?? '');
-      mkdirSync(path);
-      await this.unpack(sub.digest?.hash ?? '', path, placed);
-    }
-    chmodSync(dir, directory.node_properties?.unix_mode?.value ?? 0o755);
+  private layout(hash: string): Pick<ActionJob, 'dirs' | 'files' | 'symlinks' | 'blobs'> {
+    const dirs: { path: string; mode: number }[] = [];
+    const files: { path: string; hash: string; mode: number }[] = [];
+    const symlinks: { path: string; target: string }[] = [];
+    const blobs: [string, Buffer][] = [];
+    const walk = (dirHash: string, path: string): void => {
+      const directory = this.directory(dirHash);
+      dirs.push({ path, mode: directory.node_properties?.unix_mode?.value ?? 0o755 });
+      const under = (name: string | undefined) => (path === '' ? (name ?? '') : `${path}/${name ?? ''}`);
+      for (const file of directory.files ?? []) {
+        const fileHash = file.digest?.hash ?? '';
+        const data = this.blobs.get(fileHash);
+        if (!data) throw new Invalid(`file ${file.name} (${file.digest?.hash}) is not in the CAS`);
+        if (!this.sentToWorker.has(fileHash)) {
+          this.sentToWorker.add(fileHash);
+          blobs.push([fileHash, data]);
+        }
+        const mode = file.node_properties?.unix_mode?.value ?? (file.is_executable ? 0o755 : 0o644);
+        files.push({ path: under(file.name), hash: fileHash, mode });
+      }
+      for (const link of directory.symlinks ?? [])
+        symlinks.push({ path: under(link.name), target: link.target ?? '' });
+      for (const sub of directory.directories ?? []) walk(sub.digest?.hash ?? '', under(sub.name));
+    };
+    walk(hash, '');
+    return { dirs, files, symlinks, blobs };
   }
 
   /** The `Directory` of `hash`, checked (canonical form, name order, names) the first time it is used. */
@@ -447,54 +469,6 @@ export class ReapiTestDouble {
     }
     this.directories.set(hash, directory);
     return directory;
-  }
-
-  /** The `Tree` of an output directory: its root `Directory` and every one below, canonical. */
-  private async tree(
-    dir: string,
-    modes: boolean,
-  ): Promise<{ root: DirectoryMessage; children: DirectoryMessage[] }> {
-    const children: DirectoryMessage[] = [];
-    const type = this.type('Directory');
-    const walk = async (path: string): Promise<DirectoryMessage> => {
-      const files: NonNullable<DirectoryMessage['files']> = [];
-      const directories: NonNullable<DirectoryMessage['directories']> = [];
-      const symlinks: NonNullable<DirectoryMessage['symlinks']> = [];
-      const names = (await readdir(path)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-      for (const name of names) {
-        const child = join(path, name);
-        const stats = await lstat(child);
-        if (stats.isDirectory()) {
-          const sub = await walk(child);
-          children.push(sub);
-          const bytes = Buffer.from(type.encode(type.fromObject(sub)).finish());
-          directories.push({ name, digest: this.storeBlob(bytes) });
-        } else if (stats.isSymbolicLink()) symlinks.push({ name, target: await readlink(child) });
-        else if (stats.isFile()) {
-          const executable = (stats.mode & 0o100) !== 0;
-          files.push({
-            name,
-            digest: this.storeBlob(await readFile(child)),
-            ...(executable ? { is_executable: true } : {}),
-            ...(modes ? { node_properties: { unix_mode: { value: stats.mode & 0o7777 } } } : {}),
-          });
-        }
-      }
-      const mode = (await lstat(path)).mode & 0o7777;
-      return {
-        ...(files.length ? { files } : {}),
-        ...(directories.length ? { directories } : {}),
-        ...(symlinks.length ? { symlinks } : {}),
-        ...(modes ? { node_properties: { unix_mode: { value: mode } } } : {}),
-      };
-    };
-    const root = await walk(dir);
-    return { root, children };
-  }
-
-  private storeTree(tree: { root: DirectoryMessage; children: DirectoryMessage[] }): Digest {
-    const type = this.root.lookupType('build.bazel.remote.execution.v2.Tree');
-    return this.storeBlob(Buffer.from(type.encode(type.fromObject(tree)).finish()));
   }
 }
 
@@ -528,51 +502,10 @@ interface CommandMessage {
   working_directory?: string;
 }
 
-/**
- * Runs the command in a process group of its own; after `timeoutMs` (0:
- * never) the whole group is killed, as an engine enforces `Action.timeout`.
- */
-function runProcess(
-  program: string,
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-  timeoutMs: number,
-): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer; timedOut: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer =
-      timeoutMs > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            try {
-              process.kill(-(child.pid as number), 'SIGKILL');
-            } catch {}
-          }, timeoutMs)
-        : undefined;
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        exitCode: code ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(out),
-        stderr: Buffer.concat(err),
-        timedOut,
-      });
-    });
-  });
-}
-
 /** The largest stdout or stderr that GetActionResult inlines when asked (engines have such a limit). */
 const INLINE_LIMIT = 64 * 1024;
 
-/** Input files placed between two turns of the event loop (other calls are answered between them). */
-const UNPACK_AT_ONCE = 256;
+/** A Buffer over the bytes of `data` (what a worker thread sends arrives as a Uint8Array). */
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}

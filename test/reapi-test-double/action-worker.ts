@@ -1,0 +1,214 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
+import { lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { InputFiles } from './input-files.js';
+import { loadDoubleProtoRoot } from './proto-root.js';
+
+/**
+ * The TEST DOUBLE's worker (a worker thread of reapi-test-double.ts): it
+ * unpacks an action's input root into a temporary directory, runs its
+ * command there and reads the output directories back as `Tree` messages,
+ * while the double's own thread goes on answering calls, as an engine's
+ * CAS and scheduler do while its workers run actions. It holds a copy of
+ * every input file it was sent (the double sends each blob once) and
+ * places them as hard links to its store (input-files.ts).
+ */
+
+/** An action to run, as the double's thread checked and laid it out. */
+export interface ActionJob {
+  readonly id: number;
+  /** Directories in pre-order (the root is `''`), with their permission bits. */
+  readonly dirs: readonly { path: string; mode: number }[];
+  readonly files: readonly { path: string; hash: string; mode: number }[];
+  readonly symlinks: readonly { path: string; target: string }[];
+  /** Input file contents this worker was not sent before. */
+  readonly blobs: readonly [string, Uint8Array][];
+  readonly program: string;
+  readonly args: readonly string[];
+  /** Relative to the input root. */
+  readonly workingDirectory: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Output directories and paths, relative to the working directory. */
+  readonly outputs: readonly string[];
+  /** Output files carry their permission bits (`output_node_properties: unix_mode`). */
+  readonly modes: boolean;
+  /** 0: no timeout. */
+  readonly timeoutMs: number;
+}
+
+/** What running a job gave, or why it could not run. */
+export type ActionOutcome =
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly exitCode: number;
+      readonly stdout: Uint8Array;
+      readonly stderr: Uint8Array;
+      readonly timedOut: boolean;
+      /** Output directories that exist, with the digest of their `Tree`. */
+      readonly outputDirectories: readonly { path: string; hash: string; size: number }[];
+      /** Every blob of the outputs: files, `Directory` and `Tree` messages. */
+      readonly blobs: readonly [string, Uint8Array][];
+    }
+  | { readonly id: number; readonly ok: false; readonly error: string };
+
+interface DirectoryMessage {
+  files?: object[];
+  directories?: object[];
+  symlinks?: object[];
+  node_properties?: object;
+}
+
+const root = loadDoubleProtoRoot();
+const directoryType = root.lookupType('build.bazel.remote.execution.v2.Directory');
+const treeType = root.lookupType('build.bazel.remote.execution.v2.Tree');
+const inputFiles = new InputFiles(join((workerData as { workDir: string }).workDir, 'input-files'));
+const contents = new Map<string, Buffer>();
+
+parentPort?.on('message', (job: ActionJob) => {
+  run(job).then(
+    (outcome) => parentPort?.postMessage(outcome),
+    (err: Error) => parentPort?.postMessage({ id: job.id, ok: false, error: err.stack ?? err.message }),
+  );
+});
+
+async function run(job: ActionJob): Promise<ActionOutcome> {
+  for (const [hash, data] of job.blobs)
+    contents.set(hash, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  const dir = await mkdtemp(join((workerData as { workDir: string }).workDir, 'action-'));
+  try {
+    unpack(job, dir);
+    const cwd = join(dir, job.workingDirectory);
+    const ran = await runProcess(job.program, [...job.args], cwd, { ...job.env }, job.timeoutMs);
+    const blobs = new Map<string, Buffer>();
+    const outputDirectories = [];
+    for (const path of job.outputs) {
+      const stats = await lstat(join(cwd, path)).catch(() => undefined);
+      if (!stats?.isDirectory()) continue;
+      const tree = await readTree(join(cwd, path), job.modes, blobs);
+      outputDirectories.push({
+        path,
+        ...store(blobs, Buffer.from(treeType.encode(treeType.fromObject(tree)).finish())),
+      });
+    }
+    return { id: job.id, ok: true, ...ran, outputDirectories, blobs: [...blobs] };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes the job's input root into `dir` (files are hard links to the store, input-files.ts). */
+function unpack(job: ActionJob, dir: string): void {
+  for (const { path } of job.dirs) if (path !== '') mkdirSync(join(dir, path));
+  for (const file of job.files) {
+    const data = contents.get(file.hash);
+    if (!data) throw new Error(`the worker was never sent ${file.hash} (${file.path})`);
+    inputFiles.place(join(dir, file.path), file.hash, data, file.mode);
+  }
+  for (const link of job.symlinks) symlinkSync(link.target, join(dir, link.path));
+  // Children first: a directory without write permission is filled before it is closed.
+  for (let i = job.dirs.length - 1; i >= 0; i--) {
+    const { path, mode } = job.dirs[i]!;
+    chmodSync(join(dir, path), mode);
+  }
+}
+
+function store(blobs: Map<string, Buffer>, data: Buffer): { hash: string; size: number } {
+  const hash = createHash('sha256').update(data).digest('hex');
+  blobs.set(hash, data);
+  return { hash, size: data.length };
+}
+
+function digest(blobs: Map<string, Buffer>, data: Buffer): { hash: string; size_bytes: string } {
+  const { hash, size } = store(blobs, data);
+  return { hash, size_bytes: String(size) };
+}
+
+/** The `Tree` of an output directory: its root `Directory` and every one below, canonical. */
+async function readTree(
+  dir: string,
+  modes: boolean,
+  blobs: Map<string, Buffer>,
+): Promise<{ root: DirectoryMessage; children: DirectoryMessage[] }> {
+  const children: DirectoryMessage[] = [];
+  const walk = async (path: string): Promise<DirectoryMessage> => {
+    const files: object[] = [];
+    const directories: object[] = [];
+    const symlinks: object[] = [];
+    const names = (await readdir(path)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const name of names) {
+      const child = join(path, name);
+      const stats = await lstat(child);
+      if (stats.isDirectory()) {
+        const sub = await walk(child);
+        children.push(sub);
+        const bytes = Buffer.from(directoryType.encode(directoryType.fromObject(sub)).finish());
+        directories.push({ name, digest: digest(blobs, bytes) });
+      } else if (stats.isSymbolicLink()) symlinks.push({ name, target: await readlink(child) });
+      else if (stats.isFile()) {
+        const executable = (stats.mode & 0o100) !== 0;
+        files.push({
+          name,
+          digest: digest(blobs, await readFile(child)),
+          ...(executable ? { is_executable: true } : {}),
+          ...(modes ? { node_properties: { unix_mode: { value: stats.mode & 0o7777 } } } : {}),
+        });
+      }
+    }
+    const mode = (await lstat(path)).mode & 0o7777;
+    return {
+      ...(files.length ? { files } : {}),
+      ...(directories.length ? { directories } : {}),
+      ...(symlinks.length ? { symlinks } : {}),
+      ...(modes ? { node_properties: { unix_mode: { value: mode } } } : {}),
+    };
+  };
+  const treeRoot = await walk(dir);
+  return { root: treeRoot, children };
+}
+
+/**
+ * Runs the command in a process group of its own; after `timeoutMs` (0:
+ * never) the whole group is killed, as an engine enforces `Action.timeout`.
+ */
+function runProcess(
+  program: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer; timedOut: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            try {
+              process.kill(-(child.pid as number), 'SIGKILL');
+            } catch {}
+          }, timeoutMs)
+        : undefined;
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        exitCode: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err),
+        timedOut,
+      });
+    });
+  });
+}
