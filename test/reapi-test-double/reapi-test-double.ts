@@ -104,10 +104,28 @@ export class ReapiTestDouble {
 
   /** Starts listening on 127.0.0.1 and returns the port. */
   start(port = 0): Promise<number> {
+    // Receive windows as large as engines use (Go's gRPC grows them to 16 MiB), not HTTP/2's
+    // default 64 KiB, which makes a client wait for a window update every 64 KiB it uploads (each
+    // a turn of this busy thread). grpc-js has no server option for them: set on its HTTP/2 servers.
+    const internals = this.server as unknown as {
+      commonServerOptions: { settings?: Record<string, number> };
+      http2Servers: Map<import('node:http2').Http2Server, unknown>;
+    };
+    internals.commonServerOptions.settings = {
+      ...internals.commonServerOptions.settings,
+      initialWindowSize: RECEIVE_WINDOW,
+    };
     return new Promise((resolve, reject) =>
-      this.server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err, bound) =>
-        err ? reject(err) : resolve(bound),
-      ),
+      this.server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
+        if (err) {
+          reject(err);
+          return;
+        }
+        for (const http2Server of internals.http2Servers.keys()) {
+          http2Server.on('session', (session) => session.setLocalWindowSize(RECEIVE_WINDOW));
+        }
+        resolve(bound);
+      }),
     );
   }
 
@@ -501,6 +519,9 @@ interface CommandMessage {
   output_node_properties?: string[];
   working_directory?: string;
 }
+
+/** The HTTP/2 receive window of the double's connections (stream and connection). */
+const RECEIVE_WINDOW = 16 * 1024 * 1024;
 
 /** The largest stdout or stderr that GetActionResult inlines when asked (engines have such a limit). */
 const INLINE_LIMIT = 64 * 1024;

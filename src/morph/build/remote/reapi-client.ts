@@ -14,6 +14,8 @@ import { loadReapiProtos, type ReapiProtos } from './reapi-protos.js';
 
 const V2 = 'build.bazel.remote.execution.v2';
 
+/** The HTTP/2 receive window of morph's connection to the engine (stream and connection). */
+const RECEIVE_WINDOW = 16 * 1024 * 1024;
 /** Where and how to reach an engine. */
 export interface RemoteEndpoint {
   /** `grpc://host:port` (plain), `grpcs://host:port` (TLS); `http`/`https` are taken as the same. */
@@ -67,6 +69,9 @@ export class ReapiClient {
       {
         'grpc.max_receive_message_length': 64 * 1024 * 1024,
         'grpc.max_send_message_length': 64 * 1024 * 1024,
+        // Not HTTP/2's default 64 KiB: the engine would wait for a window update every 64 KiB of
+        // outputs it sends, each a turn of morph's busy thread (engines' own windows are as large).
+        'grpc-node.flow_control_window': RECEIVE_WINDOW,
       },
     );
   }
