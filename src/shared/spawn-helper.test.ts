@@ -14,13 +14,14 @@ test('the helper runs commands at once, with their own outputs, exit codes, inpu
   try {
     const dir = mkdtempSync(join(tmpdir(), 'spawn-helper-'));
     const big = 'x'.repeat(3 * 1024 * 1024);
-    const [echo, failed, input, where, environment, binary] = await Promise.all([
+    const [echo, failed, input, where, environment, binary, large] = await Promise.all([
       helper.run({ argv: ['sh', '-c', 'echo out; echo err >&2'], env }),
       helper.run({ argv: ['sh', '-c', 'sleep 0.2; exit 7'], env }),
       helper.run({ argv: ['wc', '-c'], env, input: big }),
       helper.run({ argv: ['pwd'], env, cwd: dir }),
       helper.run({ argv: ['env'], env: { ...env, ONLY: 'this', GONE: undefined } }),
       helper.run({ argv: ['head', '-c', String(big.length)], env, input: Buffer.from(big) }),
+      helper.run({ argv: ['sh', '-c', 'head -c 20971520 /dev/zero; echo tail >&2'], env }),
     ]);
     assert.deepEqual([echo.exitCode, echo.stdout.toString(), echo.stderr.toString()], [0, 'out\n', 'err\n']);
     assert.equal(failed.exitCode, 7);
@@ -31,6 +32,9 @@ test('the helper runs commands at once, with their own outputs, exit codes, inpu
       `PATH=${env.PATH}`,
     ]);
     assert.equal(binary.stdout.length, big.length);
+    assert.equal(large.stdout.length, 20 * 1024 * 1024);
+    assert.ok(large.stdout.every((byte) => byte === 0));
+    assert.equal(large.stderr.toString(), 'tail\n');
     rmSync(dir, { recursive: true });
   } finally {
     await helper.close();

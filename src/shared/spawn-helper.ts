@@ -61,6 +61,8 @@ export class SpawnHelper {
   private nextId = 1;
   private received: Buffer[] = [];
   private receivedBytes = 0;
+  /** The bytes of the answer being received that must be there before it is read further. */
+  private needed = HEADER_BYTES;
   private stderr = '';
 
   constructor(private readonly python: string) {}
@@ -136,6 +138,7 @@ export class SpawnHelper {
     this.child = child;
     this.received = [];
     this.receivedBytes = 0;
+    this.needed = HEADER_BYTES;
     this.stderr = '';
     child.stdin.on('error', () => {});
     child.stderr.on('data', (chunk: Buffer) => {
@@ -159,24 +162,27 @@ export class SpawnHelper {
   private receive(chunk: Buffer): void {
     this.received.push(chunk);
     this.receivedBytes += chunk.length;
-    for (;;) {
-      if (this.receivedBytes < HEADER_BYTES) return;
-      let data = this.received.length === 1 ? this.received[0]! : Buffer.concat(this.received);
+    // Joined only once `needed` bytes are there: a large output arrives in many chunks.
+    while (this.receivedBytes >= this.needed) {
+      const data = this.received.length === 1 ? this.received[0]! : Buffer.concat(this.received);
       this.received = [data];
-      const headerLength = data.readUInt32BE(0);
-      if (data.length < HEADER_BYTES + headerLength) return;
-      const answer = JSON.parse(
-        data.subarray(HEADER_BYTES, HEADER_BYTES + headerLength).toString(),
-      ) as Answer;
-      const start = HEADER_BYTES + headerLength;
-      const end = start + (answer.stdout ?? 0) + (answer.stderr ?? 0);
-      if (data.length < end) return;
-      const stdout = Buffer.from(data.subarray(start, start + (answer.stdout ?? 0)));
-      const stderr = Buffer.from(data.subarray(start + (answer.stdout ?? 0), end));
-      data = data.subarray(end);
-      this.received = data.length > 0 ? [data] : [];
-      this.receivedBytes = data.length;
-      this.settle(answer, stdout, stderr);
+      const headerEnd = HEADER_BYTES + data.readUInt32BE(0);
+      if (data.length < headerEnd) {
+        this.needed = headerEnd;
+        continue;
+      }
+      const answer = JSON.parse(data.subarray(HEADER_BYTES, headerEnd).toString()) as Answer;
+      const outputEnd = headerEnd + (answer.stdout ?? 0);
+      const end = outputEnd + (answer.stderr ?? 0);
+      if (data.length < end) {
+        this.needed = end;
+        continue;
+      }
+      const rest = data.subarray(end);
+      this.received = rest.length > 0 ? [rest] : [];
+      this.receivedBytes = rest.length;
+      this.needed = HEADER_BYTES;
+      this.settle(answer, data.subarray(headerEnd, outputEnd), data.subarray(outputEnd, end));
     }
   }
 
