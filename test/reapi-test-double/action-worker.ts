@@ -20,10 +20,10 @@ import { loadDoubleProtoRoot } from './proto-root.js';
 /** An action to run, as the double's thread checked and laid it out. */
 export interface ActionJob {
   readonly id: number;
-  /** Directories in pre-order (the root is `''`), with their permission bits. */
-  readonly dirs: readonly { path: string; mode: number }[];
-  readonly files: readonly { path: string; hash: string; mode: number }[];
-  readonly symlinks: readonly { path: string; target: string }[];
+  /** The hash of the input root's `Directory`. */
+  readonly root: string;
+  /** The `Directory` messages (checked, decoded) this worker was not sent before. */
+  readonly directories: readonly [string, DirectoryMessage][];
   /** Input file contents this worker was not sent before. */
   readonly blobs: readonly [string, Uint8Array][];
   readonly program: string;
@@ -55,11 +55,23 @@ export type ActionOutcome =
     }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
-interface DirectoryMessage {
-  files?: object[];
-  directories?: object[];
-  symlinks?: object[];
-  node_properties?: object;
+/** A decoded `Digest` (protobufjs, keepCase). */
+interface DigestMessage {
+  hash?: string;
+  size_bytes?: string | number;
+}
+
+/** A decoded `Directory` (protobufjs, keepCase). */
+export interface DirectoryMessage {
+  files?: {
+    name?: string;
+    digest?: DigestMessage;
+    is_executable?: boolean;
+    node_properties?: { unix_mode?: { value?: number } };
+  }[];
+  directories?: { name?: string; digest?: DigestMessage }[];
+  symlinks?: { name?: string; target?: string }[];
+  node_properties?: { unix_mode?: { value?: number } };
 }
 
 const root = loadDoubleProtoRoot();
@@ -67,6 +79,7 @@ const directoryType = root.lookupType('build.bazel.remote.execution.v2.Directory
 const treeType = root.lookupType('build.bazel.remote.execution.v2.Tree');
 const inputFiles = new InputFiles(join((workerData as { workDir: string }).workDir, 'input-files'));
 const contents = new Map<string, Buffer>();
+const directories = new Map<string, DirectoryMessage>();
 
 parentPort?.on('message', (job: ActionJob) => {
   run(job).then(
@@ -78,9 +91,10 @@ parentPort?.on('message', (job: ActionJob) => {
 async function run(job: ActionJob): Promise<ActionOutcome> {
   for (const [hash, data] of job.blobs)
     contents.set(hash, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  for (const [hash, directory] of job.directories) directories.set(hash, directory);
   const dir = await mkdtemp(join((workerData as { workDir: string }).workDir, 'action-'));
   try {
-    unpack(job, dir);
+    unpack(job.root, dir);
     const cwd = join(dir, job.workingDirectory);
     const ran = await runProcess(job.program, [...job.args], cwd, { ...job.env }, job.timeoutMs);
     const blobs = new Map<string, Buffer>();
@@ -100,20 +114,25 @@ async function run(job: ActionJob): Promise<ActionOutcome> {
   }
 }
 
-/** Writes the job's input root into `dir` (files are hard links to the store, input-files.ts). */
-function unpack(job: ActionJob, dir: string): void {
-  for (const { path } of job.dirs) if (path !== '') mkdirSync(join(dir, path));
-  for (const file of job.files) {
-    const data = contents.get(file.hash);
-    if (!data) throw new Error(`the worker was never sent ${file.hash} (${file.path})`);
-    inputFiles.place(join(dir, file.path), file.hash, data, file.mode);
+/** Writes the `Directory` `hash` into `dir` (files are hard links to the store, input-files.ts). */
+function unpack(hash: string, dir: string): void {
+  const directory = directories.get(hash);
+  if (!directory) throw new Error(`the worker was never sent the Directory ${hash}`);
+  for (const file of directory.files ?? []) {
+    const fileHash = file.digest?.hash ?? '';
+    const data = contents.get(fileHash);
+    if (!data) throw new Error(`the worker was never sent ${fileHash} (${file.name})`);
+    const mode = file.node_properties?.unix_mode?.value ?? (file.is_executable ? 0o755 : 0o644);
+    inputFiles.place(join(dir, file.name ?? ''), fileHash, data, mode);
   }
-  for (const link of job.symlinks) symlinkSync(link.target, join(dir, link.path));
-  // Children first: a directory without write permission is filled before it is closed.
-  for (let i = job.dirs.length - 1; i >= 0; i--) {
-    const { path, mode } = job.dirs[i]!;
-    chmodSync(join(dir, path), mode);
+  for (const link of directory.symlinks ?? []) symlinkSync(link.target ?? '', join(dir, link.name ?? ''));
+  for (const sub of directory.directories ?? []) {
+    const path = join(dir, sub.name ?? '');
+    mkdirSync(path);
+    unpack(sub.digest?.hash ?? '', path);
   }
+  // Last: a directory without write permission is filled before it is closed.
+  chmodSync(dir, directory.node_properties?.unix_mode?.value ?? 0o755);
 }
 
 function store(blobs: Map<string, Buffer>, data: Buffer): { hash: string; size: number } {
@@ -135,9 +154,9 @@ async function readTree(
 ): Promise<{ root: DirectoryMessage; children: DirectoryMessage[] }> {
   const children: DirectoryMessage[] = [];
   const walk = async (path: string): Promise<DirectoryMessage> => {
-    const files: object[] = [];
-    const directories: object[] = [];
-    const symlinks: object[] = [];
+    const files: NonNullable<DirectoryMessage['files']> = [];
+    const subdirectories: NonNullable<DirectoryMessage['directories']> = [];
+    const symlinks: NonNullable<DirectoryMessage['symlinks']> = [];
     const names = (await readdir(path)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     for (const name of names) {
       const child = join(path, name);
@@ -146,7 +165,7 @@ async function readTree(
         const sub = await walk(child);
         children.push(sub);
         const bytes = Buffer.from(directoryType.encode(directoryType.fromObject(sub)).finish());
-        directories.push({ name, digest: digest(blobs, bytes) });
+        subdirectories.push({ name, digest: digest(blobs, bytes) });
       } else if (stats.isSymbolicLink()) symlinks.push({ name, target: await readlink(child) });
       else if (stats.isFile()) {
         const executable = (stats.mode & 0o100) !== 0;
@@ -161,7 +180,7 @@ async function readTree(
     const mode = (await lstat(path)).mode & 0o7777;
     return {
       ...(files.length ? { files } : {}),
-      ...(directories.length ? { directories } : {}),
+      ...(subdirectories.length ? { directories: subdirectories } : {}),
       ...(symlinks.length ? { symlinks } : {}),
       ...(modes ? { node_properties: { unix_mode: { value: mode } } } : {}),
     };

@@ -16,7 +16,7 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type protobuf from 'protobufjs';
-import type { ActionJob, ActionOutcome } from './action-worker.js';
+import type { ActionJob, ActionOutcome, DirectoryMessage } from './action-worker.js';
 import { isCanonical } from './canonical-check.js';
 import { doubleProtoFiles, loadDoubleProtoRoot } from './proto-root.js';
 
@@ -41,6 +41,8 @@ export class ReapiTestDouble {
   private readonly worker: Worker;
   /** Input files whose content the worker has (each is sent once). */
   private readonly sentToWorker = new Set<string>();
+  /** Directories checked, with every file and directory below them, and sent to the worker. */
+  private readonly treesOnWorker = new Set<string>();
   private readonly jobs = new Map<number, (outcome: ActionOutcome) => void>();
   private nextJob = 1;
   private readonly server = new Server();
@@ -368,7 +370,7 @@ export class ReapiTestDouble {
         `RUN ${JSON.stringify(command.arguments)} in ${command.working_directory ?? ''} PATH=${env.PATH}`,
       );
       const outcome = await this.runOnWorker({
-        ...this.layout(action.input_root_digest?.hash ?? EMPTY_HASH),
+        ...this.inputRoot(action.input_root_digest?.hash ?? EMPTY_HASH),
         program: program ?? 'false',
         args,
         workingDirectory: command.working_directory ?? '',
@@ -427,36 +429,32 @@ export class ReapiTestDouble {
   }
 
   /**
-   * The input root `hash` as the worker writes it, checking every Directory,
-   * name order and blob; with the contents of the input files the worker
-   * was not sent before.
+   * The input root `hash` for the worker, checked (every Directory, name
+   * order and blob) and with what the worker lacks of it: the directories
+   * and file contents it was not sent before. A tree sent whole once is
+   * not walked again (blobs never leave the CAS): the dependency tree that
+   * every chunk of a stratum shares costs this thread nothing after the first.
    */
-  private layout(hash: string): Pick<ActionJob, 'dirs' | 'files' | 'symlinks' | 'blobs'> {
-    const dirs: { path: string; mode: number }[] = [];
-    const files: { path: string; hash: string; mode: number }[] = [];
-    const symlinks: { path: string; target: string }[] = [];
-    const blobs: [string, Buffer][] = [];
-    const walk = (dirHash: string, path: string): void => {
+  private inputRoot(hash: string): Pick<ActionJob, 'root' | 'directories' | 'blobs'> {
+    const directories: [string, DirectoryMessage][] = [];
+    const blobs = new Map<string, Buffer>();
+    const walk = (dirHash: string): void => {
+      if (this.treesOnWorker.has(dirHash)) return;
       const directory = this.directory(dirHash);
-      dirs.push({ path, mode: directory.node_properties?.unix_mode?.value ?? 0o755 });
-      const under = (name: string | undefined) => (path === '' ? (name ?? '') : `${path}/${name ?? ''}`);
       for (const file of directory.files ?? []) {
         const fileHash = file.digest?.hash ?? '';
         const data = this.blobs.get(fileHash);
         if (!data) throw new Invalid(`file ${file.name} (${file.digest?.hash}) is not in the CAS`);
-        if (!this.sentToWorker.has(fileHash)) {
-          this.sentToWorker.add(fileHash);
-          blobs.push([fileHash, data]);
-        }
-        const mode = file.node_properties?.unix_mode?.value ?? (file.is_executable ? 0o755 : 0o644);
-        files.push({ path: under(file.name), hash: fileHash, mode });
+        if (!this.sentToWorker.has(fileHash)) blobs.set(fileHash, data);
       }
-      for (const link of directory.symlinks ?? [])
-        symlinks.push({ path: under(link.name), target: link.target ?? '' });
-      for (const sub of directory.directories ?? []) walk(sub.digest?.hash ?? '', under(sub.name));
+      for (const sub of directory.directories ?? []) walk(sub.digest?.hash ?? '');
+      directories.push([dirHash, directory]);
     };
-    walk(hash, '');
-    return { dirs, files, symlinks, blobs };
+    walk(hash);
+    // Only once the whole job is made: a job refused half-way sent the worker nothing.
+    for (const [dirHash] of directories) this.treesOnWorker.add(dirHash);
+    for (const fileHash of blobs.keys()) this.sentToWorker.add(fileHash);
+    return { root: hash, directories, blobs: [...blobs] };
   }
 
   /** The `Directory` of `hash`, checked (canonical form, name order, names) the first time it is used. */
@@ -498,17 +496,6 @@ const EMPTY_HASH = createHash('sha256').digest('hex');
 interface Digest {
   hash?: string;
   size_bytes?: string | number;
-}
-
-interface NodeProperties {
-  unix_mode?: { value?: number };
-}
-
-interface DirectoryMessage {
-  files?: { name?: string; digest?: Digest; is_executable?: boolean; node_properties?: NodeProperties }[];
-  directories?: { name?: string; digest?: Digest }[];
-  symlinks?: { name?: string; target?: string }[];
-  node_properties?: NodeProperties;
 }
 
 interface CommandMessage {
