@@ -1,13 +1,11 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { remembered } from '../../../shared/remembered.js';
+import { TurnTaker } from '../../../shared/turn-taker.js';
 import type { Digest } from './digest.js';
 import type { FileDigests } from './file-digests.js';
 import { commitFiles } from './ostree-objects.js';
 import type { MemoFile, TreeDigestMemo } from './tree-digest-memo.js';
-
-/** Objects hashed at once while listing a commit. */
-const HASH_AT_ONCE = 16;
 
 /**
  * The REAPI digests of the files of artifact commits in an OSTree
@@ -74,15 +72,14 @@ export class ArtifactDigests {
     const listed = commitFiles(this.repoPath, commit);
     if (!listed) return undefined;
     const files: MemoFile[] = [];
-    // A few objects at a time: a commit may hold thousands of files.
-    for (let i = 0; i < listed.length; i += HASH_AT_ONCE) {
-      const some = listed.slice(i, i + HASH_AT_ONCE);
-      const digests = await Promise.all(some.map((file) => this.objectDigest(file.object)));
-      for (const [at, file] of some.entries()) {
-        const digest = digests[at];
-        // A symbolic link (its object is one, in a bare repository) is not memoised: the walk sees it.
-        if (digest) files.push({ path: file.path, object: file.object, digest });
-      }
+    // A commit may hold thousands of files (88 MiB of toolchain hashed in one go held morph's thread
+    // 0.7 s): the event loop gets a turn every few milliseconds.
+    const turns = new TurnTaker();
+    for (const file of listed) {
+      const digest = await this.objectDigest(file.object);
+      // A symbolic link (its object is one, in a bare repository) is not memoised: the walk sees it.
+      if (digest) files.push({ path: file.path, object: file.object, digest });
+      await turns.maybeYield();
     }
     this.counts.computed++;
     await this.memo.write(commit, files);

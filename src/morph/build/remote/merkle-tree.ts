@@ -1,5 +1,6 @@
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { TurnTaker } from '../../../shared/turn-taker.js';
 import { BlobSet } from './blob-set.js';
 import {
   type DirectoryContent,
@@ -56,8 +57,9 @@ interface ReadDirectory {
  * tree has thousands of entries, and each asynchronous call costs morph's
  * one thread ten times what the system call does (a round trip through
  * libuv's thread pool and a promise), so listing them one by one took
- * ~200 ms of CPU per tree of 2500 entries instead of ~20. Files are then
- * hashed (or found in `known`) concurrently.
+ * ~200 ms of CPU per tree of 2500 entries instead of ~20; the event loop
+ * gets a turn every few milliseconds (`TurnTaker`). Files are then hashed
+ * (or found in `known`) concurrently.
  */
 export async function merkleTreeOf(
   dir: string,
@@ -65,13 +67,16 @@ export async function merkleTreeOf(
   options: TreeDigestOptions = {},
 ): Promise<MerkleTree> {
   const { memo = true, known } = options;
-  const read = (path: string, mode: number): ReadDirectory => {
+  const turns = new TurnTaker();
+  const read = async (path: string, mode: number): Promise<ReadDirectory> => {
     const listed: ReadDirectory = { mode, files: [], directories: [], symlinks: [] };
     for (const name of readdirSync(path).sort()) {
+      // A tree of thousands of entries held morph's thread 50-130 ms: others' replies wait a slice at most.
+      await turns.maybeYield();
       const child = join(path, name);
       const stats = lstatSync(child);
       if (stats.isDirectory()) {
-        listed.directories.push({ name, dir: read(child, stats.mode & 0o7777) });
+        listed.directories.push({ name, dir: await read(child, stats.mode & 0o7777) });
       } else if (stats.isSymbolicLink()) {
         listed.symlinks.push({ name, target: readlinkSync(child) });
       } else if (stats.isFile()) {
@@ -110,7 +115,7 @@ export async function merkleTreeOf(
     };
     return { digest: addDirectory(blobs, content), content };
   };
-  const { digest, content } = await encode(read(dir, lstatSync(dir).mode & 0o7777));
+  const { digest, content } = await encode(await read(dir, lstatSync(dir).mode & 0o7777));
   return { root: digest, content, blobs };
 }
 
