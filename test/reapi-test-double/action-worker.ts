@@ -96,12 +96,7 @@ async function run(job: ActionJob): Promise<ActionOutcome> {
   try {
     unpack(job.root, dir);
     const cwd = join(dir, job.workingDirectory);
-    const { actionNice } = workerData as { actionNice: number };
-    const [program, args] =
-      actionNice > 0
-        ? ['nice', ['-n', String(actionNice), job.program, ...job.args]]
-        : [job.program, [...job.args]];
-    const ran = await runProcess(program, args, cwd, { ...job.env }, job.timeoutMs);
+    const ran = await runProcess(job.program, [...job.args], cwd, { ...job.env }, job.timeoutMs);
     const blobs = new Map<string, Buffer>();
     const outputDirectories = [];
     for (const path of job.outputs) {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,42 +118,5 @@ describe('morph REAPI client against the test double', () => {
     const response = await client.execute(digestOf(action), () => {});
     assert.equal(response.status?.code, 3, 'INVALID_ARGUMENT');
     assert.match(response.status?.message ?? '', /canonical/);
-  });
-});
-
-describe('the test double with actionNice', () => {
-  it('runs actions at that CPU priority (workers standing in for machines of their own)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'reapi-double-nice-'));
-    const double = new ReapiTestDouble({ workDir: dir, actionNice: 7 });
-    const client = new ReapiClient({ url: `grpc://127.0.0.1:${await double.start()}`, instanceName: '' });
-    try {
-      const root = await merkleTreeOf(mkdtempSync(join(dir, 'empty-')), new FileDigests());
-      const command = encodeCommand({
-        arguments: ['sh', '-c', 'nice'],
-        environment: { PATH: '/usr/bin:/bin' },
-        outputDirectories: [],
-        platform: {},
-        outputNodeProperties: [],
-      });
-      const action = encodeAction({
-        commandDigest: digestOf(command),
-        inputRootDigest: root.root,
-        platform: {},
-      });
-      await new CasUploader(client, await client.capabilities()).upload([
-        ...root.blobs.all(),
-        { digest: digestOf(command), bytes: command },
-        { digest: digestOf(action), bytes: action },
-      ]);
-      const response = await client.execute(digestOf(action), () => {});
-      const stdout = response.result?.stdout_digest;
-      assert.ok(stdout);
-      const printed = (await client.batchRead([fromWire(stdout)])).get(stdout.hash ?? '');
-      assert.equal(printed?.toString().trim(), String(7 + Number(execFileSync('nice').toString())));
-    } finally {
-      client.close();
-      double.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -64,15 +64,10 @@ export class ReapiTestDouble {
       logFile?: string;
       /** Kills this process (SIGKILL) when the N-th Execute arrives: an engine going away mid-build. */
       vanishOnExecute?: number;
-      /**
-       * The CPU priority (`nice -n`) actions run at: > 0 stands the engine's workers in for
-       * machines of their own, whose builds do not take CPU from the client (the benchmark).
-       */
-      actionNice?: number;
     },
   ) {
     this.worker = new Worker(new URL('./action-worker.js', import.meta.url), {
-      workerData: { workDir: options.workDir, actionNice: options.actionNice ?? 0 },
+      workerData: { workDir: options.workDir },
     });
     this.worker.on('message', (outcome: ActionOutcome) => {
       const settle = this.jobs.get(outcome.id);
