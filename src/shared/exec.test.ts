@@ -5,9 +5,19 @@ import { spawnHelper, useSpawnHelper } from './spawn-helper.js';
 
 // Every test runs twice: commands started by Node's spawn, then by the spawn helper (morph's way).
 for (const mode of ['spawn', 'spawn helper'] as const) {
-  test(`(${mode}) commands start by ${mode}`, () => {
-    if (mode === 'spawn helper') useSpawnHelper();
-    assert.equal(spawnHelper() !== undefined, mode === 'spawn helper');
+  test(`(${mode}) commands start by ${mode}`, async () => {
+    if (mode === 'spawn helper') {
+      useSpawnHelper();
+      // The first command starts the helper (and itself by spawn); the next go through it.
+      const first = await runCommand(['sh', '-c', 'echo $PPID']);
+      assert.equal(first.stdout.trim(), String(process.pid));
+      const helper = spawnHelper();
+      assert.ok(helper);
+      for (let i = 0; i < 500 && !helper.ready; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(helper.ready);
+    }
+    const parent = await runCommand(['sh', '-c', 'echo $PPID']);
+    assert.equal(parent.stdout.trim() === String(process.pid), mode === 'spawn');
   });
 
   test(`(${mode}) runCommand collects stdout, stderr and the exit code`, async () => {

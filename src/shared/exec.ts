@@ -67,7 +67,9 @@ export function runPipeline(
   }
   const helper = spawnHelper();
   if (helper && pipeline.length === 1 && !options.onStdout && !options.onStderr) {
-    return runByHelper(helper, pipeline[0]!, options);
+    if (helper.ready) return runByHelper(helper, pipeline[0]!, options);
+    // The first commands do not wait for the helper to start.
+    helper.warmUp();
   }
   return new Promise((resolve, reject) => {
     const children = pipeline.map(([file, ...args]) =>

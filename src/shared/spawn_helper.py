@@ -16,6 +16,7 @@ header of that length, then the bytes the header announces.
   answer:  {"id": N, "code": EXIT or null, "signal": SIGNUM or null,
             "stdout": BYTES, "stderr": BYTES}            then both outputs
   failure: {"id": N, "error": text, "errno": "ENOENT" or null}
+  and, once, when the helper has started: {"ready": true}
 A command is answered when it has exited and closed its stdout and stderr
 (Node's 'close'). Commands run at once, each with a pipe for stdin (closed
 after its input), stdout and stderr. End of input ends the helper: the
@@ -64,6 +65,7 @@ class Helper:
         self.selector.register(wake_read, selectors.EVENT_READ, ("wake", None))
         # Ctrl-C reaches the whole process group: the Node.js process decides what stops.
         signal.signal(signal.SIGINT, lambda *_: None)
+        self.send({"ready": True})
 
     def send(self, header, *payloads):
         data = json.dumps(header).encode()
