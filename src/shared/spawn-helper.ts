@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unrefChild } from './unref-child.js';
 
 /** The Python script that starts commands (see its docstring for the protocol). */
 function helperScript(): string {
@@ -172,10 +173,7 @@ export class SpawnHelper {
       this.failAll(new Error(`the spawn helper ended: ${why}`));
     });
     // Idle, the helper must not keep this process alive: referenced only while commands run.
-    child.unref();
-    for (const stream of [child.stdin, child.stdout, child.stderr]) {
-      (stream as unknown as { unref?: () => void }).unref?.();
-    }
+    unrefChild(child);
     return child;
   }
 
@@ -246,7 +244,8 @@ let helper: SpawnHelper | false | undefined;
 
 /**
  * Makes `runCommand` start its commands through a spawn helper from now on,
- * when a `python3` is on PATH (`MORPH_SPAWN_HELPER=0` turns it off).
+ * when there is a `python3` (/usr/bin's, else PATH's; `MORPH_SPAWN_HELPER=0`
+ * turns it off).
  * Programs that start many commands (morph) call this once.
  */
 export function useSpawnHelper(): void {

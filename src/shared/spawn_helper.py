@@ -52,7 +52,7 @@ class Helper:
         self.commands = {}
         self.exited = []  # commands whose outputs are closed, waiting for their exit
         self.input = bytearray()
-        self.output = sys.stdout.buffer.raw
+        self.output = sys.stdout.buffer
         self.stdin_fd = sys.stdin.fileno()
         os.set_blocking(self.stdin_fd, False)
         self.selector.register(self.stdin_fd, selectors.EVENT_READ, ("requests", None))
@@ -69,13 +69,8 @@ class Helper:
 
     def send(self, header, *payloads):
         data = json.dumps(header).encode()
-        frame = b"".join([HEADER.pack(len(data)), data, *payloads])
-        view = memoryview(frame)
-        while view:
-            try:
-                view = view[self.output.write(view) or 0 :]
-            except BlockingIOError:
-                pass
+        self.output.write(b"".join([HEADER.pack(len(data)), data, *payloads]))
+        self.output.flush()
 
     def requests(self):
         chunk = os.read(self.stdin_fd, READ_SIZE)
@@ -87,8 +82,7 @@ class Helper:
             if len(self.input) < HEADER.size + length:
                 break
             header = json.loads(self.input[HEADER.size : HEADER.size + length])
-            extra = header.get("input", 0) if "argv" in header else 0
-            end = HEADER.size + length + extra
+            end = HEADER.size + length + header.get("input", 0)
             if len(self.input) < end:
                 break
             data = bytes(self.input[HEADER.size + length : end])

@@ -77,7 +77,8 @@ export interface DirectoryMessage {
 const root = loadDoubleProtoRoot();
 const directoryType = root.lookupType('build.bazel.remote.execution.v2.Directory');
 const treeType = root.lookupType('build.bazel.remote.execution.v2.Tree');
-const inputFiles = new InputFiles(join((workerData as { workDir: string }).workDir, 'input-files'));
+const { workDir } = workerData as { workDir: string };
+const inputFiles = new InputFiles(join(workDir, 'input-files'));
 const contents = new Map<string, Buffer>();
 const directories = new Map<string, DirectoryMessage>();
 
@@ -92,7 +93,7 @@ async function run(job: ActionJob): Promise<ActionOutcome> {
   for (const [hash, data] of job.blobs)
     contents.set(hash, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   for (const [hash, directory] of job.directories) directories.set(hash, directory);
-  const dir = await mkdtemp(join((workerData as { workDir: string }).workDir, 'action-'));
+  const dir = await mkdtemp(join(workDir, 'action-'));
   try {
     unpack(job.root, dir);
     const cwd = join(dir, job.workingDirectory);

@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:chil
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { unrefChild } from '../../shared/unref-child.js';
 import { MorphError } from '../errors.js';
 
 /** The Python script that talks to libostree (see its docstring for the protocol). */
@@ -149,10 +150,7 @@ export class OstreeWorker {
       this.failAll(new OstreeWorkerError(`ostree worker ended: ${why}`));
     });
     // Idle, the worker must not keep morph alive: referenced only while requests are pending.
-    child.unref();
-    for (const stream of [child.stdin, child.stdout, child.stderr]) {
-      (stream as unknown as { unref?: () => void }).unref?.();
-    }
+    unrefChild(child);
     return child;
   }
 

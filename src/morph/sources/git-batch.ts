@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { unrefChild } from '../../shared/unref-child.js';
 import { MorphError } from '../errors.js';
 
 /** An object read from a repository. */
@@ -146,9 +147,6 @@ export class GitBatch {
   }
 
   private idle(): void {
-    this.child.unref();
-    (this.child.stdout as Socket).unref();
-    (this.child.stdin as unknown as Socket).unref();
-    (this.child.stderr as Socket).unref();
+    unrefChild(this.child);
   }
 }
