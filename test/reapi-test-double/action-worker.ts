@@ -74,10 +74,23 @@ export interface DirectoryMessage {
   node_properties?: { unix_mode?: { value?: number } };
 }
 
+/**
+ * `perl -e SETPGRP_AND_EXEC NICE PROGRAM ARGS...` (Debian's perl-base is always there): a process
+ * group of its own, the nice value NICE, then the program (found by PATH).
+ */
+const SETPGRP_AND_EXEC =
+  'setpgrp(0, 0); setpriority(0, 0, shift @ARGV); exec { $ARGV[0] } @ARGV or die "cannot run $ARGV[0]: $!\\n"';
+
 const root = loadDoubleProtoRoot();
 const directoryType = root.lookupType('build.bazel.remote.execution.v2.Directory');
 const treeType = root.lookupType('build.bazel.remote.execution.v2.Tree');
-const { workDir } = workerData as { workDir: string };
+/** What the double's thread gives this worker: see `ReapiTestDouble`'s options. */
+export interface WorkerOptions {
+  readonly workDir: string;
+  readonly actionNice: number;
+}
+
+const { workDir, actionNice } = workerData as WorkerOptions;
 const inputFiles = new InputFiles(join(workDir, 'input-files'));
 const contents = new Map<string, Buffer>();
 const directories = new Map<string, DirectoryMessage>();
@@ -202,7 +215,13 @@ function runProcess(
   timeoutMs: number,
 ): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // A process group of its own, not a session (`detached`): a session is a scheduler autogroup of
+    // its own, which takes as much CPU as morph and everything else together, whatever its nice value.
+    const child = spawn('/usr/bin/perl', ['-e', SETPGRP_AND_EXEC, String(actionNice), program, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;

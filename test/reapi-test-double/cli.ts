@@ -13,6 +13,7 @@ const { values } = parseArgs({
     'log-file': { type: 'string' },
     'max-batch-bytes': { type: 'string' },
     'vanish-on-execute': { type: 'string' },
+    'action-nice': { type: 'string' },
   },
 });
 if (!values['work-dir']) {
@@ -24,6 +25,7 @@ const double = new ReapiTestDouble({
   logFile: values['log-file'],
   maxBatchBytes: values['max-batch-bytes'] ? Number(values['max-batch-bytes']) : undefined,
   vanishOnExecute: values['vanish-on-execute'] ? Number(values['vanish-on-execute']) : undefined,
+  actionNice: values['action-nice'] ? Number(values['action-nice']) : undefined,
 });
 const port = await double.start();
 if (values['port-file']) writeFileSync(values['port-file'], `${port}\n`);

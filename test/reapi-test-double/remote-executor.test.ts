@@ -246,6 +246,58 @@ describe('RemoteExecutor against the test double (static busybox as the staged t
     }
   });
 
+  it('goes to Execute at once after two look-ups in a row missed, and asks the action cache first again once Execute answers from it', async () => {
+    const morphology = (name: string) => chunk(name, ['cp main.c "$DESTDIR/"']);
+    const warm = new RemoteExecutor({ url, instanceName: '' }, 1);
+    const known = stage('known', morphology('known'), 'known\n');
+    try {
+      assert.equal(await warm.run(known.request), undefined);
+    } finally {
+      warm.close();
+      rmSync(known.area, { recursive: true, force: true });
+    }
+    const executor = new RemoteExecutor({ url, instanceName: '' }, 1);
+    const lines: string[] = [];
+    const run = async (name: string): Promise<void> => {
+      const { area, request } = stage(name, morphology(name), `${name}\n`);
+      try {
+        assert.equal(
+          await executor.run({ ...request, onStatus: (line) => lines.push(`${name}: ${line}`) }),
+          undefined,
+        );
+        assert.equal(readFileSync(join(request.instDir, 'main.c'), 'utf8'), `${name}\n`);
+      } finally {
+        rmSync(area, { recursive: true, force: true });
+      }
+    };
+    const before = { lookups: double.lookups, executions: double.executions, calls: double.executeCalls };
+    try {
+      for (const name of ['cold1', 'cold2', 'cold3', 'cold4']) await run(name);
+      // cold3 and cold4 were not looked up: Execute found them missing and ran them.
+      assert.deepEqual([double.lookups - before.lookups, double.executions - before.executions], [2, 4]);
+      await run('known');
+      // Execute answered it from the action cache: nothing ran, and it counts as a hit.
+      assert.deepEqual(
+        [
+          double.lookups - before.lookups,
+          double.executions - before.executions,
+          double.executeCalls - before.calls,
+        ],
+        [2, 4, 5],
+      );
+      assert.deepEqual([executor.stats().actionsExecuted, executor.stats().actionsCached], [4, 1]);
+      assert.ok(lines.includes('known: Remote action cache hit: nothing to build'), lines.join('\n'));
+      assert.ok(!lines.includes('known: Remote execution: completed'), lines.join('\n'));
+      assert.ok(lines.includes('cold4: Remote execution: completed'), lines.join('\n'));
+      // A hit: the next chunk is looked up first again.
+      await run('known');
+      assert.equal(double.lookups - before.lookups, 3);
+      assert.equal(double.executeCalls - before.calls, 5);
+    } finally {
+      executor.close();
+    }
+  });
+
   it('keeps what a failing command printed, on stdout and stderr, in the build log', async () => {
     const executor = new RemoteExecutor({ url, instanceName: '' }, 1);
     const { area, request } = stage(
