@@ -70,7 +70,8 @@ export async function fetchBlobs(
  * permission bits (`unix_mode` when the engine sent it, else 0644 or 0755),
  * and symbolic links. A file whose content `local` names a local file for
  * (an artifact cache object of known digest) is copied from there instead
- * of fetched.
+ * of fetched. The blobs `alsoFetch` (the action's logs) are fetched with
+ * the `Tree`, in the same call, and returned by hash.
  */
 export async function materialiseOutputTree(options: {
   client: ReapiClient;
@@ -80,11 +81,16 @@ export async function materialiseOutputTree(options: {
   maxBatchBytes: number;
   stats: FetchStats;
   local?: (hash: string) => string | undefined;
-}): Promise<void> {
+  alsoFetch?: readonly Digest[];
+}): Promise<Map<string, Buffer>> {
   const { client, protos, stats } = options;
-  const treeBytes = (await fetchBlobs(client, [options.treeDigest], options.maxBatchBytes, stats)).get(
-    options.treeDigest.hash,
-  ) as Buffer;
+  const first = await fetchBlobs(
+    client,
+    [options.treeDigest, ...(options.alsoFetch ?? [])],
+    options.maxBatchBytes,
+    stats,
+  );
+  const treeBytes = first.get(options.treeDigest.hash) as Buffer;
   const type = protos.type('build.bazel.remote.execution.v2.Directory');
   const decode = (bytes: Buffer): WireDirectory =>
     type.toObject(type.decode(bytes), { longs: String, bytes: Buffer }) as WireDirectory;
@@ -143,6 +149,7 @@ export async function materialiseOutputTree(options: {
     chmodSync(path, dir.node_properties?.unix_mode?.value ?? DEFAULT_DIRECTORY_MODE);
   };
   await write(rootDir, options.dest);
+  return first;
 }
 
 /**

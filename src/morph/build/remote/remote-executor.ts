@@ -207,12 +207,12 @@ export class RemoteExecutor {
     const treeDigest = succeeded
       ? outputs.find((d) => d.path === `root/${request.name}.inst`)?.tree_digest
       : undefined;
-    // The log and the output tree at once: two round trips overlap.
-    const [stdout] = await this.timed('fetch', () =>
-      Promise.all([
-        this.output(result ?? {}, 'stdout', limits),
-        treeDigest &&
-          materialiseOutputTree({
+    // The logs come with the output tree's `Tree`, in one call (or inline: a cache hit's stdout).
+    const logs = [logOf(result, 'stdout'), succeeded ? undefined : logOf(result, 'stderr')];
+    const fetched = await this.timed('fetch', () => {
+      const wanted = logs.flatMap((log) => (log?.digest ? [log.digest] : []));
+      return treeDigest
+        ? materialiseOutputTree({
             client: this.client,
             protos: this.protos,
             treeDigest: fromWire(treeDigest),
@@ -220,14 +220,18 @@ export class RemoteExecutor {
             maxBatchBytes: limits.maxBatchBytes,
             stats: this.fetched,
             local: (hash) => this.artifacts?.localContent(hash),
-          }),
-      ]),
+            alsoFetch: wanted,
+          })
+        : fetchBlobs(this.client, wanted, limits.maxBatchBytes, this.fetched);
+    });
+    const [stdout, stderr] = logs.map(
+      (log) => log?.inline ?? (log?.digest && fetched.get(log.digest.hash)) ?? Buffer.alloc(0),
     );
-    await writeFile(request.logPath, stdout, { flag: 'a' });
+    await writeFile(request.logPath, stdout as Buffer, { flag: 'a' });
     if (!succeeded) {
       // Everything the action printed goes to the build log, as a local failure's output does.
       const { failure, log } = remoteFailure({
-        stderr: (await this.timed('fetch', () => this.output(result ?? {}, 'stderr', limits))).toString(),
+        stderr: (stderr as Buffer).toString(),
         exitCode,
         morphology: request.morphology,
         timedOutAfter: timedOut ? request.timeoutSeconds : undefined,
@@ -385,18 +389,16 @@ export class RemoteExecutor {
     );
     return this.artifacts;
   }
+}
 
-  private async output(
-    result: WireActionResult,
-    which: 'stdout' | 'stderr',
-    limits: EngineLimits,
-  ): Promise<Buffer> {
-    const raw = which === 'stdout' ? result.stdout_raw : result.stderr_raw;
-    if (raw && raw.length > 0) return raw;
-    const digest = which === 'stdout' ? result.stdout_digest : result.stderr_digest;
-    if (!digest?.hash || fromWire(digest).sizeBytes === 0) return Buffer.alloc(0);
-    const wanted = fromWire(digest);
-    const blobs = await fetchBlobs(this.client, [wanted], limits.maxBatchBytes, this.fetched);
-    return blobs.get(wanted.hash) ?? Buffer.alloc(0);
-  }
+/** An action's stdout or stderr: its bytes when the reply had them inline, else its digest to fetch (none when empty). */
+function logOf(
+  result: WireActionResult,
+  which: 'stdout' | 'stderr',
+): { inline?: Buffer; digest?: Digest } | undefined {
+  const raw = which === 'stdout' ? result.stdout_raw : result.stderr_raw;
+  if (raw && raw.length > 0) return { inline: raw };
+  const digest = which === 'stdout' ? result.stdout_digest : result.stderr_digest;
+  if (!digest?.hash || fromWire(digest).sizeBytes === 0) return undefined;
+  return { digest: fromWire(digest) };
 }
