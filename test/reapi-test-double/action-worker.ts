@@ -1,7 +1,17 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
-import { lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { InputFiles } from './input-files.js';
@@ -91,6 +101,10 @@ export interface WorkerOptions {
 }
 
 const { workDir, actionNice } = workerData as WorkerOptions;
+// This thread is the engine's workers: what it does for an action (unpacking the input root,
+// reading the outputs back, with synchronous calls on this thread, not the process's thread pool)
+// runs at the actions' nice value too. Linux keeps a nice value per thread (`/proc/thread-self`).
+if (actionNice !== 0) setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), actionNice);
 const inputFiles = new InputFiles(join(workDir, 'input-files'));
 const contents = new Map<string, Buffer>();
 const directories = new Map<string, DirectoryMessage>();
@@ -106,7 +120,7 @@ async function run(job: ActionJob): Promise<ActionOutcome> {
   for (const [hash, data] of job.blobs)
     contents.set(hash, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   for (const [hash, directory] of job.directories) directories.set(hash, directory);
-  const dir = await mkdtemp(join(workDir, 'action-'));
+  const dir = mkdtempSync(join(workDir, 'action-'));
   try {
     unpack(job.root, dir);
     const cwd = join(dir, job.workingDirectory);
@@ -114,9 +128,9 @@ async function run(job: ActionJob): Promise<ActionOutcome> {
     const blobs = new Map<string, Buffer>();
     const outputDirectories = [];
     for (const path of job.outputs) {
-      const stats = await lstat(join(cwd, path)).catch(() => undefined);
+      const stats = lstatSync(join(cwd, path), { throwIfNoEntry: false });
       if (!stats?.isDirectory()) continue;
-      const tree = await readTree(join(cwd, path), job.modes, blobs);
+      const tree = readTree(join(cwd, path), job.modes, blobs);
       outputDirectories.push({
         path,
         ...store(blobs, Buffer.from(treeType.encode(treeType.fromObject(tree)).finish())),
@@ -124,7 +138,7 @@ async function run(job: ActionJob): Promise<ActionOutcome> {
     }
     return { id: job.id, ok: true, ...ran, outputDirectories, blobs: [...blobs] };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -161,37 +175,37 @@ function digest(blobs: Map<string, Buffer>, data: Buffer): { hash: string; size_
 }
 
 /** The `Tree` of an output directory: its root `Directory` and every one below, canonical. */
-async function readTree(
+function readTree(
   dir: string,
   modes: boolean,
   blobs: Map<string, Buffer>,
-): Promise<{ root: DirectoryMessage; children: DirectoryMessage[] }> {
+): { root: DirectoryMessage; children: DirectoryMessage[] } {
   const children: DirectoryMessage[] = [];
-  const walk = async (path: string): Promise<DirectoryMessage> => {
+  const walk = (path: string): DirectoryMessage => {
     const files: NonNullable<DirectoryMessage['files']> = [];
     const subdirectories: NonNullable<DirectoryMessage['directories']> = [];
     const symlinks: NonNullable<DirectoryMessage['symlinks']> = [];
-    const names = (await readdir(path)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const names = readdirSync(path).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     for (const name of names) {
       const child = join(path, name);
-      const stats = await lstat(child);
+      const stats = lstatSync(child);
       if (stats.isDirectory()) {
-        const sub = await walk(child);
+        const sub = walk(child);
         children.push(sub);
         const bytes = Buffer.from(directoryType.encode(directoryType.fromObject(sub)).finish());
         subdirectories.push({ name, digest: digest(blobs, bytes) });
-      } else if (stats.isSymbolicLink()) symlinks.push({ name, target: await readlink(child) });
+      } else if (stats.isSymbolicLink()) symlinks.push({ name, target: readlinkSync(child) });
       else if (stats.isFile()) {
         const executable = (stats.mode & 0o100) !== 0;
         files.push({
           name,
-          digest: digest(blobs, await readFile(child)),
+          digest: digest(blobs, readFileSync(child)),
           ...(executable ? { is_executable: true } : {}),
           ...(modes ? { node_properties: { unix_mode: { value: stats.mode & 0o7777 } } } : {}),
         });
       }
     }
-    const mode = (await lstat(path)).mode & 0o7777;
+    const mode = lstatSync(path).mode & 0o7777;
     return {
       ...(files.length ? { files } : {}),
       ...(subdirectories.length ? { directories: subdirectories } : {}),
@@ -199,7 +213,7 @@ async function readTree(
       ...(modes ? { node_properties: { unix_mode: { value: mode } } } : {}),
     };
   };
-  const treeRoot = await walk(dir);
+  const treeRoot = walk(dir);
   return { root: treeRoot, children };
 }
 

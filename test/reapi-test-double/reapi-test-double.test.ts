@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -79,6 +79,14 @@ describe('morph REAPI client against the test double', () => {
     await again.upload(blobs);
     assert.equal(again.stats.blobsUploaded, 0);
     assert.ok(await client.actionResult(digestOf(action)));
+    // Execute checks the action cache first, as engines do: the known action is not run again.
+    const executions = double.executions;
+    const cachedStages: string[] = [];
+    const cached = await client.execute(digestOf(action), (stage) => cachedStages.push(stage));
+    assert.deepEqual(cachedStages, ['CACHE_CHECK', 'COMPLETED']);
+    assert.equal(cached.cached_result, true);
+    assert.equal(cached.result?.output_directories?.[0]?.tree_digest?.hash, tree0.hash);
+    assert.equal(double.executions, executions);
   });
 
   it('refuses a blob whose bytes do not match its digest', async () => {
@@ -120,3 +128,73 @@ describe('morph REAPI client against the test double', () => {
     assert.match(response.status?.message ?? '', /canonical/);
   });
 });
+
+describe('the test double with --action-nice', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reapi-double-nice-test-'));
+  const double = new ReapiTestDouble({ workDir: dir, actionNice: 7 });
+  let client: ReapiClient;
+
+  before(async () => {
+    client = new ReapiClient({ url: `grpc://127.0.0.1:${await double.start()}`, instanceName: '' });
+  });
+  after(() => {
+    client.close();
+    double.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs actions at that nice value, in this process's session (its scheduler autogroup), and its worker thread too", async () => {
+    const input = join(dir, 'input');
+    mkdirSync(input);
+    writeFileSync(join(input, 'run.sh'), 'mkdir out && cat /proc/self/stat > out/stat\n');
+    const merkle = await merkleTreeOf(input, new FileDigests());
+    const command = encodeCommand({
+      arguments: ['sh', 'run.sh'],
+      environment: { PATH: '/usr/bin:/bin' },
+      outputDirectories: ['out'],
+      platform: {},
+      outputNodeProperties: [],
+    });
+    const action = encodeAction({
+      commandDigest: digestOf(command),
+      inputRootDigest: merkle.root,
+      platform: {},
+    });
+    await new CasUploader(client, await client.capabilities()).upload([
+      ...merkle.blobs.all(),
+      { digest: digestOf(command), bytes: command },
+      { digest: digestOf(action), bytes: action },
+    ]);
+    const response = await client.execute(digestOf(action), () => {});
+    const treeDigest = response.result?.output_directories?.[0]?.tree_digest;
+    assert.ok(treeDigest, JSON.stringify(response.status));
+    const out = join(dir, 'output');
+    mkdirSync(out);
+    await materialiseOutputTree({
+      client,
+      protos: loadReapiProtos(),
+      treeDigest: fromWire(treeDigest),
+      dest: out,
+      maxBatchBytes: 4 * 1024 * 1024,
+      stats: { blobsFetched: 0, bytesFetched: 0, bytesLocal: 0 },
+    });
+    const ran = statFields(readFileSync(join(out, 'stat'), 'utf8'));
+    const self = statFields(readFileSync('/proc/self/stat', 'utf8'));
+    assert.equal(ran.nice, 7);
+    assert.equal(ran.session, self.session, 'the action has a session of its own');
+    assert.notEqual(ran.pgrp, self.pgrp, 'the action has no process group of its own');
+    const threads = readdirSync('/proc/self/task').map((tid) =>
+      statFields(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')),
+    );
+    assert.ok(
+      threads.some((thread) => thread.nice === 7),
+      'no thread of this process runs at nice 7',
+    );
+  });
+});
+
+/** The process group, session and nice value of a `/proc/.../stat` line (proc(5): fields 5, 6, 19). */
+function statFields(line: string): { pgrp: number; session: number; nice: number } {
+  const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
+  return { pgrp: Number(fields[2]), session: Number(fields[3]), nice: Number(fields[16]) };
+}
