@@ -14,7 +14,9 @@
 #   system built locally, then twice with --remote-execution on the REAPI test
 #   double (test/reapi-test-double) on loopback, into empty caches; a failed
 #   remote build is not retried, and a second one that executes anything fails
-#   the benchmark (both would be bugs). Wall and CPU seconds are reported, and
+#   the benchmark (both would be bugs). The double's actions run at nice 19
+#   (BENCH_ACTION_NICE), as the git server does: the engine's workers stand for
+#   machines of their own. Wall and CPU seconds are reported, and
 #   the protocol cost: the wall time during which morph had at least one chunk
 #   in a protocol phase (making the action and its input root's Merkle tree,
 #   the action cache, uploads, fetching and writing outputs; not the engine
