@@ -1,29 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CasUploader } from '../../src/morph/build/remote/cas-uploader.js';
 import { digestOf } from '../../src/morph/build/remote/digest.js';
-import { ReapiClient } from '../../src/morph/build/remote/reapi-client.js';
-import { ReapiTestDouble } from './reapi-test-double.js';
+import { doubleForTests } from './double-for-tests.js';
 
 describe('CasUploader against the test double', () => {
-  const top = mkdtempSync(join(tmpdir(), 'cas-uploader-test-'));
-  const double = new ReapiTestDouble({ workDir: top });
-  let client: ReapiClient;
-  before(async () => {
-    client = new ReapiClient({ url: `grpc://127.0.0.1:${await double.start()}`, instanceName: '' });
-  });
-  after(() => {
-    client.close();
-    double.stop();
-    rmSync(top, { recursive: true, force: true });
-  });
+  const engine = doubleForTests('cas-uploader-test');
+  const { double } = engine;
   const blob = (text: string) => ({ digest: digestOf(Buffer.from(text)), bytes: Buffer.from(text) });
 
   it('sends a few small blobs without asking FindMissingBlobs, asks about a large set, and never asks twice', async () => {
-    const uploader = new CasUploader(client, await client.capabilities());
+    const uploader = new CasUploader(engine.client, await engine.client.capabilities());
     await uploader.upload([blob('one'), blob('two')]);
     assert.equal(double.findMissingCalls, 0, 'a few bytes: sent unasked');
     assert.deepEqual(double.uploads, { blobs: 2, bytes: 6 });

@@ -1,32 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { encodeAction, encodeCommand } from '../../src/morph/build/remote/canonical-messages.js';
 import { CasUploader } from '../../src/morph/build/remote/cas-uploader.js';
 import { digestOf } from '../../src/morph/build/remote/digest.js';
 import { FileDigests } from '../../src/morph/build/remote/file-digests.js';
 import { merkleTreeOf } from '../../src/morph/build/remote/merkle-tree.js';
 import { materialiseOutputTree } from '../../src/morph/build/remote/output-tree.js';
-import { fromWire, ReapiClient } from '../../src/morph/build/remote/reapi-client.js';
+import { fromWire } from '../../src/morph/build/remote/reapi-client.js';
 import { loadReapiProtos } from '../../src/morph/build/remote/reapi-protos.js';
-import { ReapiTestDouble } from './reapi-test-double.js';
+import { doubleForTests } from './double-for-tests.js';
 
 describe('morph REAPI client against the test double', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'reapi-double-test-'));
-  const double = new ReapiTestDouble({ workDir: dir, maxBatchBytes: 256 * 1024 });
-  let client: ReapiClient;
-
-  before(async () => {
-    const port = await double.start();
-    client = new ReapiClient({ url: `grpc://127.0.0.1:${port}`, instanceName: '' });
-  });
-  after(() => {
-    client.close();
-    double.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const engine = doubleForTests('reapi-double-test', { maxBatchBytes: 256 * 1024 });
+  const { dir, double } = engine;
 
   it('uploads a tree once (large blobs through ByteStream) and runs a command on it', async () => {
     const tree = join(dir, 'input');
@@ -36,7 +24,7 @@ describe('morph REAPI client against the test double', () => {
       mode: 0o755,
     });
     const merkle = await merkleTreeOf(tree, new FileDigests());
-    const uploader = new CasUploader(client, await client.capabilities());
+    const uploader = new CasUploader(engine.client, await engine.client.capabilities());
     const command = encodeCommand({
       arguments: ['sh', 'sub/run.sh'],
       environment: { PATH: '/usr/bin:/bin' },
@@ -53,9 +41,9 @@ describe('morph REAPI client against the test double', () => {
     blobs.push({ digest: digestOf(action), bytes: action });
     await uploader.upload(blobs);
     assert.equal(double.uploads.blobs, blobs.length);
-    assert.equal(await client.actionResult(digestOf(action)), undefined);
+    assert.equal(await engine.client.actionResult(digestOf(action)), undefined);
     const stages: string[] = [];
-    const response = await client.execute(digestOf(action), (stage) => stages.push(stage));
+    const response = await engine.client.execute(digestOf(action), (stage) => stages.push(stage));
     assert.deepEqual(stages, ['QUEUED', 'COMPLETED']);
     assert.equal(response.result?.exit_code ?? 0, 0);
     const out = join(dir, 'output');
@@ -65,7 +53,7 @@ describe('morph REAPI client against the test double', () => {
     const stats = { blobsFetched: 0, bytesFetched: 0, bytesLocal: 0 };
     const protos = loadReapiProtos();
     await materialiseOutputTree({
-      client,
+      client: engine.client,
       protos,
       treeDigest: fromWire(tree0),
       dest: out,
@@ -75,14 +63,14 @@ describe('morph REAPI client against the test double', () => {
     const copied = await merkleTreeOf(join(out, 'd'), new FileDigests());
     assert.equal(copied.content.files[0]?.digest.hash, digestOf(Buffer.alloc(600 * 1024, 7)).hash);
     // Everything is there now: a second upload of the same tree sends nothing, and the action is cached.
-    const again = new CasUploader(client, await client.capabilities());
+    const again = new CasUploader(engine.client, await engine.client.capabilities());
     await again.upload(blobs);
     assert.equal(again.stats.blobsUploaded, 0);
-    assert.ok(await client.actionResult(digestOf(action)));
+    assert.ok(await engine.client.actionResult(digestOf(action)));
     // Execute checks the action cache first, as engines do: the known action is not run again.
     const executions = double.executions;
     const cachedStages: string[] = [];
-    const cached = await client.execute(digestOf(action), (stage) => cachedStages.push(stage));
+    const cached = await engine.client.execute(digestOf(action), (stage) => cachedStages.push(stage));
     assert.deepEqual(cachedStages, ['CACHE_CHECK', 'COMPLETED']);
     assert.equal(cached.cached_result, true);
     assert.equal(cached.result?.output_directories?.[0]?.tree_digest?.hash, tree0.hash);
@@ -91,7 +79,7 @@ describe('morph REAPI client against the test double', () => {
 
   it('refuses a blob whose bytes do not match its digest', async () => {
     const wrong = { digest: digestOf(Buffer.from('one')), data: Buffer.from('two') };
-    await assert.rejects(client.batchUpdate([wrong]), { code: 'build/remote-failed' });
+    await assert.rejects(engine.client.batchUpdate([wrong]), { code: 'build/remote-failed' });
   });
 
   it('refuses to run an action whose Directory is not canonical (a default written out)', async () => {
@@ -120,28 +108,18 @@ describe('morph REAPI client against the test double', () => {
       inputRootDigest: digestOf(directory),
       platform: {},
     });
-    await client.batchUpdate(
+    await engine.client.batchUpdate(
       [content, directory, command, action].map((data) => ({ digest: digestOf(data), data })),
     );
-    const response = await client.execute(digestOf(action), () => {});
+    const response = await engine.client.execute(digestOf(action), () => {});
     assert.equal(response.status?.code, 3, 'INVALID_ARGUMENT');
     assert.match(response.status?.message ?? '', /canonical/);
   });
 });
 
 describe('the test double with --action-nice', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'reapi-double-nice-test-'));
-  const double = new ReapiTestDouble({ workDir: dir, actionNice: 7 });
-  let client: ReapiClient;
-
-  before(async () => {
-    client = new ReapiClient({ url: `grpc://127.0.0.1:${await double.start()}`, instanceName: '' });
-  });
-  after(() => {
-    client.close();
-    double.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const engine = doubleForTests('reapi-double-nice-test', { actionNice: 7 });
+  const { dir } = engine;
 
   it("runs actions at that nice value, in this process's session (its scheduler autogroup), and its worker thread too", async () => {
     const input = join(dir, 'input');
@@ -160,18 +138,18 @@ describe('the test double with --action-nice', () => {
       inputRootDigest: merkle.root,
       platform: {},
     });
-    await new CasUploader(client, await client.capabilities()).upload([
+    await new CasUploader(engine.client, await engine.client.capabilities()).upload([
       ...merkle.blobs.all(),
       { digest: digestOf(command), bytes: command },
       { digest: digestOf(action), bytes: action },
     ]);
-    const response = await client.execute(digestOf(action), () => {});
+    const response = await engine.client.execute(digestOf(action), () => {});
     const treeDigest = response.result?.output_directories?.[0]?.tree_digest;
     assert.ok(treeDigest, JSON.stringify(response.status));
     const out = join(dir, 'output');
     mkdirSync(out);
     await materialiseOutputTree({
-      client,
+      client: engine.client,
       protos: loadReapiProtos(),
       treeDigest: fromWire(treeDigest),
       dest: out,

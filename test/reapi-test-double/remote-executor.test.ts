@@ -98,6 +98,18 @@ describe('RemoteExecutor against the test double (static busybox as the staged t
     return { area, request };
   }
 
+  /** Builds one chunk with an executor of its own, so that the engine's action cache holds it. */
+  async function buildOnce(name: string, morphology: ChunkMorphology, source: string): Promise<void> {
+    const executor = new RemoteExecutor({ url, instanceName: '' }, 1);
+    const { area, request } = stage(name, morphology, source);
+    try {
+      assert.equal(await executor.run(request), undefined);
+    } finally {
+      executor.close();
+      rmSync(area, { recursive: true, force: true });
+    }
+  }
+
   it('builds many chunks three at a time, each from its own sources, and a second build executes nothing', async () => {
     const names = Array.from({ length: 12 }, (_, i) => `c${String(i).padStart(2, '0')}`);
     const morphology = (name: string) => chunk(name, ['cp main.c "$DESTDIR/"']);
@@ -215,14 +227,7 @@ describe('RemoteExecutor against the test double (static busybox as the staged t
 
   it('serves an action-cache hit while every slot of the engine is held by an execution', async () => {
     const morphology = chunk('quick', ['cp main.c "$DESTDIR/"']);
-    const warm = new RemoteExecutor({ url, instanceName: '' }, 1);
-    const first = stage('quick', morphology, 'quick\n');
-    try {
-      assert.equal(await warm.run(first.request), undefined);
-    } finally {
-      warm.close();
-      rmSync(first.area, { recursive: true, force: true });
-    }
+    await buildOnce('quick', morphology, 'quick\n');
     const executor = new RemoteExecutor({ url, instanceName: '' }, 1);
     const slow = stage('slow', chunk('slow', ['sleep 3', 'cp main.c "$DESTDIR/"']), 'slow\n');
     const hit = stage('quick', morphology, 'quick\n');
@@ -248,14 +253,7 @@ describe('RemoteExecutor against the test double (static busybox as the staged t
 
   it('goes to Execute at once after two look-ups in a row missed, and asks the action cache first again once Execute answers from it', async () => {
     const morphology = (name: string) => chunk(name, ['cp main.c "$DESTDIR/"']);
-    const warm = new RemoteExecutor({ url, instanceName: '' }, 1);
-    const known = stage('known', morphology('known'), 'known\n');
-    try {
-      assert.equal(await warm.run(known.request), undefined);
-    } finally {
-      warm.close();
-      rmSync(known.area, { recursive: true, force: true });
-    }
+    await buildOnce('known', morphology('known'), 'known\n');
     const executor = new RemoteExecutor({ url, instanceName: '' }, 1);
     const lines: string[] = [];
     const run = async (name: string): Promise<void> => {
