@@ -280,19 +280,11 @@ export class ReapiTestDouble {
         callback: sendUnaryData<object>,
       ) => {
         this.lookups++;
-        const cached = this.actionCache.get(call.request.action_digest?.hash ?? '');
-        if (!cached) {
+        const result = this.cachedResult(call.request.action_digest?.hash ?? '', 'GetActionResult');
+        if (!result) {
           callback({ code: status.NOT_FOUND, details: 'not in the action cache' });
           return;
         }
-        this.log(`CACHE-HIT ${call.request.action_digest?.hash}`);
-        const type = this.type('ActionResult');
-        const result = type.toObject(type.decode(cached), { longs: String, bytes: Buffer }) as {
-          stdout_digest?: Digest;
-          stderr_digest?: Digest;
-          stdout_raw?: Buffer;
-          stderr_raw?: Buffer;
-        };
         // As engines do when asked (inline_stdout, inline_stderr): small outputs in the reply itself.
         const inline = (digest: Digest | undefined): Buffer | undefined => {
           const data = digest?.hash ? this.blobs.get(digest.hash) : undefined;
@@ -324,11 +316,8 @@ export class ReapiTestDouble {
           ...(done ? { done: true, response: this.any('ExecuteResponse', done) } : {}),
         });
         // As engines do unless told to skip it: an action in the action cache is not run again.
-        const cached = call.request.skip_cache_lookup ? undefined : this.actionCache.get(actionHash);
-        if (cached) {
-          this.log(`CACHE-HIT ${actionHash} (Execute)`);
-          const type = this.type('ActionResult');
-          const result = type.toObject(type.decode(cached), { longs: String, bytes: Buffer });
+        const result = call.request.skip_cache_lookup ? undefined : this.cachedResult(actionHash, 'Execute');
+        if (result) {
           call.write(operation(STAGE.CACHE_CHECK));
           call.write(operation(STAGE.COMPLETED, { result, cached_result: true, status: {} }));
           call.end();
@@ -356,6 +345,15 @@ export class ReapiTestDouble {
           Object.assign(new Error('WaitExecution is not offered'), { code: status.UNIMPLEMENTED }),
         ),
     };
+  }
+
+  /** The action cache's result for `actionHash`, decoded, or undefined; a hit is logged, with the call. */
+  private cachedResult(actionHash: string, call: string): ActionResultMessage | undefined {
+    const cached = this.actionCache.get(actionHash);
+    if (!cached) return undefined;
+    this.log(`CACHE-HIT ${actionHash} (${call})`);
+    const type = this.type('ActionResult');
+    return type.toObject(type.decode(cached), { longs: String, bytes: Buffer }) as ActionResultMessage;
   }
 
   private any(name: string, value: object): { type_url: string; value: Buffer } {
@@ -520,6 +518,14 @@ const EMPTY_HASH = createHash('sha256').digest('hex');
 interface Digest {
   hash?: string;
   size_bytes?: string | number;
+}
+
+/** The fields of a decoded `ActionResult` that the double reads or sets. */
+interface ActionResultMessage {
+  stdout_digest?: Digest;
+  stderr_digest?: Digest;
+  stdout_raw?: Buffer;
+  stderr_raw?: Buffer;
 }
 
 interface CommandMessage {

@@ -208,9 +208,10 @@ export class RemoteExecutor {
       ? outputs.find((d) => d.path === `root/${request.name}.inst`)?.tree_digest
       : undefined;
     // The logs come with the output tree's `Tree`, in one call (or inline: a cache hit's stdout).
-    const logs = [logOf(result, 'stdout'), succeeded ? undefined : logOf(result, 'stderr')];
+    const stdoutLog = logOf(result, 'stdout');
+    const stderrLog = succeeded ? undefined : logOf(result, 'stderr');
     const fetched = await this.timed('fetch', () => {
-      const wanted = logs.flatMap((log) => (log?.digest ? [log.digest] : []));
+      const wanted = [stdoutLog, stderrLog].flatMap((log) => (log?.digest ? [log.digest] : []));
       return treeDigest
         ? materialiseOutputTree({
             client: this.client,
@@ -224,14 +225,13 @@ export class RemoteExecutor {
           })
         : fetchBlobs(this.client, wanted, limits.maxBatchBytes, this.fetched);
     });
-    const [stdout, stderr] = logs.map(
-      (log) => log?.inline ?? (log?.digest && fetched.get(log.digest.hash)) ?? Buffer.alloc(0),
-    );
-    await writeFile(request.logPath, stdout as Buffer, { flag: 'a' });
+    const bytesOf = (log: Log | undefined): Buffer =>
+      log?.inline ?? (log?.digest && fetched.get(log.digest.hash)) ?? Buffer.alloc(0);
+    await writeFile(request.logPath, bytesOf(stdoutLog), { flag: 'a' });
     if (!succeeded) {
       // Everything the action printed goes to the build log, as a local failure's output does.
       const { failure, log } = remoteFailure({
-        stderr: (stderr as Buffer).toString(),
+        stderr: bytesOf(stderrLog).toString(),
         exitCode,
         morphology: request.morphology,
         timedOutAfter: timedOut ? request.timeoutSeconds : undefined,
@@ -391,11 +391,14 @@ export class RemoteExecutor {
   }
 }
 
-/** An action's stdout or stderr: its bytes when the reply had them inline, else its digest to fetch (none when empty). */
-function logOf(
-  result: WireActionResult,
-  which: 'stdout' | 'stderr',
-): { inline?: Buffer; digest?: Digest } | undefined {
+/** An action's stdout or stderr: its bytes when the reply had them inline, else its digest to fetch. */
+interface Log {
+  readonly inline?: Buffer;
+  readonly digest?: Digest;
+}
+
+/** The `Log` of an action's stdout or stderr, or undefined when it is empty. */
+function logOf(result: WireActionResult, which: 'stdout' | 'stderr'): Log | undefined {
   const raw = which === 'stdout' ? result.stdout_raw : result.stderr_raw;
   if (raw && raw.length > 0) return { inline: raw };
   const digest = which === 'stdout' ? result.stdout_digest : result.stderr_digest;
